@@ -1,0 +1,68 @@
+"""The ``studio`` console entry point.
+
+``studio`` with no sub-command opens the window; every sub-command lives in its own module here and registers
+itself through ``register(subparsers)`` (keeps this file small and lets each feature own its command).
+Errors a user can cause (``StudioError``) print one line on stderr and exit with status 2; ``--debug`` shows the
+traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from studio import __version__
+from studio.errors import StudioError
+
+# Sub-command modules; each defines register(subparsers) which sets `func` on its parser.
+COMMAND_MODULES = ("probe", "render", "models_cmds")
+
+USER_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="studio", description="Attention Video Studio")
+    parser.add_argument("--version", action="version", version=f"studio {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"studio.cli.{name}")
+        except ModuleNotFoundError as exc:  # a feature not built yet must not break the others
+            if exc.name != f"studio.cli.{name}":
+                raise
+            continue
+        module.register(sub)
+    gui = sub.add_parser("gui", help="open the window (the default with no command)")
+    gui.add_argument("project", nargs="?", help="project file to open")
+    gui.set_defaults(func=_run_gui)
+    return parser
+
+
+def _run_gui(args: argparse.Namespace) -> int:
+    from studio.ui.app import run_app  # Qt only loads for the window
+
+    return run_app(getattr(args, "project", None))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", _run_gui)
+    try:
+        return int(func(args) or 0)
+    except StudioError as exc:
+        if args.debug:
+            raise
+        print(f"studio: error: {exc}", file=sys.stderr)
+        return USER_ERROR
+    except KeyboardInterrupt:
+        print("studio: cancelled", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
