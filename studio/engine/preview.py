@@ -1,0 +1,133 @@
+"""One output frame at a time, for the window: the Qt-free core the UI's engine worker hosts on its QThread.
+
+``FrameRenderer.render(n)`` gives the frame and its attention record in *project-clip columns* (one column
+per ``project.clips`` entry, whatever placements were active), which is what the heatmap and the record
+store. Export (``RenderJob``) uses the same gathering and column code, so the preview and
+the export agree pixel for pixel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from studio.engine.sources import Gathered, SourceGatherer
+from studio.engine.synth import Crossfade, Synthesizer, SynthOutput, map_shape
+from studio.project.model import Project
+
+
+@dataclass(frozen=True)
+class RenderedFrame:
+    n: int
+    frame: np.ndarray  # (H, W, 3) uint8
+    shares: (
+        np.ndarray
+    )  # (n_clips,) float32 in project-clip columns; sums to 1, or all 0 when nothing is active
+    maps: np.ndarray  # (n_clips, h, w) float16 at patch resolution; sums to 1 over clips, or all 0
+    clip_indices: np.ndarray  # (K,) int64: the columns of the sources that were active (repeats possible)
+
+
+def make_synthesizer(project: Project, device: str = "auto", *, crossfade: bool = False) -> Synthesizer:
+    """The attention generator for the project's engine settings, or the crossfade (asked for / not built).
+
+    The crossfade is the generator's exact degenerate case, so falling back keeps every contract (shapes,
+    shares) and the app stays usable while the generator is missing.
+    """
+    if crossfade:
+        return Crossfade()
+    try:
+        from studio.engine.generator import synthesizer_for  # type: ignore[attr-defined]
+    except ImportError:
+        return Crossfade()
+    return synthesizer_for(project.settings.engine, device=device)
+
+
+def to_columns(out: SynthOutput, clip_indices: np.ndarray, n_clips: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sum the K sources' shares and maps into project-clip columns (two placements of one clip add up)."""
+    shares = np.zeros(n_clips, np.float32)
+    np.add.at(shares, clip_indices, out.shares.astype(np.float32))
+    maps = np.zeros((n_clips, *out.maps.shape[1:]), np.float32)
+    np.add.at(maps, clip_indices, out.maps.astype(np.float32))
+    return shares, maps.astype(np.float16)
+
+
+def synthesize(synth: Synthesizer, gathered: Gathered, n_clips: int, size: tuple[int, int]) -> RenderedFrame:
+    """Run the synthesizer on gathered sources; nothing active -> black, all-zero shares."""
+    w, h = size
+    if gathered.inp is None:
+        mh, mw = map_shape(h, w, synth.stride)
+        return RenderedFrame(
+            n=gathered.n,
+            frame=np.zeros((h, w, 3), np.uint8),
+            shares=np.zeros(n_clips, np.float32),
+            maps=np.zeros((n_clips, mh, mw), np.float16),
+            clip_indices=gathered.clip_indices,
+        )
+    out = synth(gathered.inp)
+    shares, maps = to_columns(out, gathered.clip_indices, n_clips)
+    return RenderedFrame(gathered.n, out.frame, shares, maps, gathered.clip_indices)
+
+
+class FrameRenderer:
+    """Renders single output frames on demand, fast when called for n, n+1, n+2, ... (playback).
+
+    Readers stay open and the synthesizer keeps its temporal state between consecutive frames; any other jump
+    (seek, scrub, loop back) resets that state so a frame never depends on what was shown before the jump.
+    Not thread-safe: the engine worker calls it from its one thread.
+    """
+
+    def __init__(
+        self,
+        project: Project,
+        *,
+        device: str = "auto",
+        synthesizer: Synthesizer | None = None,
+    ) -> None:
+        self._device = device
+        self._own_synth = synthesizer is None
+        self._synth = synthesizer if synthesizer is not None else make_synthesizer(project, device)
+        self._gatherer = SourceGatherer(project)
+        self._project = project
+        self._last: int | None = None
+
+    @property
+    def project(self) -> Project:
+        return self._project
+
+    @property
+    def synthesizer(self) -> Synthesizer:
+        return self._synth
+
+    @property
+    def frame_count(self) -> int:
+        return int(self._project.settings.frame_count)
+
+    def set_project(self, project: Project) -> None:
+        """After an edit: reopen only the readers that changed; rebuild the generator if its settings did."""
+        old_engine = self._project.settings.engine
+        self._project = project
+        self._gatherer.set_project(project)
+        if self._own_synth and project.settings.engine != old_engine:
+            self._synth = make_synthesizer(project, self._device)
+        self._last = None  # the edit may change any frame: the next one starts fresh
+
+    def render(self, n: int) -> RenderedFrame:
+        if n < 0:
+            raise IndexError(f"frame {n} is before the start")
+        if self._last is None or n != self._last + 1:
+            self._synth.reset()
+        gathered = self._gatherer.gather(n)
+        result = synthesize(self._synth, gathered, len(self._project.clips), self._gatherer.size)
+        self._last = n
+        return result
+
+    def close(self) -> None:
+        self._gatherer.close()
+        self._last = None
+
+    def __enter__(self) -> FrameRenderer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

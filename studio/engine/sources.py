@@ -1,0 +1,235 @@
+"""Source frames for the engine: what each output frame is made of, and a thread that decodes it ahead.
+
+:class:`SourceGatherer` turns output frame n into a :class:`~studio.engine.synth.SynthInput` through the
+project's time map (``frame_sources``): the active placements (importance > 0), each contributing
+T = 2*window+1 frames centred on its mapped source frame, clamped at the clip's in/out points. The preview
+(``FrameRenderer``) and the export (``RenderJob``) both use it, so the window shows
+exactly what the export writes.
+
+:class:`DecodeAhead` runs a gatherer in its own thread behind a bounded queue, so decoding overlaps
+synthesis while memory stays flat however long the render is.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import av
+import numpy as np
+
+from studio.engine.synth import SynthInput
+from studio.errors import Cancelled, CancelToken, MediaError, StudioError
+from studio.media import ClipReader
+from studio.project.model import Project
+from studio.project.timemap import frame_sources
+
+
+@dataclass(frozen=True)
+class Gathered:
+    """Everything the synthesizer needs for output frame ``n``, plus where each source came from."""
+
+    n: int
+    inp: SynthInput | None  # None: no placement is active (or all have importance 0) -> a black frame
+    clip_indices: np.ndarray  # (K,) int64: the project-clip column of each of the K sources
+    placement_ids: tuple[str, ...]  # (K,) the placement each source was read through
+
+
+def _clip_key(clip: object, settings: object) -> tuple:
+    """What a reader depends on: a change in any of these means the reader must be reopened."""
+    return (
+        str(clip.path),
+        float(clip.fps),
+        int(settings.width),
+        int(settings.height),
+        str(settings.fit),
+    )
+
+
+class SourceGatherer:
+    """Reads the active sources of an output frame. Not thread-safe: one thread uses it at a time.
+
+    Readers stay open between calls (one per clip, shared by all of its placements) so sequential frames hit
+    the reader's cache and its sequential decode path instead of seeking.
+    """
+
+    def __init__(self, project: Project) -> None:
+        self._readers: dict[str, tuple[tuple, ClipReader]] = {}
+        self.project = project
+        self.set_project(project)
+
+    # -- project ---------------------------------------------------------------------------------------------
+    def set_project(self, project: Project) -> None:
+        """Adopt an edited project: close only the readers whose clip (or the output size/fit) changed."""
+        self.project = project
+        self.size = (int(project.settings.width), int(project.settings.height))
+        self.window = max(0, int(project.settings.engine.window))
+        self.clips = {clip.id: clip for clip in project.clips}
+        self.clip_index = {clip.id: i for i, clip in enumerate(project.clips)}
+        for clip_id in list(self._readers):
+            clip = self.clips.get(clip_id)
+            if clip is None or _clip_key(clip, project.settings) != self._readers[clip_id][0]:
+                self._readers.pop(clip_id)[1].close()
+
+    def close(self) -> None:
+        for _, reader in self._readers.values():
+            reader.close()
+        self._readers.clear()
+
+    def __enter__(self) -> SourceGatherer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reading ---------------------------------------------------------------------------------------------
+    def _reader(self, clip_id: str) -> ClipReader:
+        entry = self._readers.get(clip_id)
+        if entry is None:
+            clip = self.clips[clip_id]
+            settings = self.project.settings
+            reader = ClipReader(clip.path, fps=clip.fps, size=self.size, fit=settings.fit)
+            entry = (_clip_key(clip, settings), reader)
+            self._readers[clip_id] = entry
+        return entry[1]
+
+    def _bounds(self, clip_id: str, reader: ClipReader) -> tuple[int, int]:
+        """First and last readable frame of the clip's used range (in/out points), on the reader's grid."""
+        clip = self.clips[clip_id]
+        last = max(0, int(reader.frame_count) - 1)
+        first = min(last, max(0, int(round(float(clip.in_s or 0.0) * reader.fps))))
+        if clip.out_s is not None:
+            last = max(first, min(last, int(round(float(clip.end_s) * reader.fps)) - 1))
+        return first, last
+
+    def _read(self, clip_id: str, index: int) -> np.ndarray:
+        reader = self._reader(clip_id)
+        first, last = self._bounds(clip_id, reader)
+        index = min(max(int(index), first), last)
+        try:
+            return reader.read(index)
+        except StudioError:
+            raise
+        except (av.FFmpegError, OSError) as exc:  # a damaged file: the user's problem, told in one line
+            name = self.clips[clip_id].name
+            raise MediaError(f"{name}: cannot decode frame {index}: {exc}") from exc
+
+    def read_window(self, clip_id: str, centre: int, out: np.ndarray | None = None) -> np.ndarray:
+        """(T, H, W, 3) uint8: frames centre-window .. centre+window, clamped to the clip's used range."""
+        t = 2 * self.window + 1
+        w, h = self.size
+        frames = np.empty((t, h, w, 3), np.uint8) if out is None else out
+        for j in range(t):
+            frames[j] = self._read(clip_id, centre - self.window + j)
+        return frames
+
+    def gather(self, n: int) -> Gathered:
+        """The synthesizer's input for output frame ``n`` (sources with importance 0 are dropped)."""
+        samples = [s for s in frame_sources(self.project, n) if s.importance > 0]
+        engine = self.project.settings.engine
+        guide_id = engine.guide_clip if getattr(engine, "mode", "free") == "guide" else None
+        guide = None
+        if guide_id is not None:
+            guide_samples = [s for s in samples if s.clip_id == guide_id]
+            if guide_samples:
+                # Structure from the guide, appearance from the others; alone, the guide is its own source.
+                guide = self._read(guide_id, guide_samples[0].source_frame)
+                others = [s for s in samples if s.clip_id != guide_id]
+                samples = others or guide_samples
+        if not samples:
+            return Gathered(n, None, np.zeros(0, np.int64), ())
+        t = 2 * self.window + 1
+        w, h = self.size
+        frames = np.empty((len(samples), t, h, w, 3), np.uint8)  # (K, T, H, W, 3)
+        for k, sample in enumerate(samples):
+            self.read_window(sample.clip_id, sample.source_frame, out=frames[k])
+        importance = np.array([s.importance for s in samples], np.float32)
+        indices = np.array([self.clip_index[s.clip_id] for s in samples], np.int64)
+        inp = SynthInput(frames=frames, importance=importance, guide=guide)
+        return Gathered(n, inp, indices, tuple(s.placement_id for s in samples))
+
+
+_DONE = object()
+
+
+class _Failure:
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+class DecodeAhead:
+    """Gathers frames ``frames`` in a worker thread, at most ``maxsize`` ahead of the consumer.
+
+    Iterate it to get :class:`Gathered` in order. An exception in the thread is re-raised by the iterator;
+    ``close()`` (also on ``with`` exit) stops the thread promptly and joins it, so no thread outlives the job.
+    """
+
+    def __init__(
+        self,
+        gatherer: SourceGatherer,
+        frames: Iterable[int],
+        *,
+        cancel: CancelToken | None = None,
+        maxsize: int = 8,
+    ) -> None:
+        self._gatherer = gatherer
+        self._frames = frames
+        self._cancel = cancel
+        self._queue: queue.Queue = queue.Queue(maxsize=maxsize)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="studio-decode", daemon=True)
+        self._thread.start()
+
+    def _put(self, item: object) -> bool:
+        """Blocks while the queue is full, but gives up as soon as the consumer stops listening."""
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self) -> None:
+        try:
+            for n in self._frames:
+                if self._stop.is_set() or (self._cancel is not None and self._cancel.cancelled):
+                    return
+                if not self._put(self._gatherer.gather(n)):
+                    return
+            self._put(_DONE)
+        except BaseException as exc:  # handed to the consumer, which re-raises it in its own thread
+            self._put(_Failure(exc))
+
+    def __iter__(self) -> Iterator[Gathered]:
+        while True:
+            try:
+                item = self._queue.get(timeout=0.05)
+            except queue.Empty:
+                if self._cancel is not None and self._cancel.cancelled:
+                    raise Cancelled() from None
+                if not self._thread.is_alive() and self._queue.empty():
+                    raise Cancelled() from None  # the thread was stopped by close() from elsewhere
+                continue
+            if item is _DONE:
+                return
+            if isinstance(item, _Failure):
+                raise item.exc
+            yield item
+
+    def close(self) -> None:
+        self._stop.set()
+        while True:  # unblock a producer waiting on a full queue
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+        self._thread.join()
+
+    def __enter__(self) -> DecodeAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
