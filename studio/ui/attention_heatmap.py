@@ -1,0 +1,113 @@
+"""The time × clip heatmap plot of the attention panel (pyqtgraph), kept apart from the panel's widgets.
+
+``HeatmapPlot`` is a ``pg.PlotItem`` showing a float32 (clips × frames) buffer through one ``ImageItem``:
+row-major, fixed ``levels=(0, 1)``, a 256-entry LUT — the fast path pyqtgraph documents — so redrawing a
+10-minute record stays cheap. Frames not rendered yet hold NaN, which ``ImageItem`` paints transparent; a grey
+rectangle behind the image makes them a neutral colour that no share value maps to (viridis has no grey).
+The x axis is in output frames but labelled in timecode, with tick steps that fall on whole frames/seconds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QBrush, QColor, QPen
+
+from studio.ui.timecode import format_timecode
+
+COLORMAP_NAME = "viridis"
+NOT_RENDERED_COLOR = QColor(78, 78, 84)  # neutral grey: no share value has this colour in viridis
+PLAYHEAD_COLOR = QColor(255, 80, 80)
+
+
+def colormap() -> pg.ColorMap:
+    return pg.colormap.get(COLORMAP_NAME)
+
+
+def lookup_table() -> np.ndarray:
+    """The 256-entry RGBA LUT shared by the heatmap and the spatial maps."""
+    return colormap().getLookupTable(0.0, 1.0, 256, alpha=True)
+
+
+class TimecodeAxis(pg.AxisItem):
+    """A frame axis labelled in timecode, with steps of whole frames or whole (1, 2, 5, 10, 30…) seconds."""
+
+    def __init__(self, orientation: str = "bottom") -> None:
+        super().__init__(orientation)
+        self.fps = 24.0
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:  # noqa: N802
+        span = max(maxVal - minVal, 1e-9)
+        wanted = span * 110.0 / max(size, 1.0)  # about one label per 110 px: a timecode is ~75 px wide
+        rate = max(1, round(self.fps))
+        steps = [1, 2, 5, 10] + [rate * s for s in (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600)]
+        steps = sorted({s for s in steps if s < rate} | {s for s in steps if s >= rate})
+        major = next((s for s in steps if s >= wanted), steps[-1])
+        minor_candidates = [s for s in steps if s < major]
+        minor = minor_candidates[-1] if minor_candidates else major
+        return [(float(major), 0.0), (float(minor), 0.0)]
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
+        return [format_timecode(int(round(v)), self.fps) for v in values]
+
+
+class HeatmapPlot(pg.PlotItem):
+    """The heatmap, its colour bar, its playhead line and the clip-name axis."""
+
+    def __init__(self) -> None:
+        self.time_axis = TimecodeAxis("bottom")
+        super().__init__(axisItems={"bottom": self.time_axis})
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setLookupTable(lookup_table())
+        self.image.setLevels((0.0, 1.0))
+        self.backdrop = pg.QtWidgets.QGraphicsRectItem()
+        self.backdrop.setBrush(QBrush(NOT_RENDERED_COLOR))
+        self.backdrop.setPen(QPen(pg.QtCore.Qt.PenStyle.NoPen))
+        self.backdrop.setZValue(-10)
+        self.addItem(self.backdrop)
+        self.addItem(self.image)
+        self.playhead = pg.InfiniteLine(pos=0, angle=90, movable=False, pen=pg.mkPen(PLAYHEAD_COLOR, width=2))
+        self.playhead.setZValue(10)
+        self.addItem(self.playhead, ignoreBounds=True)
+        self.colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=colormap(), interactive=False, width=14)
+        self.colorbar.setImageItem(self.image, insert_in=self)
+        self.invertY(True)  # first clip on top, like the library and the timeline
+        self.setMenuEnabled(False)
+        self.hideButtons()
+        self.setMouseEnabled(x=True, y=False)  # wheel zooms time; clips always all visible
+        self.showGrid(x=False, y=False)
+        # Clip names: wide enough for typical names, and never hidden for touching the axis ends.
+        self.getAxis("left").setStyle(tickLength=0, hideOverlappingLabels=False)
+        self.getAxis("left").setWidth(90)
+        self.set_buffer(np.full((1, 1), np.nan, np.float32), [""])
+
+    def set_buffer(self, buffer: np.ndarray, clip_names: list[str]) -> None:
+        """Show a new (clips × frames) buffer and fit the axes to it (its data is updated by ``redraw``)."""
+        rows, n_frames = buffer.shape
+        self.redraw(buffer)
+        rect = QRectF(0.0, 0.0, float(n_frames), float(rows))
+        self.image.setRect(rect)
+        self.backdrop.setRect(rect)
+        self.getAxis("left").setTicks([[(i + 0.5, name) for i, name in enumerate(clip_names)], []])
+        self.setLimits(xMin=0, xMax=n_frames, yMin=0, yMax=rows, minXRange=min(n_frames, 4))
+        self.setRange(xRange=(0, n_frames), yRange=(0, rows), padding=0)
+
+    def redraw(self, buffer: np.ndarray) -> None:
+        """Push the buffer's current values to the screen (fixed levels: no min/max scan of the data)."""
+        self.image.setImage(buffer, autoLevels=False, levels=(0.0, 1.0))
+
+    def set_fps(self, fps: float) -> None:
+        self.time_axis.fps = fps
+        self.time_axis.picture = None
+        self.time_axis.update()
+
+    def cell_at(self, scene_pos: QPointF) -> tuple[int, int] | None:
+        """(frame, clip row) under a scene position, or None outside the image."""
+        if not self.vb.sceneBoundingRect().contains(scene_pos):
+            return None
+        view = self.vb.mapSceneToView(scene_pos)
+        rect = self.image.mapRectToView(self.image.boundingRect())
+        if not rect.contains(view):
+            return None
+        return int(np.floor(view.x())), int(np.floor(view.y()))

@@ -1,0 +1,226 @@
+"""The attention panel: which clip the generator listened to, when (heatmap), and where (spatial maps).
+
+API (agreed with the main window):
+- ``AttentionPanel(QWidget)``, objectName and accessibleName ``attentionHeatmap``.
+- ``reset(n_frames, clip_names, fps=24.0)``: an empty record (every frame "not rendered yet", neutral grey).
+- ``add_frame(n, shares, maps=None)``: frame n was rendered; ``shares`` (C,) in clip order of ``reset``,
+  ``maps`` (C, h, w). Cheap (writes one column); the screen is updated at most ~30×/s by a coalescing timer
+  (``flush()`` forces it).
+- ``set_playhead(n)``: the red line; shows frame n's spatial maps when they are known.
+- ``set_current(n, maps, shares=None)``: show these maps for frame n under the heatmap.
+- ``load_record(reader)``: fill from an ``AttentionRecordReader``-like object (``frames_written``,
+  ``shares(a, b)`` → (b - a, C), ``maps(n)`` → (C, h, w); ``clip_names``, ``fps``, ``frame_count`` if
+  present).
+- ``hover_text`` (str): "clip · timecode · share" under the mouse; ``seekRequested(int)`` on click.
+- ``overlay_opacity`` (float 0..1, Qt property) + ``overlayOpacityChanged(float)``: the dominant-source
+  overlay the viewer draws.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Property, QPointF, Qt, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+
+from studio.ui.attention_heatmap import HeatmapPlot
+from studio.ui.attention_maps import SpatialMapsRow
+from studio.ui.timecode import format_timecode
+
+REDRAW_INTERVAL_MS = 33  # ~30 redraws/s at most, however fast frames arrive
+MAPS_KEPT = 64  # recent frames' spatial maps kept in memory for scrubbing during a live render
+READ_CHUNK = 4096  # frames read per call in load_record
+
+
+class AttentionPanel(QWidget):
+    """Heatmap (time × clip) + current frame's maps + overlay opacity slider."""
+
+    seekRequested = Signal(int)
+    overlayOpacityChanged = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("attentionHeatmap")
+        self.setAccessibleName("attentionHeatmap")
+        self._fps = 24.0
+        self._names: list[str] = []
+        self._buffer = np.full((1, 1), np.nan, np.float32)
+        self._maps: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._reader: Any = None
+        self._playhead = 0
+        self._pending_current: tuple[int, np.ndarray | None, np.ndarray | None] | None = None
+        self._dirty = False
+        self._opacity = 0.5
+        self._hover_text = ""
+
+        self.plot_widget = pg.GraphicsLayoutWidget()
+        self.plot_widget.setBackground("#1e1e1e")
+        self.plot = HeatmapPlot()
+        self.plot.image.setAutoDownsample(True)  # painting cost bounded by screen pixels, not record length
+        self.plot_widget.addItem(self.plot)
+        self.plot_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.plot_widget.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        self.maps_row = SpatialMapsRow()
+        self.hover_label = QLabel(" ")
+        self.hover_label.setObjectName("attentionHover")
+        self.opacity_slider = QSlider(Qt.Orientation.Horizontal)
+        self.opacity_slider.setObjectName("overlayOpacity")
+        self.opacity_slider.setAccessibleName("Overlay opacity")
+        self.opacity_slider.setRange(0, 100)
+        self.opacity_slider.setValue(round(self._opacity * 100))
+        self.opacity_slider.setToolTip("Opacity of the dominant-source overlay on the viewer")
+        self.opacity_slider.valueChanged.connect(lambda v: self.set_overlay_opacity(v / 100.0))
+
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.hover_label, 1)
+        bottom.addWidget(QLabel("Overlay"))
+        bottom.addWidget(self.opacity_slider)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.plot_widget, 3)
+        layout.addLayout(bottom)
+        layout.addWidget(self.maps_row, 2)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(REDRAW_INTERVAL_MS)
+        self._timer.timeout.connect(self.flush)
+
+    # ----- filling in -----
+    def reset(self, n_frames: int, clip_names: list[str], fps: float = 24.0) -> None:
+        """Start an empty record of ``n_frames`` for these clips (all frames "not rendered yet")."""
+        self._fps = float(fps)
+        self._names = list(clip_names)
+        self._buffer = np.full((max(1, len(self._names)), max(1, int(n_frames))), np.nan, np.float32)
+        self._maps.clear()
+        self._reader = None
+        self._pending_current = None
+        self.plot.set_fps(self._fps)
+        self.plot.set_buffer(self._buffer, self._names)
+        self.maps_row.set_clips(self._names)
+        self.maps_row.show_maps(self._playhead, None)
+        self._dirty = False
+
+    def add_frame(self, n: int, shares: np.ndarray, maps: np.ndarray | None = None) -> None:
+        """Record frame n's shares (and maps); the screen catches up on the next timer tick."""
+        if not 0 <= n < self._buffer.shape[1]:
+            return  # a late frame from a render of another length: nothing to show it on
+        values = np.asarray(shares, dtype=np.float32)[: self._buffer.shape[0]]
+        self._buffer[: len(values), n] = values
+        if maps is not None:
+            self._maps[n] = maps
+            self._maps.move_to_end(n)
+            while len(self._maps) > MAPS_KEPT:
+                self._maps.popitem(last=False)
+            if n == self._playhead:
+                self._pending_current = (n, maps, values)
+        self._schedule()
+
+    def load_record(self, reader: Any) -> None:
+        """Fill the heatmap from a finished (or growing) attention record on disk."""
+        names = list(getattr(reader, "clip_names", self._names))
+        written = int(reader.frames_written)
+        total = int(getattr(reader, "frame_count", 0) or written)
+        self.reset(max(total, written), names, float(getattr(reader, "fps", self._fps)))
+        self._reader = reader
+        for a in range(0, written, READ_CHUNK):
+            b = min(written, a + READ_CHUNK)
+            block = np.asarray(reader.shares(a, b), dtype=np.float32)  # (b - a, C)
+            block = np.where(block < 0, np.nan, block)  # -1 marks "not written" in some records
+            self._buffer[: block.shape[1], a:b] = block.T
+        self._dirty = True
+        self.set_playhead(self._playhead)
+        self.flush()
+
+    def set_current(self, n: int, maps: np.ndarray | None, shares: np.ndarray | None = None) -> None:
+        """Show frame n's spatial maps (drawn on the next timer tick, like the heatmap)."""
+        self._pending_current = (n, maps, shares)
+        self._schedule()
+
+    def set_playhead(self, n: int) -> None:
+        self._playhead = int(n)
+        self.plot.playhead.setValue(self._playhead + 0.5)  # centre of the frame's column
+        maps = self._maps_for(self._playhead)
+        if maps is not None or self.maps_row.frame is not None:
+            self.set_current(self._playhead, maps, self._shares_for(self._playhead))
+
+    def flush(self) -> None:
+        """Draw whatever changed since the last draw, now."""
+        self._timer.stop()
+        if self._dirty:
+            self.plot.redraw(self._buffer)
+            self._dirty = False
+        if self._pending_current is not None:
+            n, maps, shares = self._pending_current
+            self._pending_current = None
+            self.maps_row.show_maps(n, maps, shares)
+
+    def _schedule(self) -> None:
+        self._dirty = True
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def _maps_for(self, n: int) -> np.ndarray | None:
+        if n in self._maps:
+            return self._maps[n]
+        if self._reader is not None and 0 <= n < int(self._reader.frames_written):
+            return np.asarray(self._reader.maps(n))
+        return None
+
+    def _shares_for(self, n: int) -> np.ndarray | None:
+        if not 0 <= n < self._buffer.shape[1] or np.isnan(self._buffer[:, n]).all():
+            return None
+        return self._buffer[:, n].copy()
+
+    # ----- reading it -----
+    @property
+    def buffer(self) -> np.ndarray:
+        """The (clips × frames) float32 shares, NaN where not rendered yet (read-only view for callers)."""
+        view = self._buffer.view()
+        view.flags.writeable = False
+        return view
+
+    @property
+    def hover_text(self) -> str:
+        return self._hover_text
+
+    def text_at(self, n: int, row: int) -> str:
+        """What hovering frame n of clip row ``row`` says."""
+        if not (0 <= row < len(self._names) and 0 <= n < self._buffer.shape[1]):
+            return ""
+        value = self._buffer[row, n]
+        share = "not rendered yet" if np.isnan(value) else f"share {value:.0%}"
+        return f"{self._names[row]} · {format_timecode(n, self._fps)} · {share}"
+
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        cell = self.plot.cell_at(scene_pos)
+        self._hover_text = self.text_at(*cell) if cell else ""
+        self.hover_label.setText(self._hover_text or " ")
+
+    def _on_mouse_clicked(self, event: Any) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        cell = self.plot.cell_at(event.scenePos())
+        if cell is not None:
+            event.accept()
+            self.seekRequested.emit(cell[0])
+
+    # ----- overlay opacity -----
+    def get_overlay_opacity(self) -> float:
+        return self._opacity
+
+    def set_overlay_opacity(self, value: float) -> None:
+        value = min(1.0, max(0.0, float(value)))
+        if abs(value - self._opacity) < 1e-9:
+            return
+        self._opacity = value
+        if self.opacity_slider.value() != round(value * 100):
+            self.opacity_slider.blockSignals(True)
+            self.opacity_slider.setValue(round(value * 100))
+            self.opacity_slider.blockSignals(False)
+        self.overlayOpacityChanged.emit(value)
+
+    overlay_opacity = Property(float, get_overlay_opacity, set_overlay_opacity, notify=overlayOpacityChanged)

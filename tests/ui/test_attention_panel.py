@@ -1,0 +1,190 @@
+"""The attention panel, driven the way the engine worker and the user drive it (pytest-qt, offscreen)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from studio.ui.attention_panel import AttentionPanel
+from studio.ui.timecode import format_timecode
+
+NAMES = ["beach", "city", "forest"]
+FPS = 25.0
+
+
+def _shares(n: int, rng: np.random.Generator) -> np.ndarray:
+    raw = rng.random(len(NAMES)).astype(np.float32) + 0.05
+    return raw / raw.sum()
+
+
+def _maps(shares: np.ndarray, h: int = 9, w: int = 16) -> np.ndarray:
+    """Maps that sum to 1 over clips and whose means are the shares: a left/right gradient per clip."""
+    ramp = np.linspace(-0.5, 0.5, w, dtype=np.float32)[None, :]
+    tilt = np.array([0.2, -0.1, -0.1], np.float32)[:, None, None] * ramp
+    maps = shares[:, None, None] + tilt * shares.min()
+    return np.broadcast_to(maps, (len(shares), h, w)).astype(np.float16)
+
+
+@pytest.fixture
+def panel(qtbot) -> AttentionPanel:
+    widget = AttentionPanel()
+    qtbot.addWidget(widget)
+    widget.resize(900, 420)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.reset(200, NAMES, fps=FPS)
+    return widget
+
+
+def _viewport_pos(panel: AttentionPanel, frame: float, row: float) -> QPoint:
+    QApplication.processEvents()  # let the layout settle the view range before mapping through it
+    scene = panel.plot.vb.mapViewToScene(QPointF(frame, row))
+    return panel.plot_widget.mapFromScene(scene)
+
+
+def test_names_and_accessibility(panel: AttentionPanel) -> None:
+    assert panel.objectName() == "attentionHeatmap"
+    assert panel.accessibleName() == "attentionHeatmap"
+    assert np.isnan(panel.buffer).all() and panel.buffer.shape == (3, 200)
+    ticks = panel.plot.getAxis("left")._tickLevels[0]
+    assert [name for _, name in ticks] == NAMES
+
+
+def test_added_frames_become_the_image_data_and_unrendered_stay_nan(panel: AttentionPanel, qtbot) -> None:
+    rng = np.random.default_rng(1)
+    written = {}
+    for n in range(0, 120, 3):
+        written[n] = _shares(n, rng)
+        panel.add_frame(n, written[n], _maps(written[n]))
+    qtbot.waitUntil(lambda: not panel._timer.isActive(), timeout=2000)  # the coalescing timer drew once
+    image = panel.plot.image.image
+    assert image.shape == (3, 200) and image.dtype == np.float32
+    for n, shares in written.items():
+        np.testing.assert_array_equal(image[:, n], shares)
+    assert np.isnan(image[:, 1]).all() and np.isnan(image[:, 150:]).all()
+    assert tuple(panel.plot.image.levels) == (0.0, 1.0)
+    assert len(panel.plot.image.lut) == 256
+
+
+def test_add_frame_is_cheap_and_redraws_are_coalesced(panel: AttentionPanel, qtbot) -> None:
+    draws = []
+    panel.plot.image.sigImageChanged.connect(lambda: draws.append(1))
+    rng = np.random.default_rng(2)
+    for n in range(200):
+        panel.add_frame(n, _shares(n, rng))
+    assert draws == []  # nothing drawn synchronously
+    qtbot.waitUntil(lambda: len(draws) >= 1, timeout=2000)
+    assert len(draws) == 1
+
+
+def test_click_seeks_to_the_frame_under_the_mouse(panel: AttentionPanel, qtbot) -> None:
+    for frame in (0, 37, 150, 199):
+        with qtbot.waitSignal(panel.seekRequested, timeout=1000) as blocker:
+            QTest.mouseClick(
+                panel.plot_widget.viewport(),
+                Qt.MouseButton.LeftButton,
+                pos=_viewport_pos(panel, frame + 0.5, 1.5),
+            )
+        assert blocker.args == [frame]
+
+
+def test_click_outside_the_image_does_not_seek(panel: AttentionPanel, qtbot) -> None:
+    got = []
+    panel.seekRequested.connect(got.append)
+    QTest.mouseClick(panel.plot_widget.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(3, 3))
+    assert got == []
+
+
+def test_hover_text_names_clip_timecode_and_share(panel: AttentionPanel, qtbot) -> None:
+    shares = np.array([0.25, 0.5, 0.25], np.float32)
+    panel.add_frame(60, shares)
+    panel.flush()
+    QTest.mouseMove(panel.plot_widget.viewport(), _viewport_pos(panel, 60.5, 1.5))
+    qtbot.waitUntil(lambda: panel.hover_text != "", timeout=1000)
+    assert panel.hover_text == f"city · {format_timecode(60, FPS)} · share 50%"
+    assert panel.hover_label.text() == panel.hover_text
+    qtbot.wait(60)  # pyqtgraph's scene drops mouse moves closer than ~1/60 s apart
+    QTest.mouseMove(panel.plot_widget.viewport(), _viewport_pos(panel, 61.5, 0.5))
+    qtbot.waitUntil(lambda: "beach" in panel.hover_text, timeout=1000)
+    assert panel.hover_text.endswith("not rendered yet")
+
+
+def test_set_current_draws_one_map_per_clip(panel: AttentionPanel) -> None:
+    shares = np.array([0.6, 0.3, 0.1], np.float32)
+    maps = _maps(shares)
+    panel.set_current(5, maps, shares)
+    panel.flush()
+    images = panel.maps_row.images
+    assert len(images) == len(NAMES)
+    for k, image in enumerate(images):
+        np.testing.assert_array_equal(image.image, maps[k].astype(np.float32))
+    assert [t.text for t in panel.maps_row.titles] == ["beach · 60%", "city · 30%", "forest · 10%"]
+
+
+def test_playhead_shows_known_maps_and_clears_unknown(panel: AttentionPanel) -> None:
+    rng = np.random.default_rng(3)
+    shares = _shares(10, rng)
+    panel.add_frame(10, shares, _maps(shares))
+    panel.set_playhead(10)
+    panel.flush()
+    assert panel.plot.playhead.value() == pytest.approx(10.5)
+    assert panel.maps_row.frame == 10
+    panel.set_playhead(11)  # not rendered
+    panel.flush()
+    assert panel.maps_row.frame is None and all(image.image is None for image in panel.maps_row.images)
+
+
+class _FakeRecord:
+    """The reader protocol of studio.engine.record: shares(a, b) -> (b - a, C), maps(n) -> (C, h, w)."""
+
+    def __init__(self, shares: np.ndarray) -> None:
+        self._shares = shares
+        self.frames_written = len(shares)
+        self.clip_names = NAMES
+        self.fps = 30.0
+        self.frame_count = 300
+
+    def shares(self, a: int, b: int) -> np.ndarray:
+        return self._shares[a:b]
+
+    def maps(self, n: int) -> np.ndarray:
+        return _maps(self._shares[n])
+
+
+def test_load_record_fills_written_frames(panel: AttentionPanel) -> None:
+    rng = np.random.default_rng(4)
+    shares = np.stack([_shares(n, rng) for n in range(90)])
+    panel.load_record(_FakeRecord(shares))
+    assert panel.buffer.shape == (3, 300)
+    np.testing.assert_array_equal(panel.plot.image.image[:, :90], shares.T)
+    assert np.isnan(panel.plot.image.image[:, 90:]).all()
+    panel.set_playhead(42)
+    panel.flush()
+    np.testing.assert_array_equal(panel.maps_row.images[2].image, _maps(shares[42])[2].astype(np.float32))
+
+
+def test_overlay_opacity_property_slider_and_signal(panel: AttentionPanel, qtbot) -> None:
+    with qtbot.waitSignal(panel.overlayOpacityChanged, timeout=500) as blocker:
+        panel.opacity_slider.setValue(80)
+    assert blocker.args == [pytest.approx(0.8)]
+    assert panel.property("overlay_opacity") == pytest.approx(0.8)
+    panel.overlay_opacity = 0.25
+    assert panel.opacity_slider.value() == 25
+
+
+def test_grab_to_png(panel: AttentionPanel, tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    for n in range(140):
+        s = _shares(n, rng)
+        panel.add_frame(n, s, _maps(s))
+    panel.set_playhead(100)
+    panel.flush()
+    out = Path(os.environ.get("STUDIO_GRAB_DIR", tmp_path)) / "attention.png"
+    assert panel.grab().save(str(out))
+    assert out.stat().st_size > 5000
