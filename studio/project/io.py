@@ -1,0 +1,147 @@
+"""Reading and writing project files: JSON, atomic saves with a ``.bak``, media that went missing.
+
+A project with missing media still opens (its clips are marked offline, the UI offers to relink); only a
+render refuses it, through :func:`require_online`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from studio.errors import MediaError, ProjectError
+from studio.project.model import Clip, Project
+from studio.project.schema import project_from_dict, project_to_dict
+
+
+def load_project(path: str | Path, *, refresh: bool = False) -> Project:
+    """Read, migrate and validate a project file; any problem is a one-line ProjectError naming the file.
+
+    ``refresh=True`` re-probes every present media file (slow: a child process each) so metadata that
+    changed on disk is picked up and unreadable files go offline with FFmpeg's reason.
+    """
+    path = Path(path).absolute()
+    name = path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProjectError(f"{path}: no such project file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ProjectError(f"{name}: cannot read the project file: {e}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ProjectError(f"{name}: not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
+    try:
+        project = project_from_dict(data, path.parent)
+    except ProjectError as e:
+        raise ProjectError(f"{name}: {e}") from None
+    project.path = path
+    mark_missing(project)
+    if refresh:
+        refresh_media(project)
+    return project
+
+
+def mark_missing(project: Project) -> list[Clip]:
+    """Set ``offline_reason`` on clips whose file is gone (and clear it on those that came back)."""
+    for i, clip in enumerate(project.clips):
+        reason = None if clip.path.is_file() else f"file not found: {clip.path}"
+        if reason != clip.offline_reason:
+            project.clips[i] = dataclasses.replace(clip, offline_reason=reason)
+    return project.missing_media()
+
+
+def refresh_media(project: Project, probe: Callable[[Path], Any] | None = None) -> list[Clip]:
+    """Re-probe each present clip's file and update its metadata; unreadable files go offline.
+
+    ``probe`` defaults to ``studio.media.probe_safe`` (imported here, not at module import, so the project
+    package stays free of PyAV until media is actually touched); tests pass their own.
+    """
+    if probe is None:
+        from studio.media import probe_safe as probe  # noqa: PLC0415 - lazy on purpose, see docstring
+    mark_missing(project)
+    for i, clip in enumerate(project.clips):
+        if clip.offline_reason is not None:
+            continue
+        try:
+            info = probe(clip.path)
+        except MediaError as e:
+            project.clips[i] = dataclasses.replace(clip, offline_reason=str(e))
+            continue
+        if clip.in_s >= info.frames / info.fps:  # the file was replaced by a shorter one
+            reason = f"in point {clip.in_s:g} s is past the end of the file ({info.frames / info.fps:g} s)"
+            project.clips[i] = dataclasses.replace(clip, offline_reason=reason)
+            continue
+        project.clips[i] = dataclasses.replace(
+            clip,
+            fps=float(info.fps),
+            frames=int(info.frames),
+            width=int(info.width),
+            height=int(info.height),
+            has_audio=info.audio is not None,
+        )
+    return project.missing_media()
+
+
+def require_online(project: Project) -> None:
+    """Refuse to render a project with offline clips, listing them (one line)."""
+    missing = project.missing_media()
+    if missing:
+        listed = "; ".join(f"{c.name}: {c.offline_reason}" for c in missing)
+        noun = "clip is" if len(missing) == 1 else "clips are"
+        raise ProjectError(f"{len(missing)} {noun} offline, relink before rendering: {listed}")
+
+
+def save_project(project: Project, path: str | Path | None = None) -> Path:
+    """Write atomically: a temp file in the same folder, fsync, the old file kept as ``.bak``, os.replace.
+
+    At every moment ``path`` holds either the old or the new complete document; on any failure the temp
+    files are removed and the error propagates. Sets ``project.path`` (a "save as" moves the project).
+    """
+    target = Path(path if path is not None else project.path or "").absolute()
+    if path is None and project.path is None:
+        raise ProjectError("the project has never been saved: choose a file name")
+    data = project_to_dict(project, base_dir=target.parent)
+    temps: list[str] = []
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f"{target.name}.tmp-", dir=target.parent)
+        temps.append(tmp)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=2, ensure_ascii=False, allow_nan=False)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        if target.exists():
+            # Copy (not move) the old file to .bak, so ``target`` never disappears in between.
+            fd, bak_tmp = tempfile.mkstemp(prefix=f"{target.name}.bak-", dir=target.parent)
+            temps.append(bak_tmp)
+            with os.fdopen(fd, "wb") as f:
+                f.write(target.read_bytes())
+            os.replace(bak_tmp, target.with_name(target.name + ".bak"))
+        os.replace(tmp, target)
+        temps.clear()
+    finally:
+        for leftover in temps:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(leftover)
+    _fsync_dir(target.parent)
+    project.path = target
+    return target
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); Windows cannot open a folder, and does not need it."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

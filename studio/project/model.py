@@ -1,0 +1,176 @@
+"""The project document: clips, placements on the timeline, and generation settings.
+
+Everything but :class:`Project` is a frozen dataclass: an edit replaces a value instead of mutating it, so an
+undo command can keep the old value as is, and the engine can hold a snapshot while the UI edits on.
+:class:`Project` itself is the one mutable container (lists of clips and placements, the settings).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import KW_ONLY, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from studio.project.curve import ImportanceCurve, Interp, Keyframe
+
+__all__ = [
+    "Clip",
+    "EngineSettings",
+    "GenerationSettings",
+    "ImportanceCurve",
+    "Interp",
+    "Keyframe",
+    "Placement",
+    "Project",
+    "clip_from_info",
+]
+
+EndMode = Literal["loop", "pingpong", "hold"]
+END_MODES: tuple[str, ...] = ("loop", "pingpong", "hold")
+FITS: tuple[str, ...] = ("fit", "fill", "stretch")
+ENGINE_MODES: tuple[str, ...] = ("free", "guide")
+
+
+@dataclass(frozen=True)
+class Clip:
+    """A media file in the library; in/out points select the segment every placement of it plays."""
+
+    id: str
+    path: Path  # absolute in memory; stored relative to the project file when under its folder
+    name: str
+    _: KW_ONLY
+    in_s: float = 0.0
+    out_s: float | None = None  # None = the end of the file
+    fps: float = 24.0
+    frames: int = 1
+    width: int = 0
+    height: int = 0
+    has_audio: bool = False
+    offline_reason: str | None = None  # set on load when the file is missing/unreadable; never saved
+
+    @property
+    def duration(self) -> float:
+        """The whole file's length in seconds (from the probed frame count, so CFR-exact)."""
+        return self.frames / self.fps
+
+    @property
+    def end_s(self) -> float:
+        """Where the usable segment ends: the out point, never past the end of the file."""
+        return self.duration if self.out_s is None else min(self.out_s, self.duration)
+
+    @property
+    def usable_duration(self) -> float:
+        return max(0.0, self.end_s - self.in_s)
+
+    @property
+    def online(self) -> bool:
+        return self.offline_reason is None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One use of a clip on the timeline: where it sits in output time and how it plays."""
+
+    id: str
+    clip_id: str
+    start: float  # output seconds
+    duration: float  # output seconds
+    speed: float = 1.0  # source seconds per output second
+    end_mode: EndMode = "loop"  # what happens when the clip's segment runs out before the placement ends
+    importance: ImportanceCurve = field(default_factory=ImportanceCurve)
+
+    @property
+    def end(self) -> float:
+        return self.start + self.duration
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    temperature: float = 0.1
+    radius: int = 4  # search radius, in patches
+    window: int = 1  # temporal window, in source frames each side
+    coherence: float = 0.3  # pull of the query toward the previous output frame, in [0, 1]
+    stability: float = 0.5  # logit bonus for the choice made at the previous frame
+    patch: int = 8  # patch stride in output pixels
+    mode: Literal["free", "guide"] = "free"
+    guide_clip: str | None = None  # a clip id; required in "guide" mode
+    device: str = "auto"
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    duration: float = 6.0  # the generation time: output length in seconds
+    fps: float = 24.0
+    width: int = 640
+    height: int = 360
+    fit: Literal["fit", "fill", "stretch"] = "fit"
+    seed: int = 0
+    crf: int = 20
+    audio: bool = True
+    engine: EngineSettings = field(default_factory=EngineSettings)
+
+    @property
+    def frame_count(self) -> int:
+        return round(self.duration * self.fps)
+
+
+@dataclass
+class Project:
+    name: str = "Untitled"
+    clips: list[Clip] = field(default_factory=list)
+    placements: list[Placement] = field(default_factory=list)
+    settings: GenerationSettings = field(default_factory=GenerationSettings)
+    path: Path | None = None  # the file it was loaded from / last saved to
+
+    def clip(self, clip_id: str) -> Clip:
+        for c in self.clips:
+            if c.id == clip_id:
+                return c
+        raise KeyError(clip_id)
+
+    def clip_index(self, clip_id: str) -> int:
+        """Column of the clip in the attention record and the importance matrix."""
+        for i, c in enumerate(self.clips):
+            if c.id == clip_id:
+                return i
+        raise KeyError(clip_id)
+
+    def placement(self, placement_id: str) -> Placement:
+        for p in self.placements:
+            if p.id == placement_id:
+                return p
+        raise KeyError(placement_id)
+
+    def placement_index(self, placement_id: str) -> int:
+        for i, p in enumerate(self.placements):
+            if p.id == placement_id:
+                return i
+        raise KeyError(placement_id)
+
+    def placements_of(self, clip_id: str) -> list[Placement]:
+        return [p for p in self.placements if p.clip_id == clip_id]
+
+    def missing_media(self) -> list[Clip]:
+        return [c for c in self.clips if c.offline_reason is not None]
+
+    def new_id(self, prefix: str) -> str:
+        """``prefix-N`` with N one past the highest in use: short, readable, derived from the document."""
+        pattern = re.compile(rf"^{re.escape(prefix)}-(\d+)$")
+        used = [int(m.group(1)) for x in (*self.clips, *self.placements) if (m := pattern.match(x.id))]
+        return f"{prefix}-{max(used, default=0) + 1}"
+
+
+def clip_from_info(clip_id: str, path: str | Path, info: Any, name: str | None = None) -> Clip:
+    """A clip from a probe result (``studio.media.MediaInfo`` or anything with the same attributes)."""
+    path = Path(path).resolve()
+    return Clip(
+        clip_id,
+        path,
+        name or path.stem,
+        fps=float(info.fps),
+        frames=int(info.frames),
+        width=int(info.width),
+        height=int(info.height),
+        has_audio=info.audio is not None,
+    )

@@ -1,0 +1,222 @@
+"""Project <-> JSON dict (version 1), with validation that names the path of the bad field.
+
+Keys match the dataclass fields, so a hand-edited file reads like the code. Unknown keys are ignored (a
+newer minor writer may add some); missing optional keys take the dataclass defaults. Validation of single
+values lives in the ``*_from_dict`` readers, so commands reuse it by round-tripping one object.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from studio.errors import ProjectError
+from studio.project.curve import INTERPS, ImportanceCurve, Keyframe
+from studio.project.fields import Fields, bad, join
+from studio.project.migrations import CURRENT_VERSION, FORMAT, migrate
+from studio.project.model import (
+    END_MODES,
+    ENGINE_MODES,
+    FITS,
+    Clip,
+    EngineSettings,
+    GenerationSettings,
+    Placement,
+    Project,
+)
+
+# ---------------------------------------------------------------------------------------------- to dict
+
+
+def media_path_to_json(path: Path, base_dir: Path | None) -> str:
+    """Relative (POSIX separators) when the media sits under the project's folder, so the pair can move."""
+    path = Path(path)
+    if base_dir is not None:
+        try:
+            return PurePosixPath(*path.resolve().relative_to(Path(base_dir).resolve()).parts).as_posix()
+        except ValueError:
+            pass
+    return str(path)
+
+
+def media_path_from_json(text: str, base_dir: Path | None) -> Path:
+    path = Path(os.path.expanduser(text))
+    if not path.is_absolute() and base_dir is not None:
+        path = Path(base_dir) / path
+    return Path(os.path.normpath(path.absolute()))
+
+
+def curve_to_list(curve: ImportanceCurve) -> list[dict[str, Any]]:
+    return [{"time": k.time, "value": k.value, "interp": k.interp} for k in curve.keyframes]
+
+
+def clip_to_dict(clip: Clip, base_dir: Path | None) -> dict[str, Any]:
+    return {
+        "id": clip.id,
+        "path": media_path_to_json(clip.path, base_dir),
+        "name": clip.name,
+        "in_s": clip.in_s,
+        "out_s": clip.out_s,
+        "fps": clip.fps,
+        "frames": clip.frames,
+        "width": clip.width,
+        "height": clip.height,
+        "has_audio": clip.has_audio,
+    }
+
+
+def placement_to_dict(p: Placement) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "clip_id": p.clip_id,
+        "start": p.start,
+        "duration": p.duration,
+        "speed": p.speed,
+        "end_mode": p.end_mode,
+        "importance": curve_to_list(p.importance),
+    }
+
+
+def settings_to_dict(s: GenerationSettings) -> dict[str, Any]:
+    e = s.engine
+    engine = {k: getattr(e, k) for k in EngineSettings.__dataclass_fields__}
+    plain = {k: getattr(s, k) for k in GenerationSettings.__dataclass_fields__ if k != "engine"}
+    return {**plain, "engine": engine}
+
+
+def project_to_dict(project: Project, base_dir: Path | None = None) -> dict[str, Any]:
+    """The JSON document; media paths relative to ``base_dir`` (default: the project file's folder)."""
+    if base_dir is None and project.path is not None:
+        base_dir = Path(project.path).parent
+    return {
+        "format": FORMAT,
+        "version": CURRENT_VERSION,
+        "name": project.name,
+        "settings": settings_to_dict(project.settings),
+        "clips": [clip_to_dict(c, base_dir) for c in project.clips],
+        "placements": [placement_to_dict(p) for p in project.placements],
+    }
+
+
+# ---------------------------------------------------------------------------------------------- from dict
+
+
+def curve_from_list(data: Any, path: str) -> ImportanceCurve:
+    if not isinstance(data, list):
+        raise bad(path, "a list of keyframes", data)
+    keys = []
+    for i, item in enumerate(data):
+        f = Fields(item, join(path, i))
+        time = f.number("time", lo=0.0)
+        value = f.number("value", lo=0.0)
+        keys.append(Keyframe(time, value, f.choice("interp", INTERPS, "linear")))  # type: ignore[arg-type]
+    return ImportanceCurve(tuple(keys))
+
+
+def clip_from_dict(data: Any, path: str, base_dir: Path | None) -> Clip:
+    f = Fields(data, path)
+    fps = f.number("fps", lo=0.0, lo_open=True, hi=1000.0)
+    frames = f.number("frames", lo=1, integer=True)
+    duration = frames / fps
+    in_s = f.number("in_s", 0.0, lo=0.0, hi=duration, hi_open=True)
+    out_s = f.number("out_s", None, lo=in_s, lo_open=True)
+    media = media_path_from_json(f.string("path"), base_dir)
+    return Clip(
+        f.string("id"),
+        media,
+        f.string("name", media.stem, nonempty=False),
+        in_s=in_s,
+        out_s=out_s,
+        fps=fps,
+        frames=frames,
+        width=f.number("width", lo=1, integer=True),
+        height=f.number("height", lo=1, integer=True),
+        has_audio=f.boolean("has_audio", False),
+    )
+
+
+def placement_from_dict(data: Any, path: str) -> Placement:
+    f = Fields(data, path)
+    return Placement(
+        f.string("id"),
+        f.string("clip_id"),
+        start=f.number("start", lo=0.0),
+        duration=f.number("duration", lo=0.0, lo_open=True),
+        speed=f.number("speed", 1.0, lo=0.0, lo_open=True, hi=100.0),
+        end_mode=f.choice("end_mode", END_MODES, "loop"),  # type: ignore[arg-type]
+        importance=curve_from_list(f.raw("importance", []), f.at("importance")),
+    )
+
+
+def engine_from_dict(data: Any, path: str) -> EngineSettings:
+    f, d = Fields(data, path), EngineSettings()
+    return EngineSettings(
+        temperature=f.number("temperature", d.temperature, lo=0.0, lo_open=True),
+        radius=f.number("radius", d.radius, lo=0, hi=64, integer=True),
+        window=f.number("window", d.window, lo=0, hi=16, integer=True),
+        coherence=f.number("coherence", d.coherence, lo=0.0, hi=1.0),
+        stability=f.number("stability", d.stability, lo=0.0),
+        patch=f.number("patch", d.patch, lo=1, hi=128, integer=True),
+        mode=f.choice("mode", ENGINE_MODES, d.mode),  # type: ignore[arg-type]
+        guide_clip=f.string("guide_clip", None, nullable=True),
+        device=f.string("device", d.device),
+    )
+
+
+def settings_from_dict(data: Any, path: str) -> GenerationSettings:
+    f, d = Fields(data, path), GenerationSettings()
+    # Even sizes: H.264 in yuv420p cannot encode odd widths/heights.
+    width = f.number("width", d.width, lo=16, hi=8192, integer=True)
+    height = f.number("height", d.height, lo=16, hi=8192, integer=True)
+    for key, value in (("width", width), ("height", height)):
+        if value % 2:
+            raise bad(f.at(key), "an even integer (H.264 needs even sizes)", value)
+    return GenerationSettings(
+        duration=f.number("duration", d.duration, lo=0.0, lo_open=True, hi=24 * 3600.0),
+        fps=f.number("fps", d.fps, lo=0.0, lo_open=True, hi=240.0),
+        width=width,
+        height=height,
+        fit=f.choice("fit", FITS, d.fit),  # type: ignore[arg-type]
+        seed=f.number("seed", d.seed, lo=0, hi=2**63 - 1, integer=True),
+        crf=f.number("crf", d.crf, lo=0, hi=51, integer=True),
+        audio=f.boolean("audio", d.audio),
+        engine=engine_from_dict(f.raw("engine", {}), f.at("engine")),
+    )
+
+
+def check_references(project: Project) -> None:
+    """Cross-field rules: unique ids, placements and the guide point at existing clips."""
+    seen: set[str] = set()
+    for kind, items in (("clips", project.clips), ("placements", project.placements)):
+        for i, item in enumerate(items):
+            if item.id in seen:
+                raise ProjectError(f'{kind}[{i}].id: "{item.id}" is used twice')
+            seen.add(item.id)
+    clip_ids = {c.id for c in project.clips}
+    for i, p in enumerate(project.placements):
+        if p.clip_id not in clip_ids:
+            raise ProjectError(f'placements[{i}].clip_id: no clip with id "{p.clip_id}"')
+    engine = project.settings.engine
+    if engine.guide_clip is not None and engine.guide_clip not in clip_ids:
+        raise ProjectError(f'settings.engine.guide_clip: no clip with id "{engine.guide_clip}"')
+    if engine.mode == "guide" and engine.guide_clip is None:
+        raise ProjectError('settings.engine.guide_clip: "guide" mode needs a guide clip')
+
+
+def project_from_dict(data: Any, base_dir: Path | str | None) -> Project:
+    """Migrate, validate and build; relative media paths resolve against ``base_dir``."""
+    f = Fields(data, "")
+    data = migrate(f.data)
+    f = Fields(data, "")
+    base = Path(base_dir) if base_dir is not None else None
+    project = Project(
+        name=f.string("name", "Untitled", nonempty=False),
+        clips=[clip_from_dict(c, join("clips", i), base) for i, c in enumerate(f.items("clips", []))],
+        placements=[
+            placement_from_dict(p, join("placements", i)) for i, p in enumerate(f.items("placements", []))
+        ],
+        settings=settings_from_dict(f.raw("settings", {}), "settings"),
+    )
+    check_references(project)
+    return project

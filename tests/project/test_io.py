@@ -1,0 +1,194 @@
+"""Project files: round trip, relative media paths, atomic saves with .bak, versions, offline media."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from studio.errors import MediaError, ProjectError
+from studio.project import (
+    CURRENT_VERSION,
+    Project,
+    load_project,
+    project_from_dict,
+    project_to_dict,
+    refresh_media,
+    require_online,
+    save_project,
+)
+from tests.project.conftest import build_project
+
+
+def _saved(tmp_path: Path, **kwargs) -> tuple[Project, Path]:
+    project = build_project(tmp_path / "proj", **kwargs)
+    path = save_project(project, tmp_path / "proj" / "demo.avsproj.json")
+    return project, path
+
+
+def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
+    project, path = _saved(tmp_path, outside=tmp_path / "elsewhere")
+    loaded = load_project(path)
+    assert loaded == project  # dataclass equality: clips, placements, curves, settings, path
+    assert project_to_dict(loaded) == project_to_dict(project)
+    assert loaded.path == path and loaded.missing_media() == []
+
+
+def test_media_under_the_project_folder_is_stored_relative(tmp_path: Path) -> None:
+    _, path = _saved(tmp_path, outside=tmp_path / "elsewhere")
+    stored = [c["path"] for c in json.loads(path.read_text())["clips"]]
+    assert stored[:2] == ["media/waves.mp4", "media/city.mov"]
+    assert stored[2] == str(tmp_path / "elsewhere" / "birds.mkv")  # not under the tree: absolute
+    # Move the project together with its media: relative clips follow, the absolute one stays put.
+    moved = tmp_path / "moved"
+    os.rename(tmp_path / "proj", moved)
+    loaded = load_project(moved / path.name)
+    assert [c.path for c in loaded.clips[:2]] == [moved / "media/waves.mp4", moved / "media/city.mov"]
+    assert all(c.path.is_absolute() for c in loaded.clips)
+    assert loaded.missing_media() == []
+
+
+def test_save_keeps_the_previous_file_as_bak_and_leaves_no_temp(tmp_path: Path) -> None:
+    project, path = _saved(tmp_path)
+    first = path.read_text()
+    project.name = "Second"
+    save_project(project)
+    assert path.with_name(path.name + ".bak").read_text() == first
+    assert load_project(path).name == "Second"
+    assert sorted(p.name for p in path.parent.iterdir()) == [
+        "demo.avsproj.json",
+        "demo.avsproj.json.bak",
+        "media",
+    ]
+
+
+def test_a_failure_while_writing_leaves_the_old_file_intact(tmp_path: Path, monkeypatch) -> None:
+    project, path = _saved(tmp_path)
+    before = sorted(path.parent.iterdir())
+    original = path.read_bytes()
+
+    def dump_half_then_fail(obj, fp, **kwargs) -> None:
+        fp.write(json.dumps(obj)[:50])
+        raise OSError("disk full")
+
+    monkeypatch.setattr(json, "dump", dump_half_then_fail)
+    project.name = "Never written"
+    with pytest.raises(OSError, match="disk full"):
+        save_project(project, path)
+    assert path.read_bytes() == original
+    assert sorted(path.parent.iterdir()) == before
+
+
+def test_a_failing_rename_leaves_the_old_file_and_no_temp(tmp_path: Path, monkeypatch) -> None:
+    project, path = _saved(tmp_path)
+    save_project(project)  # now a .bak exists too
+    before = {p: p.read_bytes() for p in path.parent.iterdir() if p.is_file()}
+
+    def refuse(src, dst) -> None:
+        raise PermissionError("locked")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    project.name = "Never written"
+    with pytest.raises(PermissionError):
+        save_project(project)
+    assert {p: p.read_bytes() for p in path.parent.iterdir() if p.is_file()} == before
+
+
+def test_malformed_json_names_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('{\n  "format": "attention-video-studio",\n  "version": 1,,\n}')
+    with pytest.raises(ProjectError, match=r"^broken\.json: not valid JSON: .* at line 3, column 16$"):
+        load_project(path)
+
+
+def test_missing_file_and_wrong_format(tmp_path: Path) -> None:
+    with pytest.raises(ProjectError, match="no such project file"):
+        load_project(tmp_path / "nope.json")
+    path = tmp_path / "other.json"
+    path.write_text(json.dumps({"format": "kdenlive", "version": 1}))
+    with pytest.raises(ProjectError, match=r"^other\.json: format: expected \"attention-video-studio\""):
+        load_project(path)
+
+
+def test_a_newer_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "future.json"
+    path.write_text(json.dumps({"format": "attention-video-studio", "version": 7}))
+    with pytest.raises(ProjectError) as err:
+        load_project(path)
+    assert str(err.value) == (
+        "future.json: made by a newer Attention Video Studio (version 7); "
+        f"this one reads up to {CURRENT_VERSION}"
+    )
+
+
+def test_version_0_is_migrated(tmp_path: Path) -> None:
+    (tmp_path / "a.mp4").write_bytes(b"x")
+    v0 = {
+        "format": "attention-video-studio",
+        "version": 0,
+        "generation_time": 3.5,
+        "clips": [{"id": "c1", "path": "a.mp4", "fps": 25, "frames": 50, "width": 64, "height": 48}],
+        "placements": [{"id": "p1", "clip_id": "c1", "start": 0, "duration": 2, "importance": 0.4}],
+    }
+    project = project_from_dict(v0, tmp_path)
+    assert project.settings.duration == 3.5
+    curve = project.placements[0].importance
+    assert [curve.value_at(t) for t in (0.0, 1.0, 5.0)] == [0.4, 0.4, 0.4]
+    assert v0["version"] == 0 and v0["placements"][0]["importance"] == 0.4  # input left untouched
+    assert project_to_dict(project, tmp_path)["version"] == CURRENT_VERSION
+
+
+def test_unknown_keys_are_ignored(tmp_path: Path) -> None:
+    project, path = _saved(tmp_path)
+    data = json.loads(path.read_text())
+    data["plugin_state"] = {"x": 1}
+    data["clips"][0]["color_label"] = "red"
+    data["settings"]["engine"]["future_knob"] = 3
+    assert project_from_dict(data, path.parent).clips == project.clips
+
+
+def test_missing_media_loads_offline_and_render_is_refused(tmp_path: Path) -> None:
+    project, path = _saved(tmp_path)
+    require_online(load_project(path))  # all present: no error
+    gone = project.clips[1].path
+    gone.unlink()
+    loaded = load_project(path)
+    assert [c.id for c in loaded.missing_media()] == ["clip-2"]
+    assert loaded.clips[1].offline_reason == f"file not found: {gone}"
+    with pytest.raises(
+        ProjectError, match=r"^1 clip is offline, relink before rendering: city: file not found: "
+    ):
+        require_online(loaded)
+    # Offline is a state of this session, not of the document: saving it does not write it.
+    assert "offline" not in json.dumps(project_to_dict(loaded))
+
+
+def test_refresh_media_updates_metadata_and_marks_unreadable_files(tmp_path: Path) -> None:
+    project, _ = _saved(tmp_path)
+
+    def probe(path: Path) -> SimpleNamespace:
+        if path.name == "city.mov":
+            raise MediaError("city.mov: invalid data found when processing input")
+        return SimpleNamespace(fps=50.0, frames=100, width=320, height=240, audio=None)
+
+    missing = refresh_media(project, probe)
+    assert [c.id for c in missing] == ["clip-2"]
+    assert project.clips[1].offline_reason == "city.mov: invalid data found when processing input"
+    assert (project.clips[0].fps, project.clips[0].frames, project.clips[0].width) == (50.0, 100, 320)
+    assert project.clips[0].has_audio is False
+
+
+def test_a_real_clip_is_probed_by_the_media_package(tmp_path: Path) -> None:
+    media = pytest.importorskip("studio.media")
+    if not hasattr(media, "probe_safe"):
+        pytest.skip("studio.media.probe_safe not written yet")
+    from tests.clipfactory import make_clip
+
+    project, _ = _saved(tmp_path)
+    make_clip(project.clips[0].path, width=64, height=48, fps=24, frames=12)
+    refresh_media(project)
+    assert project.clips[0].frames == 12 and project.clips[0].offline_reason is None
+    assert project.clips[1].offline_reason  # not a video: offline with the media package's reason
