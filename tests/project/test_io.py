@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from studio.errors import MediaError, ProjectError
+from studio.paths import DEMO_PROJECT
 from studio.project import (
     CURRENT_VERSION,
     Project,
@@ -181,14 +183,17 @@ def test_refresh_media_updates_metadata_and_marks_unreadable_files(tmp_path: Pat
     assert project.clips[0].has_audio is False
 
 
-def test_a_real_clip_is_probed_by_the_media_package(tmp_path: Path) -> None:
-    media = pytest.importorskip("studio.media")
-    if not hasattr(media, "probe_safe"):
-        pytest.skip("studio.media.probe_safe not written yet")
-    from tests.clipfactory import make_clip
-
+def test_a_real_clip_is_probed_by_the_media_package(tmp_path: Path, audio_clip: Path) -> None:
     project, _ = _saved(tmp_path)
-    make_clip(project.clips[0].path, width=64, height=48, fps=24, frames=12)
-    refresh_media(project)
-    assert project.clips[0].frames == 12 and project.clips[0].offline_reason is None
-    assert project.clips[1].offline_reason  # not a video: offline with the media package's reason
+    shutil.copyfile(audio_clip, project.clips[2].path)  # 64x48, 24 fps, 24 frames, AAC
+    assert [c.id for c in refresh_media(project)] == ["clip-1", "clip-2"]  # the other two are not videos
+    clip = project.clips[2]
+    assert (clip.fps, clip.frames, clip.width, clip.height, clip.has_audio) == (24.0, 24, 64, 48, True)
+    assert clip.offline_reason is None and "\n" not in project.clips[0].offline_reason
+
+
+@pytest.mark.skipif(not DEMO_PROJECT.is_file(), reason="the bundled demo is not built in this checkout")
+def test_the_bundled_demo_loads_with_its_clips_beside_it() -> None:
+    project = load_project(DEMO_PROJECT)
+    assert project.missing_media() == [] and project.clips
+    assert all(c.path.is_relative_to(DEMO_PROJECT.parent) for c in project.clips)
