@@ -103,11 +103,12 @@ def save_project(project: Project, path: str | Path | None = None) -> Path:
     """Write atomically: a temp file in the same folder, fsync, the old file kept as ``.bak``, os.replace.
 
     At every moment ``path`` holds either the old or the new complete document; on any failure the temp
-    files are removed and the error propagates. Sets ``project.path`` (a "save as" moves the project).
+    files are removed (an OSError becomes a one-line ProjectError; anything else propagates as is).
+    Sets ``project.path`` (a "save as" moves the project).
     """
-    target = Path(path if path is not None else project.path or "").absolute()
     if path is None and project.path is None:
         raise ProjectError("the project has never been saved: choose a file name")
+    target = Path(path if path is not None else project.path).absolute()  # type: ignore[arg-type]
     data = project_to_dict(project, base_dir=target.parent)
     temps: list[str] = []
     try:
@@ -127,6 +128,8 @@ def save_project(project: Project, path: str | Path | None = None) -> Path:
             os.replace(bak_tmp, target.with_name(target.name + ".bak"))
         os.replace(tmp, target)
         temps.clear()
+    except OSError as e:  # disk full, read-only folder, permissions: the user can act on it
+        raise ProjectError(f"cannot save {target}: {e.strerror or e}") from e
     finally:
         for leftover in temps:
             with contextlib.suppress(FileNotFoundError):

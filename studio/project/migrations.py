@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from studio.errors import ProjectError
+from studio.project.fields import show
 
 FORMAT = "attention-video-studio"
 CURRENT_VERSION = 1
@@ -43,13 +44,11 @@ def _v0_to_v1(data: dict[str, Any]) -> dict[str, Any]:
 def migrate(data: dict[str, Any]) -> dict[str, Any]:
     """Bring a parsed file to :data:`CURRENT_VERSION`; refuse other formats and newer versions."""
     if data.get("format") != FORMAT:
-        got = data.get("format")
-        raise ProjectError(
-            f'format: expected "{FORMAT}", got {got!r}; this is not an Attention Video Studio project'
-        )
+        got = show(data.get("format"))
+        raise ProjectError(f'format: expected "{FORMAT}", got {got}: not an Attention Video Studio project')
     version = data.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 0:
-        raise ProjectError(f"version: expected an integer >= 0, got {version!r}")
+        raise ProjectError(f"version: expected an integer >= 0, got {show(version)}")
     if version > CURRENT_VERSION:
         raise ProjectError(
             f"made by a newer Attention Video Studio (version {version}); "

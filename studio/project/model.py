@@ -123,6 +123,11 @@ class Project:
     settings: GenerationSettings = field(default_factory=GenerationSettings)
     path: Path | None = None  # the file it was loaded from / last saved to
 
+    def snapshot(self) -> Project:
+        """A copy another thread can read while this one is edited: the items are frozen, so copying the
+        two lists is enough (O(items), no deep copy)."""
+        return Project(self.name, list(self.clips), list(self.placements), self.settings, self.path)
+
     def clip(self, clip_id: str) -> Clip:
         for c in self.clips:
             if c.id == clip_id:

@@ -78,7 +78,7 @@ def test_a_failure_while_writing_leaves_the_old_file_intact(tmp_path: Path, monk
 
     monkeypatch.setattr(json, "dump", dump_half_then_fail)
     project.name = "Never written"
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(ProjectError, match=r"^cannot save .*demo\.avsproj\.json: disk full$"):
         save_project(project, path)
     assert path.read_bytes() == original
     assert sorted(path.parent.iterdir()) == before
@@ -94,7 +94,7 @@ def test_a_failing_rename_leaves_the_old_file_and_no_temp(tmp_path: Path, monkey
 
     monkeypatch.setattr(os, "replace", refuse)
     project.name = "Never written"
-    with pytest.raises(PermissionError):
+    with pytest.raises(ProjectError, match="locked"):
         save_project(project)
     assert {p: p.read_bytes() for p in path.parent.iterdir() if p.is_file()} == before
 
@@ -197,3 +197,25 @@ def test_the_bundled_demo_loads_with_its_clips_beside_it() -> None:
     project = load_project(DEMO_PROJECT)
     assert project.missing_media() == [] and project.clips
     assert all(c.path.is_relative_to(DEMO_PROJECT.parent) for c in project.clips)
+
+
+def test_saving_into_a_missing_folder_is_a_one_line_error(tmp_path: Path) -> None:
+    project = build_project(tmp_path / "proj")
+    with pytest.raises(ProjectError, match=r"^cannot save .*p\.json: "):
+        save_project(project, tmp_path / "no" / "such" / "p.json")
+    with pytest.raises(ProjectError, match="never been saved"):
+        save_project(project)
+    assert project.path is None
+
+
+def test_a_bug_while_writing_propagates_as_is_and_leaves_nothing(tmp_path: Path, monkeypatch) -> None:
+    project, path = _saved(tmp_path)
+    before = sorted(path.parent.iterdir())
+
+    def bug(*args, **kwargs) -> None:
+        raise TypeError("not JSON serialisable")
+
+    monkeypatch.setattr(json, "dump", bug)
+    with pytest.raises(TypeError):
+        save_project(project)
+    assert sorted(path.parent.iterdir()) == before
