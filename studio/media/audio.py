@@ -1,0 +1,76 @@
+"""Audio as float32 arrays: decode any file's first audio stream at a chosen rate/layout, and mix tracks."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import av
+import numpy as np
+
+from studio.errors import MediaError
+from studio.media._open import open_input
+
+PEAK_LIMIT = 0.98  # mixes louder than this are scaled down as a whole (no clipping, no pumping)
+
+
+def decode_audio(path: str | os.PathLike[str], sample_rate: int = 48000, channels: int = 2) -> np.ndarray:
+    """The first audio stream as float32 (channels, n) at ``sample_rate``; (channels, 0) when there is none.
+
+    ``av.AudioResampler`` converts rate, layout (mono is duplicated, stereo averaged for 1 channel) and
+    format. A damaged tail ends the audio where the damage begins.
+    """
+    if channels not in (1, 2):
+        raise ValueError("channels must be 1 or 2")
+    with open_input(path) as container:
+        if not container.streams.audio:
+            return np.zeros((channels, 0), np.float32)
+        stream = container.streams.audio[0]
+        resampler = av.AudioResampler(
+            format="fltp", layout="stereo" if channels == 2 else "mono", rate=sample_rate
+        )
+        blocks: list[np.ndarray] = []
+        try:
+            for packet in container.demux(stream):
+                try:
+                    decoded = stream.decode(packet)
+                except av.error.InvalidDataError:
+                    continue  # one damaged packet: skip it, as players do
+                for frame in decoded:
+                    blocks.extend(f.to_ndarray() for f in resampler.resample(frame))
+        except av.error.FFmpegError as exc:
+            if not blocks:
+                raise MediaError(
+                    f"{os.path.basename(path)}: the audio cannot be decoded ({exc.strerror})"
+                ) from None
+        blocks.extend(f.to_ndarray() for f in resampler.resample(None))
+    if not blocks:
+        return np.zeros((channels, 0), np.float32)
+    return np.ascontiguousarray(np.concatenate(blocks, axis=1), dtype=np.float32)
+
+
+def mix_audio(tracks: Sequence[np.ndarray], gains: Sequence[np.ndarray | float]) -> np.ndarray:
+    """Sum of ``tracks[i] * gains[i]`` (gains per sample, shape (n,), or scalars), peak-normalised to 0.98.
+
+    Tracks are (channels, n) with the same channel count; shorter ones are padded with silence to the longest.
+    Normalisation scales the whole mix only when its peak exceeds 0.98, so quiet mixes keep their level.
+    """
+    if len(tracks) != len(gains):
+        raise ValueError(f"{len(tracks)} tracks but {len(gains)} gains")
+    if not tracks:
+        raise ValueError("mix_audio needs at least one track")
+    channels = {t.shape[0] for t in tracks}
+    if len(channels) != 1:
+        raise ValueError(f"tracks have different channel counts: {sorted(channels)}")
+    length = max(t.shape[1] for t in tracks)
+    mix = np.zeros((channels.pop(), length), np.float32)
+    for track, gain in zip(tracks, gains, strict=True):
+        n = track.shape[1]
+        gain = np.asarray(gain, dtype=np.float32)
+        if gain.ndim and gain.shape != (n,):
+            raise ValueError(f"gain of shape {gain.shape} for a track of {n} samples")
+        mix[:, :n] += track.astype(np.float32, copy=False) * gain
+    peak = float(np.abs(mix).max()) if mix.size else 0.0
+    if peak > PEAK_LIMIT:
+        mix *= PEAK_LIMIT / peak
+    return mix

@@ -1,0 +1,176 @@
+"""``probe``: what a video file is, exactly; ``probe_safe``: the same in a child process, so a file that
+crashes or hangs FFmpeg costs a MediaError instead of the app.
+
+``python -m studio.media.probe FILE`` prints ``{"info": {...}}`` or ``{"error": "one line"}`` as JSON (exit 0
+or 2); that is the child ``probe_safe`` runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from fractions import Fraction
+from functools import lru_cache
+from pathlib import Path
+
+import av
+
+from studio.errors import MediaError
+from studio.media._open import check_readable, is_still_image, open_input, video_stream
+from studio.media.info import AudioInfo, MediaInfo
+from studio.media.timeline import Stamp, Timeline, build_timeline, packet_stamp
+
+MAX_SIDE = (
+    8192  # larger pictures are refused before anything is decoded (memory: 8192^2 RGB is 200 MB a frame)
+)
+
+
+def probe(path: str | os.PathLike[str]) -> MediaInfo:
+    """Everything the app needs to know about a video file; MediaError (one line) for anything unusable."""
+    path = check_readable(path)
+    stat = path.stat()
+    return _probe_cached(path.resolve(), stat.st_size, stat.st_mtime_ns)[0]
+
+
+def scan(path: str | os.PathLike[str]) -> tuple[MediaInfo, Timeline]:
+    """:func:`probe` plus the per-frame presentation times (the reader maps its grid through them)."""
+    path = check_readable(path)
+    stat = path.stat()
+    return _probe_cached(path.resolve(), stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=64)
+def _probe_cached(path: Path, size: int, mtime_ns: int) -> tuple[MediaInfo, Timeline]:
+    # Keyed by size and mtime so an edited file is probed again.
+    name = path.name
+    with open_input(path) as container:
+        if is_still_image(container):
+            raise MediaError(f"{name}: is a still image, not a video")
+        stream = video_stream(container, name)
+        ctx = stream.codec_context
+        if ctx.width <= 0 or ctx.height <= 0:
+            raise MediaError(f"{name}: the video stream has no picture size")
+        if max(ctx.width, ctx.height) > MAX_SIDE:
+            raise MediaError(
+                f"{name}: the video is {ctx.width}x{ctx.height}; the largest supported side is {MAX_SIDE} px"
+            )
+        timeline, first = _scan_stream(container, stream, name)
+        audio = _audio_info(container)
+    rotation = (-round((first.rotation or 0) / 90) * 90) % 360
+    width, height = (ctx.height, ctx.width) if rotation in (90, 270) else (ctx.width, ctx.height)
+    info = MediaInfo(
+        path=path,
+        container=_container_name(container.format.name, path),
+        video_codec=ctx.name,
+        width=width,
+        height=height,
+        coded_width=ctx.width,
+        coded_height=ctx.height,
+        fps=float(timeline.rate),
+        frames=timeline.frames,
+        duration=float(timeline.duration),
+        pix_fmt=first.format.name,
+        bit_depth=max(c.bits for c in first.format.components if not c.is_alpha),
+        rotation=rotation,
+        variable_frame_rate=timeline.variable,
+        audio=audio,
+    )
+    return info, timeline
+
+
+def _scan_stream(container, stream, name: str) -> tuple[Timeline, av.VideoFrame]:
+    """Demux every video packet (no decoding) for the timeline; decode only until the first frame appears."""
+    time_base = stream.time_base or Fraction(1, 90000)
+    declared = stream.average_rate or stream.guessed_rate
+    ticks = int(1 / (declared * time_base)) if declared else 1
+    stamps: list[Stamp] = []
+    first: av.VideoFrame | None = None
+    decode_error = ""
+    try:
+        for packet in container.demux(stream):
+            stamp = packet_stamp(packet, len(stamps), ticks)
+            if stamp is not None:
+                stamps.append(stamp)
+            if first is None:
+                try:
+                    frames = stream.decode(packet)
+                    first = frames[0] if frames else None
+                except av.error.FFmpegError as exc:
+                    decode_error = exc.strerror or type(exc).__name__
+    except av.error.FFmpegError:
+        pass  # a damaged tail: the packets read so far are what the file really holds
+    if first is None:
+        try:
+            frames = stream.decode(None)
+            first = frames[0] if frames else None
+        except av.error.FFmpegError as exc:
+            decode_error = exc.strerror or type(exc).__name__
+    if not stamps or first is None:
+        detail = f" ({decode_error})" if decode_error else ""
+        raise MediaError(f"{name}: no video frame can be decoded{detail}")
+    return build_timeline(stamps, time_base, Fraction(declared) if declared else None), first
+
+
+def _audio_info(container) -> AudioInfo | None:
+    if not container.streams.audio:
+        return None
+    stream = container.streams.audio[0]
+    ctx = stream.codec_context
+    if stream.duration is not None and stream.time_base is not None:
+        duration = float(stream.duration * stream.time_base)
+    else:
+        duration = (container.duration or 0) / av.time_base
+    return AudioInfo(codec=ctx.name, sample_rate=ctx.sample_rate, channels=ctx.channels, duration=duration)
+
+
+def _container_name(format_name: str, path: Path) -> str:
+    """FFmpeg names the MP4 demuxer "mov,mp4,m4a,..."; show the member that matches the file's extension."""
+    names = format_name.split(",")
+    suffix = path.suffix.lower().lstrip(".")
+    return suffix if suffix in names else names[0]
+
+
+def probe_safe(path: str | os.PathLike[str], timeout: float = 15.0) -> MediaInfo:
+    """:func:`probe` in a child process: FFmpeg crashing or hanging on a hostile file becomes a MediaError."""
+    path = check_readable(path)
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[2])  # so the child imports this very studio package
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "studio.media.probe", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+        )
+    except subprocess.TimeoutExpired:
+        raise MediaError(f"{path.name}: reading it took longer than {timeout:g} s (damaged file?)") from None
+    try:
+        answer = json.loads(result.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        raise MediaError(
+            f"{path.name}: the decoder crashed reading it (exit code {result.returncode})"
+        ) from None
+    if "error" in answer:
+        raise MediaError(answer["error"])
+    return MediaInfo.from_dict(answer["info"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m studio.media.probe FILE", file=sys.stderr)
+        return 64
+    try:
+        print(json.dumps({"info": probe(args[0]).to_dict()}))
+    except MediaError as exc:
+        print(json.dumps({"error": str(exc)}))
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

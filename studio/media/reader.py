@@ -1,0 +1,170 @@
+"""``ClipReader``: any frame of a clip, by number on a constant-rate grid, as upright RGB at the size asked
+for.
+
+Grid frame ``n`` is the source frame *showing* at ``t = n / fps``: the latest one whose presentation time is
+``<= t``. For a constant-rate source read at its own rate that is simply frame ``n``; a variable-rate source,
+or a grid at another rate, maps through the presentation times the probe collected. Numbers past the end clamp
+to the last frame (the engine's "hold" end mode relies on it); negative numbers clamp to frame 0.
+
+Random access seeks to the last keyframe at or before the target and decodes forward to it; when the target is
+ahead of the decoder and no keyframe lies between, it just decodes forward, which makes sequential reading
+(:meth:`ClipReader.iter_frames`) a plain decode loop with frame threading. Both paths produce identical
+pixels. Returned arrays are read-only: they are shared with a small LRU cache. A reader is for one thread at a
+time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections import OrderedDict
+from collections.abc import Iterator
+
+import av
+import numpy as np
+
+from studio.errors import MediaError
+from studio.media._open import open_input, video_stream
+from studio.media.info import MediaInfo
+from studio.media.probe import scan
+from studio.media.resize import FITS, fit_frame, rotate
+
+_FORWARD_LIMIT = 256  # with no keyframe index, decode forward rather than seek for targets this close
+
+
+class ClipReader:
+    """Frame-accurate reading of one clip; use as a context manager or call :meth:`close`."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        fps: float | None = None,
+        size: tuple[int, int] | None = None,
+        fit: str = "fit",
+        cache_frames: int = 16,
+    ) -> None:
+        if fit not in FITS:
+            raise ValueError(f"fit must be one of {FITS}, got {fit!r}")
+        if fps is not None and not fps > 0:
+            raise ValueError(f"fps must be positive, got {fps}")
+        self.info: MediaInfo
+        self.info, self._timeline = scan(path)
+        self.fps = float(fps) if fps else self.info.fps
+        self.frame_count = max(1, round(self.info.duration * self.fps - 1e-6))
+        self.size = (int(size[0]), int(size[1])) if size else (self.info.width, self.info.height)
+        self.fit = fit
+        self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._cache_frames = max(1, cache_frames)
+        self._container = open_input(self.info.path)
+        self._stream = video_stream(self._container, self.info.path.name)
+        self._stream.thread_type = "AUTO"  # frame + slice threads; set before the codec opens
+        self._frames: Iterator[av.VideoFrame] | None = None
+        self._position = -1  # index of the frame the decoder produced last; -1 when unknown
+
+    # -- public
+    # -----------------------------------------------------------------------------------------------
+    def source_index(self, n: int) -> int:
+        """The source frame (0-based, display order) that grid frame ``n`` shows."""
+        n = min(max(int(n), 0), self.frame_count - 1)
+        return self._timeline.index_at(n / self.fps)
+
+    def read(self, n: int) -> np.ndarray:
+        """Grid frame ``n`` as (H, W, 3) uint8 RGB of :attr:`size` (read-only); clamps past either end."""
+        index = self.source_index(n)
+        cached = self._cache.get(index)
+        if cached is not None:
+            self._cache.move_to_end(index)
+            return cached
+        rgb = self._convert(self._decode(index))
+        self._cache[index] = rgb
+        if len(self._cache) > self._cache_frames:
+            self._cache.popitem(last=False)
+        return rgb
+
+    def iter_frames(self, start: int = 0, stop: int | None = None) -> Iterator[np.ndarray]:
+        """Grid frames ``start`` .. ``stop - 1`` (default: to the end), in order, decoded straight through."""
+        stop = self.frame_count if stop is None else min(stop, self.frame_count)
+        for n in range(max(0, start), stop):
+            yield self.read(n)
+
+    def close(self) -> None:
+        self._frames = None
+        self._container.close()
+
+    def __enter__(self) -> ClipReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- decoding
+    # ---------------------------------------------------------------------------------------------
+    def _convert(self, frame: av.VideoFrame) -> np.ndarray:
+        # swscale converts any pixel format (10-bit, 4:4:4, ...) to 8-bit RGB using the frame's own colour
+        # tags.
+        rgb = rotate(frame.to_ndarray(format="rgb24"), self.info.rotation)
+        out = fit_frame(rgb, self.size, self.fit)
+        out.flags.writeable = False
+        return out
+
+    def _decode(self, index: int) -> av.VideoFrame:
+        timeline = self._timeline
+        ahead = self._frames is not None and self._position < index
+        keyframe = timeline.keyframe_before(index)
+        if ahead and (
+            keyframe <= self._position or (not timeline.keyframes and index - self._position < _FORWARD_LIMIT)
+        ):
+            frame = self._decode_forward(index)
+            if frame is not None:
+                return frame
+        # Seek to the keyframe before the target; if the decoder starts past the target (B-frames shown before
+        # that keyframe, an imprecise container index), try earlier keyframes, finally the very start.
+        candidates = [k for k in timeline.keyframes if k <= keyframe][::-1][:3] or [keyframe]
+        for start in [*candidates, 0]:
+            self._seek(start)
+            frame = self._decode_forward(index)
+            if frame is not None:
+                return frame
+        raise MediaError(f"{self.info.path.name}: frame {index} cannot be decoded (damaged file?)")
+
+    def _seek(self, index: int) -> None:
+        self._container.seek(self._timeline.pts[index], stream=self._stream, backward=True, any_frame=False)
+        self._frames = self._decoded_frames()
+        self._position = -1
+
+    def _decode_forward(self, index: int) -> av.VideoFrame | None:
+        """Decode up to frame ``index``; None if the decoder started past it. A frame the decoder dropped
+        (damage) is replaced by the one before it, the picture a player would keep showing."""
+        previous: av.VideoFrame | None = None
+        assert self._frames is not None
+        for frame in self._frames:
+            at = self._frame_index(frame)
+            self._position = at
+            if at == index:
+                return frame
+            if at > index:
+                return previous
+            previous = frame
+        self._frames = None  # exhausted: the next read seeks
+        return previous
+
+    def _frame_index(self, frame: av.VideoFrame) -> int:
+        if frame.pts is None:  # rare (some AVI): count on from the last one
+            return self._position + 1
+        return self._timeline.index_of_pts(frame.pts)
+
+    def _decoded_frames(self) -> Iterator[av.VideoFrame]:
+        """Decoded frames from the current position; a damaged packet is skipped, a damaged tail ends it."""
+        packets = self._container.demux(self._stream)
+        while True:
+            try:
+                packet = next(packets)
+            except StopIteration:
+                return
+            except av.error.FFmpegError:
+                packet = None  # unreadable tail: flush what the decoder holds and stop
+            with contextlib.suppress(av.error.FFmpegError):  # a damaged packet: skip it, as players do
+                yield from self._stream.decode(packet)
+            if packet is None:
+                return

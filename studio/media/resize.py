@@ -1,0 +1,51 @@
+"""Fitting a picture into an output size the three ways editors offer, and turning it upright."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+FITS = ("fit", "fill", "stretch")
+
+
+def rotate(rgb: np.ndarray, rotation: int) -> np.ndarray:
+    """Turn a stored picture ``rotation`` degrees clockwise (0/90/180/270), as a player displays it."""
+    k = (rotation // 90) % 4
+    return rgb if k == 0 else np.ascontiguousarray(np.rot90(rgb, k=-k))
+
+
+def _resize(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
+    if (rgb.shape[1], rgb.shape[0]) == (width, height):
+        return rgb
+    # INTER_AREA averages when shrinking (no aliasing); it is bilinear-like when enlarging.
+    shrinking = width * height < rgb.shape[0] * rgb.shape[1]
+    return cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+
+
+def fit_frame(rgb: np.ndarray, size: tuple[int, int], fit: str = "fit") -> np.ndarray:
+    """``rgb`` (H, W, 3) uint8 into ``size`` (width, height).
+
+    fit: whole picture, letterboxed/pillarboxed with black; fill: covers the output, the overflow cropped
+    evenly from both sides; stretch: both axes scaled independently (aspect not kept).
+    """
+    width, height = int(size[0]), int(size[1])
+    if width <= 0 or height <= 0:
+        raise ValueError(f"output size must be positive, got {width}x{height}")
+    if fit not in FITS:
+        raise ValueError(f"fit must be one of {FITS}, got {fit!r}")
+    src_h, src_w = rgb.shape[:2]
+    if (src_w, src_h) == (width, height):
+        return rgb
+    if fit == "stretch":
+        return _resize(rgb, width, height)
+    scale = (min if fit == "fit" else max)(width / src_w, height / src_h)
+    new_w = min(width, max(1, round(src_w * scale))) if fit == "fit" else max(width, round(src_w * scale))
+    new_h = min(height, max(1, round(src_h * scale))) if fit == "fit" else max(height, round(src_h * scale))
+    scaled = _resize(rgb, new_w, new_h)
+    if fit == "fill":
+        x0, y0 = (new_w - width) // 2, (new_h - height) // 2
+        return np.ascontiguousarray(scaled[y0 : y0 + height, x0 : x0 + width])
+    out = np.zeros((height, width, 3), dtype=rgb.dtype)
+    x0, y0 = (width - new_w) // 2, (height - new_h) // 2
+    out[y0 : y0 + new_h, x0 : x0 + new_w] = scaled
+    return out

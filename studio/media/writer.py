@@ -1,0 +1,173 @@
+"""``VideoWriter``: H.264 (yuv420p) + optional AAC in an MP4 that every player opens, written atomically.
+
+The file grows under a hidden temp name beside the target (same folder, so the final ``os.replace`` is an
+atomic rename) and only takes the real name in :meth:`VideoWriter.close`; :meth:`abort`, or an exception
+inside ``with``, deletes it. ``+faststart`` moves the index to the front so players and browsers start at
+once.
+
+Odd sizes: 4:2:0 chroma needs even dimensions, and H.264's bitstream cropping works in 2-pixel steps for
+4:2:0, so an odd width or height is rounded up to even by repeating the last column/row. The file is then 1 px
+larger than asked on that axis; :attr:`VideoWriter.coded_size` says what was written.
+
+Colour: frames are converted with the BT.709 matrix (limited range) and the stream is tagged so, which is what
+players assume for HD and what the reader uses to convert back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+from av.video.reformatter import ColorRange, Colorspace
+
+from studio.errors import MediaError
+from studio.media.timeline import snap_rate
+
+AAC_FRAME = 1024  # samples per AAC frame: audio is handed to the encoder in blocks of this size
+
+
+class VideoWriter:
+    """Write RGB frames (and float audio) to ``path``; see the module docstring for guarantees."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        width: int,
+        height: int,
+        fps: float,
+        *,
+        crf: int = 18,
+        preset: str = "medium",
+        audio_rate: int | None = None,
+        audio_channels: int = 2,
+    ) -> None:
+        if width <= 0 or height <= 0:
+            raise ValueError(f"size must be positive, got {width}x{height}")
+        if audio_channels not in (1, 2):
+            raise ValueError("audio_channels must be 1 or 2")
+        self.path = Path(path)
+        self.width, self.height = int(width), int(height)
+        self.coded_size = (self.width + self.width % 2, self.height + self.height % 2)
+        self.fps = snap_rate(fps)
+        self.frames_written = 0
+        self._tmp = self.path.with_name(f".{self.path.stem}.part-{secrets.token_hex(4)}.mp4")
+        try:
+            self._out = av.open(str(self._tmp), "w", format="mp4", options={"movflags": "+faststart"})
+        except (OSError, av.error.FFmpegError) as exc:
+            raise MediaError(f"cannot write {self.path}: {getattr(exc, 'strerror', None) or exc}") from None
+        try:
+            self._video = self._add_video(crf, preset)
+            self._audio = self._add_audio(audio_rate, audio_channels) if audio_rate else None
+        except Exception:
+            self.abort()
+            raise
+        self._audio_pending = np.zeros((audio_channels, 0), np.float32)
+        self._audio_pts = 0
+        self._closed = False
+
+    def _add_video(self, crf: int, preset: str):
+        stream = self._out.add_stream("libx264", rate=self.fps)
+        stream.width, stream.height = self.coded_size
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"crf": str(crf), "preset": preset}
+        ctx = stream.codec_context
+        ctx.time_base = Fraction(1) / self.fps
+        ctx.colorspace, ctx.color_range = 1, 1  # AVCOL_SPC_BT709, AVCOL_RANGE_MPEG (limited)
+        ctx.color_primaries, ctx.color_trc = 1, 1  # BT.709
+        return stream
+
+    def _add_audio(self, rate: int, channels: int):
+        stream = self._out.add_stream("aac", rate=int(rate), layout="stereo" if channels == 2 else "mono")
+        stream.codec_context.time_base = Fraction(1, int(rate))
+        return stream
+
+    @property
+    def audio_rate(self) -> int | None:
+        return self._audio.codec_context.sample_rate if self._audio else None
+
+    def write(self, frame: np.ndarray) -> None:
+        """One frame: (height, width, 3) uint8 RGB at the size given to the constructor."""
+        if frame.shape != (self.height, self.width, 3) or frame.dtype != np.uint8:
+            raise ValueError(
+                f"expected ({self.height}, {self.width}, 3) uint8, got {frame.shape} {frame.dtype}"
+            )
+        if self.coded_size != (self.width, self.height):
+            frame = np.pad(frame, ((0, self.height % 2), (0, self.width % 2), (0, 0)), mode="edge")
+        picture = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
+        picture = picture.reformat(
+            format="yuv420p", dst_colorspace=Colorspace.ITU709, dst_color_range=ColorRange.MPEG
+        )
+        picture.pts = self.frames_written
+        self.frames_written += 1
+        self._mux(self._video.encode(picture))
+
+    def write_audio(self, samples: np.ndarray) -> None:
+        """Audio (channels, n) float32 in [-1, 1] at ``audio_rate``; any block size, appended in order."""
+        if self._audio is None:
+            raise ValueError("this writer was made without audio (audio_rate=None)")
+        samples = np.asarray(samples, dtype=np.float32)
+        if samples.ndim != 2 or samples.shape[0] != self._audio_pending.shape[0]:
+            raise ValueError(f"expected ({self._audio_pending.shape[0]}, n) samples, got {samples.shape}")
+        self._audio_pending = np.concatenate([self._audio_pending, samples], axis=1)
+        usable = self._audio_pending.shape[1] // AAC_FRAME * AAC_FRAME
+        for start in range(0, usable, AAC_FRAME):
+            self._encode_audio(self._audio_pending[:, start : start + AAC_FRAME])
+        self._audio_pending = self._audio_pending[:, usable:]
+
+    def _encode_audio(self, block: np.ndarray) -> None:
+        layout = "stereo" if block.shape[0] == 2 else "mono"
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(block), format="fltp", layout=layout)
+        frame.sample_rate = self._audio.codec_context.sample_rate
+        frame.pts = self._audio_pts
+        self._audio_pts += block.shape[1]
+        self._mux(self._audio.encode(frame))
+
+    def _mux(self, packets: list[av.Packet]) -> None:
+        try:
+            self._out.mux(packets)
+        except (OSError, av.error.FFmpegError) as exc:
+            raise MediaError(
+                f"cannot write {self.path.name}: {getattr(exc, 'strerror', None) or exc}"
+            ) from None
+
+    def close(self) -> Path:
+        """Flush the encoders, finish the file and give it its real name; returns that path."""
+        if self._closed:
+            return self.path
+        try:
+            if self._audio is not None and self._audio_pending.shape[1]:
+                self._encode_audio(self._audio_pending)
+            self._mux(self._video.encode(None))
+            if self._audio is not None:
+                self._mux(self._audio.encode(None))
+            self._out.close()
+            os.replace(self._tmp, self.path)
+        except BaseException:
+            self.abort()
+            raise
+        self._closed = True
+        return self.path
+
+    def abort(self) -> None:
+        """Stop and delete the unfinished file; the target path is left as it was."""
+        if getattr(self, "_closed", False):
+            return
+        self._closed = True
+        # The file is being thrown away: a failure to write its trailer does not matter.
+        with contextlib.suppress(Exception):
+            self._out.close()
+        self._tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> VideoWriter:
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
