@@ -86,8 +86,9 @@ def frame_sources(project: Project, n: int) -> list[SourceSample]:
 def _active_mask(project: Project, p: Placement) -> tuple[np.ndarray, np.ndarray]:
     """(frame indices where p is active, their output times)."""
     fps = project.settings.fps
-    first = max(0, math.ceil((p.start - _EPS) * fps - 1e-6))
-    last = min(project.settings.frame_count, math.ceil((p.end - _EPS) * fps - 1e-6))
+    # A frame or two too many on each side, then the exact test: rounding cannot drop a frame.
+    first = max(0, math.floor((p.start - _EPS) * fps) - 1)
+    last = min(project.settings.frame_count, math.floor((p.end - _EPS) * fps) + 2)
     n = np.arange(first, max(first, last))
     t = n / fps
     keep = (t >= p.start - _EPS) & (t < p.end - _EPS)  # exact same test as frame_sources

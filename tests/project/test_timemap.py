@@ -115,3 +115,28 @@ def test_two_placements_of_one_clip_add_up_in_its_column() -> None:
     assert matrix[:12, 0].tolist() == [1.0] * 12
     assert matrix[12:24, 0].tolist() == [1.25] * 12
     assert active_count(project).tolist() == [1] * 12 + [2] * 12
+
+
+def test_vectorised_helpers_agree_on_awkward_spans() -> None:
+    """Starts/ends on, a hair off, and between frame times (at 30 and 29.97 fps): no frame gained or lost."""
+    rng = np.random.default_rng(11)
+    for fps in (30.0, 30000 / 1001):
+        project = _one(frames=40, fps=25.0, out_fps=fps)
+        project.settings = GenerationSettings(duration=3.0, fps=fps)
+        project.placements.clear()
+        for i in range(12):
+            start = float(
+                rng.choice([0.1, 1 / 3, 0.7, round(rng.uniform(0, 2), 6), rng.integers(0, 60) / fps])
+            )
+            duration = float(rng.choice([0.2, 2 / 3, 1.0, round(rng.uniform(0.01, 1.5), 6)]))
+            project.placements.append(
+                Placement(f"p{i}", "c", start, duration, speed=float(rng.uniform(0.3, 3)))
+            )
+        counts = active_count(project)
+        for n in range(project.settings.frame_count):
+            assert counts[n] == len(frame_sources(project, n)), (fps, n)
+        for p in project.placements:
+            outs, srcs = source_frames(project, p)
+            expected = {n: s.source_frame for n in range(project.settings.frame_count)
+                        for s in frame_sources(project, n) if s.placement_id == p.id}  # fmt: skip
+            assert dict(zip(outs.tolist(), srcs.tolist(), strict=True)) == expected
