@@ -1,0 +1,242 @@
+"""The Attention Video Generator: a :class:`~studio.engine.synth.Synthesizer` built on patch attention.
+
+For output frame n the generator asks, for every patch, "which source patch should be here?":
+
+- query q_p: in free mode the importance-weighted mean of the sources' centre-frame features; in guide mode
+  the guide frame's features (structure weighted up, colour down: structure from the guide, appearance from
+  the sources). Either is pulled toward the previous *output* frame's features by ``coherence``.
+- keys: every source's patches at its mapped frame +-window and at offsets within ``radius`` patches.
+- weights: softmax of -||q-k||^2 / temperature + log importance + priors (see ``attention.py``).
+- pixels: each clip's best candidate, weighted by that clip's attention mass, pasted as feathered
+  overlapping windows (see ``synthesis.py``).
+- record: per clip the mass map at patch resolution and its mean (the share).
+
+Work is split into bands of patch rows so memory stays bounded (``max_tile_bytes``); an out-of-memory error
+halves the band and retries, then moves to the CPU; every fallback is reported through ``on_warning`` and kept
+in ``fallbacks``. Nothing is random, so equal inputs and settings give identical frames on one device.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from studio.engine.attention import attend_band, offsets, static_bias
+from studio.engine.config import GeneratorConfig
+from studio.engine.device import choose_device, empty_cache, is_out_of_memory
+from studio.engine.features import COLOUR, DIM, STRUCTURE, PatchFeatures, grid_shape
+from studio.engine.synth import SynthInput, SynthOutput
+from studio.engine.synthesis import FeatherCanvas, pad_sources
+from studio.errors import EngineError
+
+PRIOR = 0.002  # energy per patch^2 of displacement / frame^2 of delay: a tie-breaker, not a force
+BONUS = 0.1  # energy of the stability bonus per unit of `stability` and of previous weight
+AGREEMENT = 1.0  # energy: sources whose features spread less than this count as agreeing (no pull)
+GUIDE_WEIGHTS = (0.35, 1.6)  # (colour, structure) feature weights in guide mode
+
+
+class AttentionGenerator(nn.Module):
+    """Implements ``Synthesizer``: ``reset()``, ``__call__(SynthInput) -> SynthOutput``, ``stride``."""
+
+    def __init__(
+        self,
+        config: GeneratorConfig | None = None,
+        *,
+        device: torch.device | str | None = None,
+        on_warning: Callable[[str], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.config = config or GeneratorConfig()
+        self.device = torch.device(device) if device is not None else choose_device(self.config.device)
+        self.stride = self.config.patch
+        self.on_warning = on_warning
+        self.fallbacks: list[str] = []
+        self.features = PatchFeatures(self.config.patch)  # swappable: anything (N,H,W,3) u8 -> (N,DIM,h,w)
+        self.features.to(self.device)
+        self._tile_rows: int | None = None  # set after an OOM: never grow back within this generator
+        self._guide_warned = False
+        self._geometry: dict[tuple[int, ...], torch.Tensor] = {}
+        self.reset()
+
+    # -- Synthesizer protocol -------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget the previous output frame and choices (start of a render, or a seek)."""
+        self._prev_frame: torch.Tensor | None = None  # (H, W, 3) uint8 on the device
+        self._stable: tuple[torch.Tensor, torch.Tensor] | None = None  # (offset idx, bonus energy) (K, h, w)
+        self._state_key: tuple[int, ...] | None = None
+
+    @torch.inference_mode()
+    def forward(self, inp: SynthInput) -> SynthOutput:
+        frames, importance = _validate(inp)
+        k, t, height, width, _ = frames.shape
+        key = (k, t, height, width)
+        if key != self._state_key:  # a different set of sources: the old choices mean nothing now
+            self.reset()
+            self._state_key = key
+        while True:
+            try:
+                return self._run(frames, importance, inp.guide)
+            except Exception as exc:  # noqa: BLE001 - only OOM is handled, everything else re-raised
+                if not is_out_of_memory(exc):
+                    raise
+                self._shrink_after_oom(exc, h=grid_shape(height, width, self.stride)[0])
+
+    # -- internals ------------------------------------------------------------------------------------------
+
+    def _warn(self, message: str) -> None:
+        self.fallbacks.append(message)
+        if self.on_warning is not None:
+            self.on_warning(message)
+
+    def _shrink_after_oom(self, exc: BaseException, h: int) -> None:
+        empty_cache(self.device)
+        rows = self._tile_rows or h
+        if rows > 1:
+            self._tile_rows = max(1, rows // 2)
+            self._warn(f"out of memory on {self.device.type}: band of {rows} patch rows -> {self._tile_rows}")
+            return
+        if self.device.type == "cpu":
+            raise EngineError(
+                "Out of memory on the CPU even one patch row at a time: use a smaller size"
+            ) from exc
+        self._warn(f"out of memory on {self.device.type} even one patch row at a time: continuing on the CPU")
+        self.to_device(torch.device("cpu"))
+
+    def to_device(self, device: torch.device) -> None:
+        """Move the generator (and its temporal state) to another device."""
+        self.device = device
+        self.features.to(device)
+        self._geometry.clear()
+        self._tile_rows = None
+        if self._prev_frame is not None:
+            self._prev_frame = self._prev_frame.to(device)
+        if self._stable is not None:
+            self._stable = (self._stable[0].to(device), self._stable[1].to(device))
+
+    def _compute_dtype(self) -> torch.dtype:
+        precision = self.config.precision
+        if precision == "auto":
+            return torch.float16 if self.device.type == "cuda" else torch.float32
+        return {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[precision]
+
+    def _band_rows(self, k: int, t: int, h: int, w: int, radius: int) -> int:
+        """Patch rows per band so that the band's energy buffer and pasted windows fit the byte budget."""
+        s = self.stride
+        per_row = max(k * t * (2 * radius + 1) ** 2 * w * 4 * 3, k * w * 12 * s * s * 5)
+        rows = max(1, min(h, self.config.max_tile_bytes // per_row))
+        return min(rows, self._tile_rows) if self._tile_rows else rows
+
+    def _bias(self, t: int, h: int, w: int, radius: int) -> torch.Tensor:
+        key = (t, h, w, radius)
+        if key not in self._geometry:
+            self._geometry[key] = static_bias(t, radius, h, w, self.config.temperature, PRIOR, self.device)
+        return self._geometry[key]
+
+    def _pull(
+        self, centre: torch.Tensor, query: torch.Tensor, weights: torch.Tensor, guided: bool
+    ) -> torch.Tensor | float:
+        """Per-patch coherence: the full ``coherence`` where the sources disagree, none where they agree.
+
+        The pull exists to keep an *artificial* query (a blend of disagreeing sources) from flickering. Where
+        one source is active, or all look alike, the query is a real patch already, and pulling it toward the
+        previous frame would only make the output lag behind the motion.
+        """
+        if guided:
+            return self.config.coherence
+        spread = torch.einsum("k,kdhw->hw", weights, (centre - query).square())  # weighted variance (h, w)
+        return self.config.coherence * spread / (spread + AGREEMENT)
+
+    def _run(self, frames: np.ndarray, importance: np.ndarray, guide: np.ndarray | None) -> SynthOutput:
+        cfg, dev, s = self.config, self.device, self.stride
+        k, t, height, width, _ = frames.shape
+        h, w = grid_shape(height, width, s)
+        radius = cfg.radius
+        src = torch.from_numpy(frames).to(dev)  # (K, T, H, W, 3) uint8
+        guided = cfg.mode == "guide" and guide is not None
+        if cfg.mode == "guide" and guide is None and not self._guide_warned:
+            self._guide_warned = True
+            self._warn("guide mode without a guide frame: generating in free mode where the guide is missing")
+        batch = [src.reshape(k * t, height, width, 3)]
+        if self._prev_frame is not None:
+            batch.append(self._prev_frame[None])
+        if guided:
+            batch.append(torch.from_numpy(np.ascontiguousarray(guide)).to(dev)[None])
+        feats = self.features(torch.cat(batch) if len(batch) > 1 else batch[0])  # (N, D, h, w) float32
+        keys = feats[: k * t].view(k, t, DIM, h, w)
+        weights = torch.from_numpy(importance / importance.sum()).float().to(dev)
+        query = feats[-1] if guided else torch.einsum("k,kdhw->dhw", weights, keys[:, t // 2])
+        if self._prev_frame is not None and cfg.coherence > 0:
+            query = torch.lerp(query, feats[k * t], self._pull(keys[:, t // 2], query, weights, guided))
+
+        scale = torch.ones(DIM, device=dev)
+        if cfg.mode == "guide":
+            scale[COLOUR], scale[STRUCTURE] = GUIDE_WEIGHTS
+        dtype = self._compute_dtype()
+        query = (query * scale.sqrt()[:, None, None]).to(dtype)
+        padded = torch.nn.functional.pad(
+            (keys * scale.sqrt()[:, None, None]).reshape(k * t, DIM, h, w), (radius,) * 4
+        )
+        padded = padded.to(dtype).view(k, t, DIM, h + 2 * radius, w + 2 * radius)
+        with np.errstate(divide="ignore"):  # a zero importance is log 0 = -inf: never chosen
+            log_importance = torch.from_numpy(np.log(importance)).float().to(dev)
+
+        bias = self._bias(t, h, w, radius)
+        offs = offsets(radius).to(dev)
+        sources = pad_sources(src, s, h, w)
+        canvas = FeatherCanvas(s, h, w, height, width, dev)
+        mass = torch.empty((k, h, w), device=dev)
+        chosen = torch.empty((k, h, w), dtype=torch.int64, device=dev)
+        bonus = torch.empty((k, h, w), device=dev)
+        rows = self._band_rows(k, t, h, w, radius)
+        for y0 in range(0, h, rows):
+            y1 = min(h, y0 + rows)
+            band = attend_band(
+                query, padded, bias, log_importance, y0, y1, radius, cfg.temperature, self._stable
+            )
+            o_index = band.choice % offs.shape[0]
+            canvas.paste(sources, t, band.mass, band.choice // offs.shape[0], offs[o_index], y0)
+            mass[:, y0:y1], chosen[:, y0:y1] = band.mass, o_index
+            bonus[:, y0:y1] = band.choice_weight * (BONUS * cfg.stability)
+        frame = canvas.finish()
+        self._prev_frame = frame
+        self._stable = (chosen, bonus) if cfg.stability > 0 else None
+
+        shares = mass.mean((1, 2)).double()
+        shares = (shares / shares.sum()).float().cpu().numpy()
+        return SynthOutput(frame=frame.cpu().numpy(), shares=shares, maps=mass.half().cpu().numpy())
+
+
+def _validate(inp: SynthInput) -> tuple[np.ndarray, np.ndarray]:
+    """Shapes and dtypes the render job promises; a broken promise is a bug, but importance is user data."""
+    frames = np.ascontiguousarray(inp.frames)
+    if frames.ndim != 5 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
+        raise ValueError(
+            f"SynthInput.frames must be (K, T, H, W, 3) uint8, got {frames.shape} {frames.dtype}"
+        )
+    importance = np.asarray(inp.importance, dtype=np.float64).reshape(-1)
+    if importance.shape[0] != frames.shape[0]:
+        raise ValueError(f"importance has {importance.shape[0]} entries for {frames.shape[0]} sources")
+    if not np.all(np.isfinite(importance)) or np.any(importance < 0) or importance.sum() <= 0:
+        raise EngineError("Importance must be finite, >= 0, and > 0 for at least one active clip")
+    if inp.guide is not None and inp.guide.shape != frames.shape[2:]:
+        raise ValueError(f"guide frame {inp.guide.shape} does not match the sources' {frames.shape[2:]}")
+    return frames, importance
+
+
+def synthesizer_for(
+    settings: Any,
+    device: str = "auto",
+    *,
+    seed: int | None = None,
+    on_warning: Callable[[str], None] | None = None,
+) -> AttentionGenerator:
+    """The generator for a project's ``EngineSettings``; an explicit ``device`` other than auto wins."""
+    config = GeneratorConfig.from_settings(settings, seed=seed)
+    if device and device != "auto":
+        config = GeneratorConfig(**{**config.to_dict(), "device": device})
+    return AttentionGenerator(config, on_warning=on_warning)
