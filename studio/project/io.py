@@ -10,7 +10,8 @@ import contextlib
 import dataclasses
 import json
 import os
-import tempfile
+import secrets
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -112,7 +113,7 @@ def save_project(project: Project, path: str | Path | None = None) -> Path:
     data = project_to_dict(project, base_dir=target.parent)
     temps: list[str] = []
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f"{target.name}.tmp-", dir=target.parent)
+        fd, tmp = _create_temp(target, ".tmp-")
         temps.append(tmp)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(data, f, indent=2, ensure_ascii=False, allow_nan=False)
@@ -121,11 +122,12 @@ def save_project(project: Project, path: str | Path | None = None) -> Path:
             os.fsync(f.fileno())
         if target.exists():
             # Copy (not move) the old file to .bak, so ``target`` never disappears in between.
-            fd, bak_tmp = tempfile.mkstemp(prefix=f"{target.name}.bak-", dir=target.parent)
+            fd, bak_tmp = _create_temp(target, ".bak-")
             temps.append(bak_tmp)
             with os.fdopen(fd, "wb") as f:
                 f.write(target.read_bytes())
             os.replace(bak_tmp, target.with_name(target.name + ".bak"))
+            shutil.copymode(target, tmp)  # a file the user made group-readable stays so
         os.replace(tmp, target)
         temps.clear()
     except OSError as e:  # disk full, read-only folder, permissions: the user can act on it
@@ -137,6 +139,20 @@ def save_project(project: Project, path: str | Path | None = None) -> Path:
     _fsync_dir(target.parent)
     project.path = target
     return target
+
+
+def _create_temp(target: Path, infix: str) -> tuple[int, str]:
+    """A new file beside ``target`` with the permissions of a normal new file: unlike ``mkstemp`` (0600),
+    the umask applies, so a shared project folder stays shared."""
+    for _ in range(100):
+        name = str(target.with_name(f"{target.name}{infix}{secrets.token_hex(4)}"))
+        try:
+            return os.open(
+                name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666
+            ), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {target}")
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -219,3 +219,16 @@ def test_a_bug_while_writing_propagates_as_is_and_leaves_nothing(tmp_path: Path,
     with pytest.raises(TypeError):
         save_project(project)
     assert sorted(path.parent.iterdir()) == before
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_saved_files_get_normal_permissions(tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    try:
+        project, path = _saved(tmp_path)
+        assert path.stat().st_mode & 0o777 == 0o644  # not mkstemp's 0600
+        path.chmod(0o664)
+        save_project(project)
+        assert path.stat().st_mode & 0o777 == 0o664  # an existing file keeps its mode
+    finally:
+        os.umask(umask)
