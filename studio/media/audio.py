@@ -17,8 +17,8 @@ PEAK_LIMIT = 0.98  # mixes louder than this are scaled down as a whole (no clipp
 def decode_audio(path: str | os.PathLike[str], sample_rate: int = 48000, channels: int = 2) -> np.ndarray:
     """The first audio stream as float32 (channels, n) at ``sample_rate``; (channels, 0) when there is none.
 
-    ``av.AudioResampler`` converts rate, layout (mono is duplicated, stereo averaged for 1 channel) and
-    format. A damaged tail ends the audio where the damage begins.
+    ``av.AudioResampler`` converts rate and sample format; mono is duplicated to stereo and stereo averaged
+    to mono. A damaged tail ends the audio where the damage begins.
     """
     if channels not in (1, 2):
         raise ValueError("channels must be 1 or 2")
@@ -26,9 +26,10 @@ def decode_audio(path: str | os.PathLike[str], sample_rate: int = 48000, channel
         if not container.streams.audio:
             return np.zeros((channels, 0), np.float32)
         stream = container.streams.audio[0]
-        resampler = av.AudioResampler(
-            format="fltp", layout="stereo" if channels == 2 else "mono", rate=sample_rate
-        )
+        # Resample to mono or stereo as the source is (swresample downmixes surround), then map channels here:
+        # its own mono<->stereo matrices scale by 0.707, which would change the level.
+        layout = "mono" if stream.codec_context.channels == 1 else "stereo"
+        resampler = av.AudioResampler(format="fltp", layout=layout, rate=sample_rate)
         blocks: list[np.ndarray] = []
         try:
             for packet in container.demux(stream):
@@ -46,7 +47,10 @@ def decode_audio(path: str | os.PathLike[str], sample_rate: int = 48000, channel
         blocks.extend(f.to_ndarray() for f in resampler.resample(None))
     if not blocks:
         return np.zeros((channels, 0), np.float32)
-    return np.ascontiguousarray(np.concatenate(blocks, axis=1), dtype=np.float32)
+    audio = np.concatenate(blocks, axis=1).astype(np.float32, copy=False)
+    if audio.shape[0] != channels:
+        audio = audio.mean(axis=0, keepdims=True) if channels == 1 else np.repeat(audio, channels, axis=0)
+    return np.ascontiguousarray(audio)
 
 
 def mix_audio(tracks: Sequence[np.ndarray], gains: Sequence[np.ndarray | float]) -> np.ndarray:

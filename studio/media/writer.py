@@ -57,8 +57,11 @@ class VideoWriter:
         self.frames_written = 0
         self._tmp = self.path.with_name(f".{self.path.stem}.part-{secrets.token_hex(4)}.mp4")
         try:
+            # FFmpeg opens the file lazily at the first packet; creating it now reports a bad folder up front.
+            self._tmp.open("xb").close()
             self._out = av.open(str(self._tmp), "w", format="mp4", options={"movflags": "+faststart"})
         except (OSError, av.error.FFmpegError) as exc:
+            self._tmp.unlink(missing_ok=True)
             raise MediaError(f"cannot write {self.path}: {getattr(exc, 'strerror', None) or exc}") from None
         try:
             self._video = self._add_video(crf, preset)
