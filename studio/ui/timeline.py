@@ -1,0 +1,401 @@
+"""The timeline: placements as blocks over importance lanes, a timecode ruler, playhead and generation end.
+
+API (agreed with the main window):
+- ``TimelineView(QGraphicsView)``, objectName ``timeline``.
+- ``set_project(project, undo_stack: QUndoStack)``; ``refresh()`` rebuilds from the project (also done on
+  every ``undo_stack.indexChanged``, so undo/redo from anywhere shows at once).
+- ``set_playhead(n)`` (output frame), ``set_generation_time(seconds)`` (one undo step),
+  ``set_in_out(a, b)`` / ``in_out``; ``zoom`` (px per second), ``set_zoom(px_per_s, anchor_x=None)``;
+  ``select(placement_id | None)``, ``selected``; ``snapping`` (bool, default on).
+- Signals: ``seekRequested(int)`` (frame), ``selectionChanged(object)`` (placement id or None),
+  ``inOutChanged(int, int)``, ``editFailed(str)`` (a refused edit's one-line reason).
+
+Gestures: click/drag on the ruler seeks; drag a block to move, its edges to trim (left edge moves start
+and the clip's in-point; right edge the duration); in a lane, click adds a keyframe, drag moves one (time and
+value), Delete removes the selected one (or the selected placement), right-click sets its interpolation; drag
+the yellow end marker to change the generation time; Ctrl+wheel zooms around the cursor; I/O set in/out at the
+playhead. Snapping (hold Alt to turn it off) to the playhead, block edges, the end marker and whole seconds.
+Every edit is ONE command pushed at mouse release through ``studio.ui.undo.push_command``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QContextMenuEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPixmap,
+    QUndoStack,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QApplication, QGraphicsScene, QGraphicsView, QMenu, QWidget
+
+from studio.errors import StudioError
+from studio.project import Command, Project, RemovePlacement, SetKeyframes, SetSetting
+from studio.ui.theme import clip_colour
+from studio.ui.timeline_drags import Drag, EndDrag, KeyDrag, MoveDrag, TrimDrag
+from studio.ui.timeline_geometry import EDGE_PX, MARKER_HIT_PX, ROW_H, RULER_H, TimeScale
+from studio.ui.timeline_items import ClipItem, LaneItem
+from studio.ui.timeline_ruler import RulerState, paint_background, paint_foreground
+from studio.ui.undo import push_command
+
+INTERP_LABELS = {"linear": "Linear", "smooth": "Smooth", "hold": "Hold"}
+
+
+class TimelineView(QGraphicsView):
+    seekRequested = Signal(int)
+    selectionChanged = Signal(object)
+    inOutChanged = Signal(int, int)
+    editFailed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("timeline")
+        self.setAccessibleName("Timeline")
+        self.setScene(QGraphicsScene(self))
+        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        # The ruler is pinned to the viewport: a partial update would leave copies of it when scrolling.
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.project = Project()
+        self.stack: QUndoStack | None = None
+        self.scale = TimeScale()
+        self.blocks: dict[str, ClipItem] = {}
+        self.lanes: dict[str, LaneItem] = {}
+        self.selected: str | None = None
+        self.playhead = 0
+        self.in_out: tuple[int, int] | None = None
+        self.snapping = True  # the NLE's snap toggle; Alt turns it off for one gesture
+        self._drag: Drag | None = None
+        self._press: QPointF | None = None
+        self._seeking = False
+        self._snap_t: float | None = None
+        self._end_preview: float | None = None
+        self._thumbs: dict[str, QPixmap] = {}
+        self._jobs = None  # studio.ui.thumbs.MediaJobs, created on first need
+
+    # ----- document -----
+    @property
+    def fps(self) -> float:
+        return float(self.project.settings.fps)
+
+    def set_project(self, project: Project, undo_stack: QUndoStack) -> None:
+        if self.stack is not None:
+            self.stack.indexChanged.disconnect(self.refresh)
+        self.project, self.stack = project, undo_stack
+        undo_stack.indexChanged.connect(self.refresh)
+        self.selected = None
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Rebuild every item from the project (cheap: one block and one lane per placement)."""
+        if self._drag is not None:
+            self._drag.cancel()
+            self._drag = None
+        self.scene().clear()
+        self.blocks.clear()
+        self.lanes.clear()
+        for row, p in enumerate(self.project.placements):
+            try:
+                index = self.project.clip_index(p.clip_id)
+            except KeyError:
+                continue
+            clip = self.project.clips[index]
+            colour = QColor(*clip_colour(index))
+            block = ClipItem(p, clip, row, self.scale, colour)
+            lane = LaneItem(p, row, self.scale, colour)
+            block.set_selected(p.id == self.selected)
+            if clip.online:
+                block.set_thumbnail(self._thumbnail(str(clip.path)))
+            self.scene().addItem(block)
+            self.scene().addItem(lane)
+            self.blocks[p.id], self.lanes[p.id] = block, lane
+        if self.selected is not None and self.selected not in self.blocks:
+            self.select(None)
+        self._update_scene_rect()
+        self.viewport().update()
+
+    def _update_scene_rect(self) -> None:
+        ends = [self.project.settings.duration, *(p.end for p in self.project.placements)]
+        width = self.scale.x(max(ends)) + 200
+        height = RULER_H + ROW_H * len(self.project.placements) + 20
+        view = self.viewport().size()
+        self.scene().setSceneRect(QRectF(0, 0, max(width, view.width()), max(height, view.height())))
+
+    def _push(self, command: Command | None) -> bool:
+        """One undo step through the window's wrapper; a refused edit is reported, not raised into Qt."""
+        if command is None or self.stack is None:
+            self.refresh()  # drop any preview
+            return False
+        try:
+            push_command(self.stack, self.project, command)
+        except StudioError as exc:
+            self.refresh()
+            self.editFailed.emit(str(exc))
+            return False
+        return True
+
+    # ----- state from outside -----
+    def set_playhead(self, n: int) -> None:
+        self.playhead = max(0, int(n))
+        self.viewport().update()
+
+    def set_generation_time(self, seconds: float) -> None:
+        """Set the output length (rounded to whole frames) as one undo step."""
+        seconds = max(1.0 / self.fps, round(float(seconds) * self.fps) / self.fps)
+        if abs(seconds - self.project.settings.duration) > 1e-9:
+            self._push(SetSetting("duration", seconds))
+
+    def set_in_out(self, a: int, b: int) -> None:
+        a, b = sorted((max(0, int(a)), max(0, int(b))))
+        self.in_out = (a, b)
+        self.inOutChanged.emit(a, b)
+        self.viewport().update()
+
+    def select(self, placement_id: str | None) -> None:
+        if placement_id == self.selected:
+            return
+        self.selected = placement_id
+        for pid, block in self.blocks.items():
+            block.set_selected(pid == placement_id)
+        for lane in self.lanes.values():
+            if lane.placement_id != placement_id:
+                lane.selected_key = None
+                lane.update()
+        self.selectionChanged.emit(placement_id)
+
+    # ----- zoom -----
+    @property
+    def zoom(self) -> float:
+        return self.scale.px_per_s
+
+    def set_zoom(self, px_per_s: float, anchor_x: float | None = None) -> None:
+        """Zoom keeping the time under viewport x ``anchor_x`` (default: the left edge) where it is."""
+        anchor_x = 0.0 if anchor_x is None else anchor_x
+        t = self.scale.t(self.mapToScene(int(anchor_x), 0).x())
+        self.scale.px_per_s = TimeScale(px_per_s).zoomed(1.0)
+        self.refresh()
+        self.horizontalScrollBar().setValue(round(self.scale.x(t) - anchor_x))
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            factor = 1.25 ** (event.angleDelta().y() / 120.0)
+            self.set_zoom(self.scale.zoomed(factor), event.position().x())
+            event.accept()
+        else:
+            super().wheelEvent(event)
+
+    # ----- drag host -----
+    def snap_candidates(self, exclude_placement: str | None) -> list[float]:
+        c = [0.0, self.playhead / self.fps, self.project.settings.duration]
+        for p in self.project.placements:
+            if p.id != exclude_placement:
+                c += [p.start, p.end]
+        return c
+
+    def show_snap(self, t: float | None) -> None:
+        self._snap_t = t
+        self.viewport().update()
+
+    def preview_end(self, seconds: float | None) -> None:
+        self._end_preview = seconds
+        self.viewport().update()
+
+    # ----- mouse -----
+    def _frame_at(self, scene_x: float) -> int:
+        last = max(0, self.project.settings.frame_count - 1)
+        return min(last, max(0, int(self.scale.t(scene_x) * self.fps)))
+
+    def _seek(self, scene_x: float) -> None:
+        self.set_playhead(self._frame_at(scene_x))
+        self.seekRequested.emit(self.playhead)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() != Qt.MouseButton.LeftButton:
+            super().mousePressEvent(event)
+            return
+        pos = self.mapToScene(event.position().toPoint())
+        self._press = pos
+        self._drag = self._drag_for(pos, event.position().y())
+        if self._drag is None and not self._seeking:
+            self.select(None)
+        event.accept()
+
+    def _drag_for(self, pos: QPointF, viewport_y: float) -> Drag | None:
+        end_x = self.scale.x(self.project.settings.duration)
+        if viewport_y < RULER_H:
+            if abs(pos.x() - end_x) <= MARKER_HIT_PX + 2:
+                return EndDrag(self)
+            self._seeking = True
+            self._seek(pos.x())
+            return None
+        for item in self.scene().items(pos):
+            if isinstance(item, LaneItem) and item.rect().contains(pos):
+                self.select(item.placement_id)
+                return KeyDrag(self, item, item.key_at(pos), pos)
+            if isinstance(item, ClipItem) and item.rect().contains(pos):
+                self.select(item.placement_id)
+                lane = self.lanes[item.placement_id]
+                r = item.rect()
+                if pos.x() - r.left() <= EDGE_PX and r.width() > 3 * EDGE_PX:
+                    return TrimDrag(self, item, lane, "left", pos)
+                if r.right() - pos.x() <= EDGE_PX:
+                    return TrimDrag(self, item, lane, "right", pos)
+                return MoveDrag(self, item, lane, pos)
+        if abs(pos.x() - end_x) <= MARKER_HIT_PX:
+            return EndDrag(self)
+        return None
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        pos = self.mapToScene(event.position().toPoint())
+        if self._seeking:
+            self._seek(pos.x())
+        elif self._drag is not None and self._press is not None:
+            if not self._drag.moved:
+                moved = (pos - self._press).manhattanLength() >= QApplication.startDragDistance()
+                self._drag.moved = moved
+            if self._drag.moved:
+                snapping = self.snapping and not event.modifiers() & Qt.KeyboardModifier.AltModifier
+                self._drag.move(pos, snapping)
+        else:
+            self._update_cursor(pos, event.position().y())
+        event.accept()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() != Qt.MouseButton.LeftButton:
+            super().mouseReleaseEvent(event)
+            return
+        drag, self._drag, self._seeking, self._snap_t = self._drag, None, False, None
+        if drag is not None:
+            command = drag.finish()
+            if command is not None:
+                self._push(command)
+        self.viewport().update()
+        event.accept()
+
+    def _update_cursor(self, pos: QPointF, viewport_y: float) -> None:
+        shape = Qt.CursorShape.ArrowCursor
+        end_x = self.scale.x(self.project.settings.duration)
+        if abs(pos.x() - end_x) <= MARKER_HIT_PX:
+            shape = Qt.CursorShape.SplitHCursor
+        elif viewport_y >= RULER_H:
+            for item in self.scene().items(pos):
+                if isinstance(item, LaneItem):
+                    shape = Qt.CursorShape.PointingHandCursor if item.key_at(pos) is not None else shape
+                    break
+                if isinstance(item, ClipItem):
+                    r = item.rect()
+                    near_edge = min(pos.x() - r.left(), r.right() - pos.x()) <= EDGE_PX
+                    shape = Qt.CursorShape.SizeHorCursor if near_edge else Qt.CursorShape.OpenHandCursor
+                    break
+        self.viewport().setCursor(shape)
+
+    # ----- keyboard and menus -----
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        key = event.key()
+        if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            self.delete_selection()
+        elif key == Qt.Key.Key_Escape and self._drag is not None:
+            self.refresh()  # cancels the gesture and drops its preview
+        elif key == Qt.Key.Key_I:
+            self.set_in_out(self.playhead, max(self.playhead, (self.in_out or (0, self.playhead))[1]))
+        elif key == Qt.Key.Key_O:
+            start = (self.in_out or (0, 0))[0]
+            self.set_in_out(min(start, self.playhead), self.playhead)
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    def delete_selection(self) -> None:
+        """Delete the selected keyframe, or else the selected placement."""
+        if self.selected is None:
+            return
+        lane = self.lanes.get(self.selected)
+        if lane is not None and lane.selected_key is not None:
+            keys = tuple(k for i, k in enumerate(lane.keys) if i != lane.selected_key)
+            self._push(SetKeyframes(self.selected, keys))
+        else:
+            self._push(RemovePlacement(self.selected))
+
+    def keyframe_menu(self, placement_id: str, index: int) -> QMenu:
+        """Interpolation (linear/smooth/hold) and delete for one keyframe; each action is one undo step."""
+        menu = QMenu(self)
+        lane = self.lanes[placement_id]
+        keys = lane.keys
+        for interp, label in INTERP_LABELS.items():
+            action = menu.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(keys[index].interp == interp)
+            changed = tuple(k if i != index else type(k)(k.time, k.value, interp) for i, k in enumerate(keys))
+            action.triggered.connect(lambda _=False, c=changed: self._push(SetKeyframes(placement_id, c)))
+        menu.addSeparator()
+        rest = tuple(k for i, k in enumerate(keys) if i != index)
+        menu.addAction("Delete keyframe").triggered.connect(
+            lambda: self._push(SetKeyframes(placement_id, rest))
+        )
+        return menu
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
+        pos = self.mapToScene(event.pos())
+        for item in self.scene().items(pos):
+            if isinstance(item, LaneItem) and (index := item.key_at(pos)) is not None:
+                self.select(item.placement_id)
+                item.selected_key = index
+                item.update()
+                self.keyframe_menu(item.placement_id, index).exec(event.globalPos())
+                return
+            if isinstance(item, ClipItem):
+                self.select(item.placement_id)
+                menu = QMenu(self)
+                menu.addAction("Remove from timeline").triggered.connect(
+                    lambda _=False, pid=item.placement_id: self._push(RemovePlacement(pid))
+                )
+                menu.exec(event.globalPos())
+                return
+
+    # ----- painting -----
+    def _ruler_state(self) -> RulerState:
+        end = self._end_preview if self._end_preview is not None else self.project.settings.duration
+        return RulerState(self.scale, self.fps, self.playhead, end, self.in_out, self._snap_t)
+
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+        paint_background(painter, rect, self._ruler_state())
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+        visible = self.mapToScene(self.viewport().rect()).boundingRect()
+        paint_foreground(painter, visible, self._ruler_state())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802, ANN001
+        super().resizeEvent(event)
+        self._update_scene_rect()
+
+    # ----- thumbnails, loaded off the GUI thread -----
+    def _thumbnail(self, path: str) -> QPixmap | None:
+        if path in self._thumbs:
+            return self._thumbs[path]
+        if self._jobs is None:
+            from studio.ui.thumbs import MediaJobs
+
+            self._jobs = MediaJobs(self, max_threads=1)
+            self._jobs.thumbnailReady.connect(self._on_thumbnail)
+        self._thumbs[path] = None  # type: ignore[assignment]  # requested: placeholder until it arrives
+        self._jobs.thumbnail(Path(path))
+        return None
+
+    def _on_thumbnail(self, path: str, pixmap: QPixmap) -> None:
+        self._thumbs[path] = pixmap
+        for block in self.blocks.values():
+            if str(block.clip.path) == path:
+                block.set_thumbnail(pixmap)
+
+    def wait_for_jobs(self, msecs: int = 10000) -> bool:
+        """Join the thumbnail threads (shutdown, tests)."""
+        return self._jobs is None or self._jobs.wait(msecs)

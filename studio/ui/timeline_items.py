@@ -1,0 +1,224 @@
+"""The timeline's graphics items: a clip block and the importance lane under it, one pair per placement.
+
+Items only paint and answer geometric questions ("which keyframe is under this point?"); every interaction is
+run by the view's drag objects (``timeline_drags``), which *preview* on these items while the mouse moves and
+turn the result into one undoable command at release. So an item never edits the project, and rebuilding the
+items after an undo cannot lose an edit in flight.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from studio.project import Clip, ImportanceCurve, Keyframe, Placement
+from studio.ui.timeline_geometry import (
+    CLIP_H,
+    KEY_HIT_PX,
+    KEY_RADIUS,
+    TimeScale,
+    block_rect,
+    lane_max,
+    lane_rect,
+    value_to_y,
+)
+
+TEXT = QColor(235, 235, 235)
+LANE_BG = QColor(42, 42, 48)
+OFFLINE = QColor(224, 96, 79)
+SELECTED = QColor(255, 255, 255)
+SAMPLE_PX = 2.0  # curve sampled every 2 px: smooth on screen, cheap for a long placement
+
+
+class ClipItem(QGraphicsItem):
+    """A placement's block: clip colour, thumbnail, name, speed; trimmed/moved by the view's drags."""
+
+    def __init__(self, placement: Placement, clip: Clip, row: int, scale: TimeScale, colour: QColor) -> None:
+        super().__init__()
+        self.placement, self.clip, self.row, self.scale = placement, clip, row, scale
+        self.colour = colour
+        self.thumbnail: QPixmap | None = None
+        self.selected = False
+        self.start, self.duration = placement.start, placement.duration
+        self._rect = block_rect(row, self.start, self.duration, scale)
+        self.setZValue(1)
+
+    @property
+    def placement_id(self) -> str:
+        return self.placement.id
+
+    def set_span(self, start: float, duration: float) -> None:
+        """Preview a move/trim (the project is untouched until release)."""
+        self.prepareGeometryChange()
+        self.start, self.duration = start, duration
+        self._rect = block_rect(self.row, start, duration, self.scale)
+
+    def set_thumbnail(self, pixmap: QPixmap | None) -> None:
+        self.thumbnail = pixmap
+        self.update()
+
+    def set_selected(self, selected: bool) -> None:
+        self.selected = selected
+        self.update()
+
+    def rect(self) -> QRectF:
+        return QRectF(self._rect)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return self._rect.adjusted(-2, -2, 2, 2)
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        r = self._rect
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        offline = not self.clip.online
+        body = OFFLINE.darker(220) if offline else self.colour.darker(260)
+        painter.setPen(
+            QPen(SELECTED if self.selected else self.colour.darker(130), 2 if self.selected else 1)
+        )
+        painter.setBrush(QBrush(body))
+        painter.drawRoundedRect(r.adjusted(0.5, 0.5, -0.5, -0.5), 4, 4)
+        if offline:
+            painter.setBrush(QBrush(OFFLINE.darker(150), Qt.BrushStyle.BDiagPattern))
+            painter.drawRoundedRect(r, 4, 4)
+        painter.fillRect(QRectF(r.left() + 1, r.top() + 1, 4, r.height() - 2), self.colour)  # colour stripe
+        painter.setClipRect(r.adjusted(1, 1, -1, -1))
+        x = r.left() + 8
+        if self.thumbnail is not None and not self.thumbnail.isNull() and r.width() > 60:
+            target_h = CLIP_H - 8
+            w = self.thumbnail.width() * target_h / max(1, self.thumbnail.height())
+            painter.drawPixmap(
+                QRectF(x, r.top() + 4, w, target_h), self.thumbnail, QRectF(self.thumbnail.rect())
+            )
+            x += w + 6
+        painter.setPen(TEXT)
+        font = QFont(painter.font())
+        font.setPointSizeF(9)
+        painter.setFont(font)
+        label = self.clip.name + (" (offline)" if offline else "")
+        if abs(self.placement.speed - 1.0) > 1e-9:
+            label += f"  {self.placement.speed:g}×"
+        text_rect = QRectF(x, r.top() + 3, max(0.0, r.right() - x - 6), r.height() - 6)
+        elided = painter.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight, int(text_rect.width()))
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, elided)
+        for edge in (r.left() + 1, r.right() - 4):  # trim grips, so the edges look grabbable
+            painter.fillRect(QRectF(edge, r.top() + CLIP_H / 3, 3, CLIP_H / 3), self.colour.lighter(120))
+
+
+class LaneItem(QGraphicsItem):
+    """A placement's importance lane: the curve as the engine evaluates it, and its keyframe handles."""
+
+    def __init__(self, placement: Placement, row: int, scale: TimeScale, colour: QColor) -> None:
+        super().__init__()
+        self.placement, self.row, self.scale, self.colour = placement, row, scale, colour
+        self.keys: tuple[Keyframe, ...] = placement.importance.keyframes
+        self.start, self.duration = placement.start, placement.duration
+        self.selected_key: int | None = None
+        self.setZValue(1)
+
+    @property
+    def placement_id(self) -> str:
+        return self.placement.id
+
+    # ----- preview -----
+    def set_preview(self, keys: tuple[Keyframe, ...] | None = None, start: float | None = None,
+                    duration: float | None = None) -> None:  # fmt: skip
+        self.prepareGeometryChange()
+        if keys is not None:
+            self.keys = tuple(sorted(keys, key=lambda k: k.time))
+        if start is not None:
+            self.start = start
+        if duration is not None:
+            self.duration = duration
+        self.update()
+
+    def curve(self) -> ImportanceCurve:
+        return ImportanceCurve(self.keys)
+
+    # ----- geometry -----
+    def rect(self) -> QRectF:
+        return lane_rect(self.row, self.start, self.duration, self.scale)
+
+    def vmax(self) -> float:
+        return lane_max(k.value for k in self.keys)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return self.rect().adjusted(-KEY_RADIUS - 2, -2, KEY_RADIUS + 2, 2)
+
+    def key_pos(self, index: int) -> QPointF:
+        key = self.keys[index]
+        r = self.rect()
+        return QPointF(r.left() + self.scale.x(key.time), value_to_y(key.value, r, self.vmax()))
+
+    def key_at(self, scene_pos: QPointF) -> int | None:
+        """The handle under a point (the nearest one within reach), or None."""
+        best, best_d = None, float(KEY_HIT_PX)
+        for i in range(len(self.keys)):
+            if not 0.0 <= self.keys[i].time <= self.duration:
+                continue  # trimmed out of view: not grabbable
+            p = self.key_pos(i)
+            d = max(abs(p.x() - scene_pos.x()), abs(p.y() - scene_pos.y()))
+            if d <= best_d:
+                best, best_d = i, d
+        return best
+
+    def curve_samples(self) -> tuple[np.ndarray, np.ndarray]:
+        """(times relative to the placement start, values): every ~2 px plus each key (and just before it, so
+        a hold's step is vertical), evaluated by ``ImportanceCurve.values_at`` — what the engine uses."""
+        step = SAMPLE_PX / self.scale.px_per_s
+        times = [np.arange(0.0, self.duration, step), [self.duration]]
+        key_times = np.array([k.time for k in self.keys if 0.0 <= k.time <= self.duration])
+        if key_times.size:
+            times += [key_times, np.maximum(key_times - 1e-6, 0.0)]
+        t = np.unique(np.concatenate(times))
+        return t, self.curve().values_at(t)
+
+    # ----- painting -----
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        r = self.rect()
+        vmax = self.vmax()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(r, LANE_BG)
+        painter.setPen(QPen(QColor(90, 90, 96), 1, Qt.PenStyle.DotLine))
+        one = value_to_y(1.0, r, vmax)
+        painter.drawLine(QPointF(r.left(), one), QPointF(r.right(), one))
+        t, v = self.curve_samples()
+        xs = r.left() + t * self.scale.px_per_s
+        ys = [value_to_y(float(val), r, vmax) for val in v]
+        line = QPolygonF([QPointF(float(x), y) for x, y in zip(xs, ys, strict=True)])
+        area = QPainterPath()
+        area.moveTo(QPointF(r.left(), r.bottom()))
+        for point in line:  # lineTo, not addPolygon: that would start a new subpath and fill the wrong shape
+            area.lineTo(point)
+        area.lineTo(QPointF(r.right(), r.bottom()))
+        area.closeSubpath()
+        fill = QColor(self.colour)
+        fill.setAlpha(70)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(fill)
+        painter.drawPath(area)
+        painter.setPen(QPen(self.colour.lighter(130), 1.6))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPolyline(line)
+        for i, key in enumerate(self.keys):
+            if 0.0 <= key.time <= self.duration:
+                self._paint_handle(painter, self.key_pos(i), key.interp, i == self.selected_key)
+
+    def _paint_handle(self, painter: QPainter, p: QPointF, interp: str, selected: bool) -> None:
+        """Shape says the interpolation: diamond = linear, circle = smooth, square = hold."""
+        painter.setPen(QPen(SELECTED if selected else QColor(20, 20, 20), 1.5))
+        painter.setBrush(QBrush(SELECTED if selected else self.colour.lighter(140)))
+        s = KEY_RADIUS
+        if interp == "smooth":
+            painter.drawEllipse(p, s, s)
+        elif interp == "hold":
+            painter.drawRect(QRectF(p.x() - s + 1, p.y() - s + 1, 2 * s - 2, 2 * s - 2))
+        else:
+            diamond = [QPointF(p.x(), p.y() - s), QPointF(p.x() + s, p.y()), QPointF(p.x(), p.y() + s),
+                       QPointF(p.x() - s, p.y())]  # fmt: skip
+            painter.drawPolygon(QPolygonF(diamond))
