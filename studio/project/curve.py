@@ -53,9 +53,9 @@ class ImportanceCurve:
         if not keys:
             return 1.0
         if t_rel <= keys[0].time:
-            return keys[0].value
+            return max(0.0, keys[0].value)
         if t_rel >= keys[-1].time:
-            return keys[-1].value
+            return max(0.0, keys[-1].value)
         times = [k.time for k in keys]
         i = bisect.bisect_right(times, t_rel) - 1  # keys[i].time <= t_rel < keys[i + 1].time
         a, b = keys[i], keys[i + 1]

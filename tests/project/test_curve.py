@@ -70,3 +70,14 @@ def test_vectorised_values_match_value_at_for_every_mode() -> None:
         expected = np.array([curve.value_at(float(t)) for t in ts])
         np.testing.assert_allclose(curve.values_at(ts), expected, rtol=0, atol=1e-12)
         assert (expected >= 0).all()
+
+
+def test_a_curve_built_in_code_with_negative_keys_still_never_goes_below_zero() -> None:
+    # Files and commands refuse negative values; a curve made directly must still be safe for log().
+    curve = ImportanceCurve(
+        (Keyframe(0.0, -1.0, "smooth"), Keyframe(1.0, 2.0, "linear"), Keyframe(2.0, -3.0))
+    )
+    ts = np.linspace(-1.0, 3.0, 81)
+    values = [curve.value_at(float(t)) for t in ts]
+    assert min(values) == 0.0 and max(values) == 2.0
+    np.testing.assert_array_equal(curve.values_at(ts), values)
