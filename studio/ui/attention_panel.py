@@ -8,9 +8,9 @@ API (agreed with the main window):
   (``flush()`` forces it).
 - ``set_playhead(n)``: the red line; shows frame n's spatial maps when they are known.
 - ``set_current(n, maps, shares=None)``: show these maps for frame n under the heatmap.
-- ``load_record(reader)``: fill from an ``AttentionRecordReader``-like object (``frames_written``,
-  ``shares(a, b)`` → (b - a, C), ``maps(n)`` → (C, h, w); ``clip_names``, ``fps``, ``frame_count`` if
-  present).
+- ``load_record(reader)``: fill from a ``studio.engine.record.AttentionRecordReader`` (or anything with
+  ``clip_names``, ``fps``, ``frames``, ``shares(a, b)`` → (b - a, C) with NaN rows unwritten, ``maps(n)`` →
+  (C, h, w) or None).
 - ``hover_text`` (str): "clip · timecode · share" under the mouse; ``seekRequested(int)`` on click.
 - ``overlay_opacity`` (float 0..1, Qt property) + ``overlayOpacityChanged(float)``: the dominant-source
   overlay the viewer draws.
@@ -120,17 +120,21 @@ class AttentionPanel(QWidget):
         self._schedule()
 
     def load_record(self, reader: Any) -> None:
-        """Fill the heatmap from a finished (or growing) attention record on disk."""
+        """Fill the heatmap from an attention record on disk, finished or still being written.
+
+        Reads every row, not just the first ``frames_written``: frames may be written in any order (a preview
+        that seeks), and unwritten rows are NaN already, which is exactly "not rendered yet" here.
+        """
         names = list(getattr(reader, "clip_names", self._names))
-        written = int(reader.frames_written)
-        total = int(getattr(reader, "frame_count", 0) or written)
-        self.reset(max(total, written), names, float(getattr(reader, "fps", self._fps)))
+        total = int(
+            getattr(reader, "frames", 0) or getattr(reader, "frame_count", 0) or reader.frames_written
+        )
+        self.reset(total, names, float(getattr(reader, "fps", self._fps)))
         self._reader = reader
-        for a in range(0, written, READ_CHUNK):
-            b = min(written, a + READ_CHUNK)
-            block = np.asarray(reader.shares(a, b), dtype=np.float32)  # (b - a, C)
-            block = np.where(block < 0, np.nan, block)  # -1 marks "not written" in some records
-            self._buffer[: block.shape[1], a:b] = block.T
+        for a in range(0, total, READ_CHUNK):
+            block = np.asarray(reader.shares(a, min(total, a + READ_CHUNK)), dtype=np.float32)  # (rows, C)
+            block = np.where(block < 0, np.nan, block)  # -1 also means "not written" to this panel
+            self._buffer[: block.shape[1], a : a + block.shape[0]] = block.T
         self._dirty = True
         self.set_playhead(self._playhead)
         self.flush()
@@ -166,8 +170,9 @@ class AttentionPanel(QWidget):
     def _maps_for(self, n: int) -> np.ndarray | None:
         if n in self._maps:
             return self._maps[n]
-        if self._reader is not None and 0 <= n < int(self._reader.frames_written):
-            return np.asarray(self._reader.maps(n))
+        if self._reader is not None and 0 <= n < self._buffer.shape[1]:
+            maps = self._reader.maps(n)  # None while frame n is not written
+            return None if maps is None else np.asarray(maps)
         return None
 
     def _shares_for(self, n: int) -> np.ndarray | None:

@@ -140,33 +140,28 @@ def test_playhead_shows_known_maps_and_clears_unknown(panel: AttentionPanel) -> 
     assert panel.maps_row.frame is None and all(image.image is None for image in panel.maps_row.images)
 
 
-class _FakeRecord:
-    """The reader protocol of studio.engine.record: shares(a, b) -> (b - a, C), maps(n) -> (C, h, w)."""
+def test_load_record_from_a_real_record_written_out_of_order(panel: AttentionPanel, tmp_path: Path) -> None:
+    from studio.engine.record import AttentionRecordReader, AttentionRecordWriter
 
-    def __init__(self, shares: np.ndarray) -> None:
-        self._shares = shares
-        self.frames_written = len(shares)
-        self.clip_names = NAMES
-        self.fps = 30.0
-        self.frame_count = 300
-
-    def shares(self, a: int, b: int) -> np.ndarray:
-        return self._shares[a:b]
-
-    def maps(self, n: int) -> np.ndarray:
-        return _maps(self._shares[n])
-
-
-def test_load_record_fills_written_frames(panel: AttentionPanel) -> None:
     rng = np.random.default_rng(4)
-    shares = np.stack([_shares(n, rng) for n in range(90)])
-    panel.load_record(_FakeRecord(shares))
-    assert panel.buffer.shape == (3, 300)
-    np.testing.assert_array_equal(panel.plot.image.image[:, :90], shares.T)
-    assert np.isnan(panel.plot.image.image[:, 90:]).all()
-    panel.set_playhead(42)
+    frames = [*range(0, 60), *range(200, 230)]  # a preview that jumped ahead
+    written = {n: _shares(n, rng) for n in frames}
+    args = (NAMES, [f"/clips/{n}.mp4" for n in NAMES], 30.0, 8, (9, 16), {}, 300)
+    with AttentionRecordWriter(tmp_path / "rec", *args) as writer:
+        for n in frames:
+            writer.append(n, [0, 1, 2], written[n], _maps(written[n]))
+    panel.load_record(AttentionRecordReader(tmp_path / "rec"))
+    image = panel.plot.image.image
+    assert image.shape == (3, 300) and panel.plot.time_axis.fps == 30.0
+    for n in frames:
+        np.testing.assert_array_equal(image[:, n], written[n])
+    assert np.isnan(image[:, 60:200]).all() and np.isnan(image[:, 230:]).all()
+    panel.set_playhead(210)
     panel.flush()
-    np.testing.assert_array_equal(panel.maps_row.images[2].image, _maps(shares[42])[2].astype(np.float32))
+    np.testing.assert_array_equal(panel.maps_row.images[2].image, _maps(written[210])[2].astype(np.float32))
+    panel.set_playhead(100)  # not written: the maps clear
+    panel.flush()
+    assert panel.maps_row.frame is None
 
 
 def test_overlay_opacity_property_slider_and_signal(panel: AttentionPanel, qtbot) -> None:
