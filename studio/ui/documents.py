@@ -1,0 +1,159 @@
+"""The open document: the project, its QUndoStack, and New/Open/Save/Save As/Recent with the
+unsaved-changes prompt. The window asks this object; it owns no widgets.
+
+Dialogs are reached through ``self.ask_*`` methods so tests (and scripts) can answer them without a
+blocking ``exec()``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from studio.errors import StudioError
+from studio.project import Project, load_project, save_project
+from studio.ui.settings import add_recent_file, recent_files
+from studio.ui.undo import push_command
+
+PROJECT_FILTER = "Studio projects (*.avsproj.json *.json);;All files (*)"
+SUFFIX = ".avsproj.json"
+
+
+class Document(QObject):
+    projectReplaced = Signal(object)  # a different Project object (new/open/recover)
+    changed = Signal()  # an edit, undo or redo of the current project
+    titleChanged = Signal(str)
+    message = Signal(str)  # one line for the user (status bar / message box)
+
+    def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.parent_widget = parent
+        self.settings = settings
+        self.project: Project = Project()
+        self.stack = QUndoStack(self)
+        self.stack.indexChanged.connect(lambda _i: self.changed.emit())
+        self.stack.cleanChanged.connect(lambda _c: self.titleChanged.emit(self.title()))
+        self.recovered_from: Path | None = None  # the autosave this document came from, if any
+
+    # ---- state ------------------------------------------------------------------------------------------
+    @property
+    def path(self) -> Path | None:
+        return self.project.path
+
+    @property
+    def dirty(self) -> bool:
+        return not self.stack.isClean() or self.recovered_from is not None
+
+    def title(self) -> str:
+        name = self.path.name if self.path else self.project.name
+        return f"{name}{' *' if self.dirty else ''} — Attention Video Studio"
+
+    def push(self, command: Any) -> bool:
+        """Apply an edit through the undo stack; a refused edit becomes a message, not an exception."""
+        try:
+            push_command(self.stack, self.project, command)
+        except StudioError as exc:
+            self.message.emit(str(exc))
+            return False
+        return True
+
+    # ---- replacing the document -------------------------------------------------------------------------
+    def set_project(self, project: Project, *, recovered_from: Path | None = None) -> None:
+        self.stack.clear()  # commands hold the old project; they must not run on the new one
+        self.project = project
+        self.recovered_from = recovered_from
+        self.projectReplaced.emit(project)
+        self.titleChanged.emit(self.title())
+
+    def new(self) -> bool:
+        if not self.maybe_save():
+            return False
+        self.set_project(Project())
+        return True
+
+    def open(self, path: Path | str | None = None) -> bool:
+        if not self.maybe_save():
+            return False
+        if path is None:
+            path = self.ask_open_path()
+            if path is None:
+                return False
+        try:
+            project = load_project(path)
+        except StudioError as exc:
+            self.message.emit(str(exc))
+            return False
+        self.set_project(project)
+        add_recent_file(self.settings, Path(path))
+        missing = project.missing_media()
+        if missing:
+            self.message.emit(f"{len(missing)} clip(s) offline — relink them in the library")
+        return True
+
+    def save(self) -> bool:
+        if self.path is None:
+            return self.save_as()
+        return self._save_to(self.path)
+
+    def save_as(self, path: Path | str | None = None) -> bool:
+        if path is None:
+            path = self.ask_save_path()
+            if path is None:
+                return False
+        path = Path(path)
+        if not path.name.endswith(".json"):
+            path = path.with_name(path.name + SUFFIX)
+        return self._save_to(path)
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            save_project(self.project, path)
+        except (StudioError, OSError) as exc:
+            self.message.emit(f"could not save {path.name}: {exc}")
+            return False
+        self.recovered_from = None
+        self.stack.setClean()
+        add_recent_file(self.settings, path)
+        self.titleChanged.emit(self.title())
+        self.message.emit(f"saved {path.name}")
+        return True
+
+    def maybe_save(self) -> bool:
+        """True when it is fine to drop the current document (saved, discarded, or nothing to lose)."""
+        if not self.dirty:
+            return True
+        answer = self.ask_unsaved()
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def recent(self) -> list[Path]:
+        return recent_files(self.settings)
+
+    # ---- dialogs (replaceable in tests) -----------------------------------------------------------------
+    def ask_unsaved(self) -> QMessageBox.StandardButton:
+        buttons = (
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel
+        )
+        return QMessageBox.question(
+            self.parent_widget,
+            "Unsaved changes",
+            f"Save the changes to {self.path.name if self.path else self.project.name}?",
+            buttons,
+            QMessageBox.StandardButton.Save,
+        )
+
+    def ask_open_path(self) -> Path | None:
+        name, _ = QFileDialog.getOpenFileName(self.parent_widget, "Open project", "", PROJECT_FILTER)
+        return Path(name) if name else None
+
+    def ask_save_path(self) -> Path | None:
+        start = str(self.path) if self.path else f"{self.project.name}{SUFFIX}"
+        name, _ = QFileDialog.getSaveFileName(self.parent_widget, "Save project", start, PROJECT_FILTER)
+        return Path(name) if name else None

@@ -1,0 +1,249 @@
+"""The export dialog: where, what quality/size/fps/audio, an attention sidecar; the engine's estimate before
+starting; progress with fps and ETA; cancel; reveal the file when done.
+
+The dialog is modeless (``show()``, never ``exec()``): the render runs on the engine thread and the window
+stays usable. Its export settings apply to a copy of the project handed to the engine, not to the document.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.ui.engine_host import EngineHost
+from studio.ui.engine_worker import ExportProgress
+
+
+def _fmt_seconds(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "—"
+    seconds = max(0, round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _fmt_bytes(n: int) -> str:
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
+
+
+class ExportDialog(QDialog):
+    finished_path = Signal(str)
+
+    def __init__(self, host: EngineHost, project: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("exportDialog")
+        self.setWindowTitle("Export")
+        self.host = host
+        self.project = project
+        self.running = False
+        self.result_path: Path | None = None
+        self.last_estimate: Any = None
+        self.last_progress: ExportProgress | None = None
+        s = project.settings
+
+        default = (project.path.parent if project.path else Path.home()) / f"{_stem(project)}.mp4"
+        self.path_edit = QLineEdit(str(default))
+        self.browse_button = QPushButton("Browse…")
+        self.crf = QSpinBox()
+        self.crf.setRange(0, 51)
+        self.crf.setValue(int(s.crf))
+        self.crf.setToolTip("H.264 constant rate factor: lower is better quality and a bigger file")
+        self.width_box = QSpinBox()
+        self.width_box.setRange(16, 7680)
+        self.width_box.setSingleStep(2)
+        self.width_box.setValue(int(s.width))
+        self.height_box = QSpinBox()
+        self.height_box.setRange(16, 4320)
+        self.height_box.setSingleStep(2)
+        self.height_box.setValue(int(s.height))
+        self.fps_box = QDoubleSpinBox()
+        self.fps_box.setRange(1, 120)
+        self.fps_box.setDecimals(3)
+        self.fps_box.setValue(float(s.fps))
+        self.audio = QCheckBox("Mix the sources' audio (AAC)")
+        self.audio.setChecked(bool(s.audio))
+        self.sidecar = QCheckBox("Write the attention record beside the video")
+        self.estimate_label = QLabel("Estimating…")
+        self.estimate_label.setObjectName("estimate")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, max(int(s.frame_count), 1))
+        self.progress.setValue(0)
+        self.status = QLabel("")
+        self.status.setObjectName("exportStatus")
+        self.export_button = QPushButton("Export")
+        self.export_button.setDefault(True)
+        self.cancel_button = QPushButton("Close")
+        self.reveal_button = QPushButton("Show in Folder")
+        self.reveal_button.setEnabled(False)
+
+        path_row = QHBoxLayout()
+        path_row.addWidget(self.path_edit, 1)
+        path_row.addWidget(self.browse_button)
+        size_row = QHBoxLayout()
+        size_row.addWidget(self.width_box)
+        size_row.addWidget(QLabel("×"))
+        size_row.addWidget(self.height_box)
+        form = QFormLayout()
+        form.addRow("File", path_row)
+        form.addRow("Quality (CRF)", self.crf)
+        form.addRow("Size", size_row)
+        form.addRow("Frame rate", self.fps_box)
+        form.addRow("Audio", self.audio)
+        form.addRow("Attention", self.sidecar)
+        form.addRow("Estimate", self.estimate_label)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.reveal_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
+        buttons.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+        self.setMinimumWidth(520)
+
+        self.browse_button.clicked.connect(self.browse)
+        self.export_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(self.cancel_or_close)
+        self.reveal_button.clicked.connect(self.reveal)
+        for box in (self.width_box, self.height_box, self.fps_box):
+            box.valueChanged.connect(self.request_estimate)
+        w = host.worker
+        w.estimateReady.connect(self._on_estimate)
+        w.exportProgress.connect(self._on_progress)
+        w.exportFinished.connect(self._on_finished)
+        w.exportFailed.connect(self._on_failed)
+        w.exportCancelled.connect(self._on_cancelled)
+        self.request_estimate()
+
+    # ---- what to render ---------------------------------------------------------------------------------
+    @property
+    def output(self) -> Path:
+        return Path(self.path_edit.text()).expanduser()
+
+    def export_project(self) -> Any:
+        """The document's project with this dialog's choices applied (the document itself is untouched)."""
+        settings = dataclasses.replace(
+            self.project.settings,
+            crf=self.crf.value(),
+            width=self.width_box.value(),
+            height=self.height_box.value(),
+            fps=self.fps_box.value(),
+            audio=self.audio.isChecked(),
+        )
+        return dataclasses.replace(self.project, settings=settings)
+
+    def attention_dir(self) -> Path | None:
+        return self.output.with_suffix(".attention") if self.sidecar.isChecked() else None
+
+    def browse(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, "Export video", str(self.output), "MP4 video (*.mp4)")
+        if name:
+            self.path_edit.setText(name if name.lower().endswith(".mp4") else name + ".mp4")
+
+    # ---- running ----------------------------------------------------------------------------------------
+    def request_estimate(self) -> None:
+        if not self.running:
+            self.estimate_label.setText("Estimating…")
+            self.host.export(self.export_project(), self.output, None, estimate_only=True)
+
+    def start(self) -> None:
+        if self.running:
+            return
+        if not self.output.parent.is_dir():
+            self.status.setText(f"No such folder: {self.output.parent}")
+            return
+        project = self.export_project()
+        self.running = True
+        self.result_path = None
+        self.progress.setRange(0, max(int(project.settings.frame_count), 1))
+        self.progress.setValue(0)
+        self.status.setText("Starting…")
+        self.export_button.setEnabled(False)
+        self.reveal_button.setEnabled(False)
+        self.cancel_button.setText("Cancel")
+        self.host.export(project, self.output, self.attention_dir())
+
+    def cancel_or_close(self) -> None:
+        if self.running:
+            self.status.setText("Cancelling…")
+            self.host.cancel()
+        else:
+            self.close()
+
+    def reveal(self) -> None:
+        """Open the folder holding the result in the system's file browser."""
+        if self.result_path is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.result_path.parent)))
+
+    def _done(self, text: str) -> None:
+        self.running = False
+        self.status.setText(text)
+        self.export_button.setEnabled(True)
+        self.cancel_button.setText("Close")
+
+    def _on_estimate(self, est: Any) -> None:
+        fallback = f" ({est.fallback})" if getattr(est, "fallback", None) else ""
+        self.last_estimate = est
+        self.estimate_label.setText(
+            f"about {_fmt_seconds(est.seconds)} on {est.device}{fallback}, "
+            f"peak memory {_fmt_bytes(est.peak_memory_bytes)}, {est.frames} frames"
+        )
+
+    def _on_progress(self, p: ExportProgress) -> None:
+        if not self.running:
+            return
+        self.last_progress = p
+        self.progress.setMaximum(max(p.total, 1))
+        self.progress.setValue(p.done)
+        self.status.setText(f"{p.done}/{p.total} frames · {p.fps:.1f} fps · {_fmt_seconds(p.eta_s)} left")
+
+    def _on_finished(self, path: str) -> None:
+        if not self.running:
+            return
+        self.result_path = Path(path)
+        self.progress.setValue(self.progress.maximum())
+        self._done(f"Exported {self.result_path.name}")
+        self.reveal_button.setEnabled(True)
+        self.finished_path.emit(path)
+
+    def _on_failed(self, message: str) -> None:
+        if self.running:
+            self._done(f"Export failed: {message}")
+
+    def _on_cancelled(self) -> None:
+        if self.running:
+            self.progress.setValue(0)
+            self._done("Cancelled — no file was written")
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        if self.running:  # closing the dialog must not orphan a render nobody can cancel any more
+            self.host.cancel()
+        super().closeEvent(event)
+
+
+def _stem(project: Any) -> str:
+    if project.path is not None:
+        name = project.path.name
+        return name.split(".")[0] or "export"
+    return project.name or "export"

@@ -1,0 +1,65 @@
+"""An LRU of rendered preview frames bounded by bytes, so scrubbing back over frames costs nothing.
+
+Pure Python (no Qt): it lives on the engine thread and only that thread touches it.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+
+DEFAULT_BUDGET = 256 * 1024 * 1024
+
+
+def record_nbytes(record: Any) -> int:
+    """Bytes held by a rendered frame: its pixels plus its attention maps/shares."""
+    total = 0
+    for name in ("frame", "maps", "shares"):
+        value = getattr(record, name, None)
+        if isinstance(value, np.ndarray):
+            total += value.nbytes
+    return max(total, 1)
+
+
+class FrameCache:
+    """Frame number → rendered record, least recently used evicted first once over ``budget`` bytes."""
+
+    def __init__(self, budget: int = DEFAULT_BUDGET) -> None:
+        self.budget = budget
+        self._items: OrderedDict[int, tuple[Any, int]] = OrderedDict()
+        self.nbytes = 0
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, n: int) -> bool:
+        return n in self._items
+
+    def get(self, n: int) -> Any | None:
+        item = self._items.get(n)
+        if item is None:
+            self.misses += 1
+            return None
+        self._items.move_to_end(n)
+        self.hits += 1
+        return item[0]
+
+    def put(self, n: int, record: Any) -> None:
+        size = record_nbytes(record)
+        if size > self.budget:
+            return  # one frame bigger than the whole budget: caching it would evict everything for nothing
+        if n in self._items:
+            self.nbytes -= self._items.pop(n)[1]
+        self._items[n] = (record, size)
+        self.nbytes += size
+        while self.nbytes > self.budget:
+            _, (_, old) = self._items.popitem(last=False)
+            self.nbytes -= old
+
+    def clear(self) -> None:
+        self._items.clear()
+        self.nbytes = 0

@@ -1,0 +1,105 @@
+"""The widget that paints one preview frame, scaled to fit, with the dominant-source overlay on top.
+
+Why a plain QWidget and not a QLabel/QGraphicsView: one drawImage per paint is the cheapest path for video,
+and the overlay is a tiny (patch-resolution) image scaled by the painter, not a full-size blend in numpy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from studio.ui.theme import clip_colour
+
+
+def rgb_to_qimage(frame: np.ndarray) -> QImage:
+    """A QImage over the array's memory; the caller keeps the array alive as long as the image."""
+    frame = np.ascontiguousarray(frame)
+    h, w, _ = frame.shape
+    return QImage(frame.data, w, h, frame.strides[0], QImage.Format.Format_RGB888)
+
+
+def dominant_overlay(maps: np.ndarray) -> np.ndarray:
+    """(K, h, w) attention maps → (h, w, 4) uint8 RGBA: each patch coloured by the clip it used most.
+
+    Alpha follows how dominant that clip is (a 50/50 mix is fainter than a clear winner); patches where no
+    clip was active stay transparent.
+    """
+    maps = np.asarray(maps, dtype=np.float32)
+    k, h, w = maps.shape
+    out = np.zeros((h, w, 4), np.uint8)
+    if k == 0:
+        return out
+    winner = maps.argmax(axis=0)
+    weight = maps.max(axis=0)
+    lut = np.array([clip_colour(i) for i in range(k)], np.uint8)
+    out[..., :3] = lut[winner]
+    out[..., 3] = np.clip(weight * 255.0, 0, 255).astype(np.uint8)
+    return out
+
+
+class FrameView(QWidget):
+    """Paints the latest frame letterboxed in the widget; holds the numpy arrays its QImages point into."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(160, 90)
+        self._frame: np.ndarray | None = None
+        self._image: QImage | None = None
+        self._overlay_rgba: np.ndarray | None = None
+        self._overlay: QImage | None = None
+        self.overlay_opacity = 0.0
+        self.placeholder = "No preview yet"
+        self.frames_painted = 0
+
+    def sizeHint(self) -> QSize:
+        return QSize(640, 360)
+
+    def set_frame(self, frame: np.ndarray | None, maps: np.ndarray | None = None) -> None:
+        self._frame = None if frame is None else np.ascontiguousarray(frame)
+        self._image = None if self._frame is None else rgb_to_qimage(self._frame)
+        if maps is not None and maps.ndim == 3:
+            self._overlay_rgba = np.ascontiguousarray(dominant_overlay(maps))
+            h, w, _ = self._overlay_rgba.shape
+            self._overlay = QImage(self._overlay_rgba.data, w, h, w * 4, QImage.Format.Format_RGBA8888)
+        else:
+            self._overlay_rgba = None
+            self._overlay = None
+        self.update()
+
+    def set_overlay_opacity(self, opacity: float) -> None:
+        self.overlay_opacity = float(min(max(opacity, 0.0), 1.0))
+        self.update()
+
+    @property
+    def frame(self) -> np.ndarray | None:
+        return self._frame
+
+    def target_rect(self) -> QRectF:
+        """Where the frame lands: as large as fits, aspect kept, centred."""
+        if self._image is None:
+            return QRectF(self.rect())
+        iw, ih = self._image.width(), self._image.height()
+        scale = min(self.width() / iw, self.height() / ih)
+        w, h = iw * scale, ih * scale
+        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("#000000"))
+        if self._image is None:
+            painter.setPen(QColor("#8a8a8a"))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
+            painter.end()
+            return
+        target = self.target_rect()
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        painter.drawImage(target, self._image)
+        if self._overlay is not None and self.overlay_opacity > 0:
+            painter.setOpacity(self.overlay_opacity)
+            painter.drawImage(target, self._overlay)
+        painter.end()
+        self.frames_painted += 1

@@ -1,0 +1,210 @@
+"""The GUI-side playback clock: seeks (debounced), play/pause/shuttle paced by a QTimer at the project fps.
+
+Why on the GUI side: the display rate is a GUI concern and a QTimer never blocks; the engine renders ahead of
+the playhead (up to ``AHEAD`` frames) into a small buffer here, and a tick shows the next frame only once it
+has arrived, so a slow generator plays slower instead of skipping or freezing the window.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+
+from studio.ui.engine_host import EngineHost
+
+AHEAD = 8  # frames the engine may render past the playhead while playing
+SCRUB_DEBOUNCE_MS = 8  # coalesces a burst of seeks (a dragged playhead) into one render request
+MAX_RATE = 4
+
+
+class PlaybackController(QObject):
+    positionChanged = Signal(int)
+    frameShown = Signal(int, object)  # n, RenderedFrame: what the viewer shows now
+    frameArrived = Signal(int, object)  # every current frame the engine delivers (the heatmap fills in)
+    playingChanged = Signal(bool)
+    generationFps = Signal(float)
+
+    def __init__(self, host: EngineHost, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.host = host
+        self.position = 0
+        self.total = 0
+        self.fps = 24.0
+        self.loop = True
+        self.rate = 0  # signed shuttle speed; 0 = paused
+        self.in_point: int | None = None  # I/O marks: playback loops between them when set
+        self.out_point: int | None = None
+        self._buffer: dict[int, Any] = {}
+        self._engine_start = -1
+        self._scrub_generation = -1
+        self._render_ema: float | None = None
+        self.stalls = 0
+        self._tick = QTimer(self)
+        self._tick.setTimerType(Qt.TimerType.PreciseTimer)
+        self._tick.timeout.connect(self._on_tick)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(SCRUB_DEBOUNCE_MS)
+        self._debounce.timeout.connect(self._request_current)
+        host.worker.frameReady.connect(self._on_frame)
+        host.worker.renderTime.connect(self._on_render_time)
+
+    @property
+    def playing(self) -> bool:
+        return self.rate != 0
+
+    def set_timing(self, fps: float, total: int) -> None:
+        self.fps = max(float(fps), 1.0)
+        self.total = max(int(total), 0)
+        if self.position >= self.total:
+            self.position = max(self.total - 1, 0)
+        self.set_range(self.in_point, self.out_point)
+        if self.playing:
+            self._tick.setInterval(self._interval())
+
+    # ---- seeking ----------------------------------------------------------------------------------------
+    def seek(self, n: int, *, immediate: bool = False) -> None:
+        """Move the playhead; the frame follows after the debounce (or now, for a single click/step)."""
+        was_rate = self.rate
+        if self.playing:
+            self._halt()
+        self.position = self._clamp(n)
+        self.positionChanged.emit(self.position)
+        if was_rate:
+            self.play(was_rate)
+        elif immediate:
+            self._debounce.stop()
+            self._request_current()
+        else:
+            self._debounce.start()
+
+    def refresh(self) -> None:
+        """Re-render what is shown (after an edit)."""
+        if self.playing:
+            self.play(self.rate)
+        else:
+            self._request_current()
+
+    def set_range(self, in_point: int | None, out_point: int | None) -> None:
+        """The I/O marks (None: the whole output); kept inside the output and in order."""
+        last = max(self.total - 1, 0)
+        self.in_point = None if in_point is None else min(max(int(in_point), 0), last)
+        self.out_point = None if out_point is None else min(max(int(out_point), 0), last)
+        if self.in_point is not None and self.out_point is not None and self.in_point > self.out_point:
+            self.in_point, self.out_point = self.out_point, self.in_point
+
+    @property
+    def first(self) -> int:
+        return self.in_point if self.in_point is not None else 0
+
+    @property
+    def last(self) -> int:
+        return self.out_point if self.out_point is not None else max(self.total - 1, 0)
+
+    def step(self, delta: int) -> None:
+        self.pause()
+        self.seek(self.position + delta, immediate=True)
+
+    def to_start(self) -> None:
+        self.seek(self.first, immediate=True)
+
+    def to_end(self) -> None:
+        self.seek(self.last, immediate=True)
+
+    # ---- playing ----------------------------------------------------------------------------------------
+    def play(self, rate: int = 1) -> None:
+        if self.total <= 0:
+            return
+        self._halt()
+        self.rate = max(-MAX_RATE, min(MAX_RATE, int(rate))) or 1
+        start = self._next_position()
+        if start is None:  # at the end and not looping: start over, as players do
+            start = self.first if self.rate > 0 else self.last
+        self._start_engine(start)
+        self._tick.start(self._interval())
+        self.playingChanged.emit(True)
+
+    def _start_engine(self, start: int) -> None:
+        """Have the engine render from ``start`` on; loop wraps re-issue this (the worker never wraps)."""
+        direction = 1 if self.rate > 0 else -1
+        self._buffer.clear()
+        self._engine_start = start
+        self.host.play(start, direction, False, AHEAD)
+
+    def pause(self) -> None:
+        if self.playing:
+            self._halt()
+            self.host.stop()
+            self.playingChanged.emit(False)
+
+    def toggle(self) -> None:
+        if self.playing:
+            self.pause()
+        else:
+            self.play(1)
+
+    def shuttle(self, direction: int) -> None:
+        """J/L: play that way, faster on each press; a press the other way first slows to 1x."""
+        if self.rate and (self.rate > 0) == (direction > 0):
+            self.play(self.rate * 2)
+        else:
+            self.play(direction)
+
+    def _halt(self) -> None:
+        self.rate = 0
+        self._tick.stop()
+        self._buffer.clear()
+
+    def _interval(self) -> int:
+        return max(1, round(1000.0 / (self.fps * max(abs(self.rate), 1))))
+
+    def _clamp(self, n: int) -> int:
+        return min(max(int(n), 0), max(self.total - 1, 0))
+
+    def _next_position(self) -> int | None:
+        direction = 1 if self.rate >= 0 else -1
+        n = self.position + direction
+        if self.first <= n <= self.last:
+            return n
+        if not self.loop:
+            return None
+        return self.first if direction > 0 else self.last
+
+    def _on_tick(self) -> None:
+        n = self._next_position()
+        if n is None:
+            self.pause()
+            return
+        if n != self.position + (1 if self.rate > 0 else -1) and n != self._engine_start:
+            self._start_engine(n)  # wrapped around the loop: the engine starts over there
+        record = self._buffer.pop(n, None)
+        if record is None:
+            self.stalls += 1  # the engine is slower than real time: hold this frame a tick longer
+            return
+        self.position = n
+        self._engine_start = -1  # shown: a later wrap back to this frame must restart the engine again
+        direction = 1 if self.rate > 0 else -1
+        self._buffer = {k: v for k, v in self._buffer.items() if (k - n) * direction > 0}  # drop passed
+        self.host.set_horizon(n + AHEAD * direction)
+        self.positionChanged.emit(n)
+        self.frameShown.emit(n, record)
+
+    # ---- results ----------------------------------------------------------------------------------------
+    def _request_current(self) -> None:
+        if self.total > 0:
+            self._scrub_generation = self.host.request_frame(self.position)
+
+    def _on_frame(self, n: int, record: Any, generation: int) -> None:
+        if not self.host.is_current(generation):
+            return  # a newer seek/play superseded this frame
+        self.frameArrived.emit(n, record)
+        if generation == self.host.play_generation and self.playing:
+            self._buffer[n] = record
+        elif generation == self._scrub_generation and n == self.position:
+            self.frameShown.emit(n, record)
+
+    def _on_render_time(self, seconds: float) -> None:
+        self._render_ema = seconds if self._render_ema is None else 0.8 * self._render_ema + 0.2 * seconds
+        if self._render_ema > 0:
+            self.generationFps.emit(1.0 / self._render_ema)
