@@ -8,6 +8,7 @@ the export agree pixel for pixel.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,19 +29,27 @@ class RenderedFrame:
     clip_indices: np.ndarray  # (K,) int64: the columns of the sources that were active (repeats possible)
 
 
-def make_synthesizer(project: Project, device: str = "auto", *, crossfade: bool = False) -> Synthesizer:
+def make_synthesizer(
+    project: Project,
+    device: str = "auto",
+    *,
+    crossfade: bool = False,
+    on_warning: Callable[[str], None] | None = None,
+) -> Synthesizer:
     """The attention generator for the project's engine settings, or the crossfade (asked for / not built).
 
     The crossfade is the generator's exact degenerate case, so falling back keeps every contract (shapes,
     shares) and the app stays usable while the generator is missing.
     """
     if crossfade:
-        return Crossfade()
+        return Crossfade(stride=int(project.settings.engine.patch))
     try:
-        from studio.engine.generator import synthesizer_for  # type: ignore[attr-defined]
+        from studio.engine.generator import synthesizer_for
     except ImportError:
-        return Crossfade()
-    return synthesizer_for(project.settings.engine, device=device)
+        return Crossfade(stride=int(project.settings.engine.patch))
+    return synthesizer_for(
+        project.settings.engine, device=device, seed=int(project.settings.seed), on_warning=on_warning
+    )
 
 
 def to_columns(out: SynthOutput, clip_indices: np.ndarray, n_clips: int) -> tuple[np.ndarray, np.ndarray]:

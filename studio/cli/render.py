@@ -1,0 +1,137 @@
+"""``studio render``: a project (or the demo, or clips given on the command line) to an MP4, headless.
+
+Prints the estimate first, then a progress bar on stderr, then one result line on stdout. Ctrl-C cancels
+cleanly (no output file is left; exit status 130, handled by ``studio.cli.main``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from studio.errors import ProjectError
+
+PRESETS = (
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "render",
+        help="render a project to MP4",
+        description="Render a project file, the bundled demo (--demo) or clips (--clips) to an MP4.",
+    )
+    p.add_argument("project", nargs="?", help="project file (.avsproj.json)")
+    p.add_argument("-o", "--output", required=True, help="the MP4 to write")
+    p.add_argument("--demo", action="store_true", help="render the bundled demo project")
+    p.add_argument("--clips", nargs="+", metavar="CLIP", help="no project: every clip, looping, equal weight")
+    p.add_argument("--duration", type=float, help="with --clips: the output length in seconds")
+    p.add_argument("--fps", type=float, help="with --clips: output frame rate (default 24)")
+    p.add_argument("--size", help="with --clips: output size WxH (default 640x360)")
+    p.add_argument("--save-project", metavar="P.json", help="with --clips: also save the project used")
+    p.add_argument("--attention", metavar="DIR", help="write the attention record to this folder")
+    p.add_argument("--maps-video", metavar="FILE.mp4", help="also write a video tinted by dominant source")
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    p.add_argument("--crossfade", action="store_true", help="plain importance crossfade, no attention")
+    p.add_argument("--crf", type=int, help="H.264 quality, 0-51, lower is better (default: the project's)")
+    p.add_argument("--preset", default="medium", choices=PRESETS, help="x264 speed preset")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def _load(args: argparse.Namespace):
+    """The project to render, from exactly one of PROJECT, --demo, --clips."""
+    from studio.project.io import load_project
+
+    given = sum(bool(x) for x in (args.project, args.demo, args.clips))
+    if given != 1:
+        raise ProjectError("give exactly one of: a project file, --demo, or --clips")
+    if args.clips:
+        from studio.engine.adhoc import adhoc_project, parse_size
+
+        if args.duration is None:
+            raise ProjectError("--clips needs --duration SECONDS")
+        size = parse_size(args.size) if args.size else None
+        project = adhoc_project(args.clips, args.duration, fps=args.fps, size=size)
+        if args.save_project:
+            from studio.project.io import save_project
+
+            save_project(project, args.save_project)
+        return project
+    if args.duration is not None or args.fps is not None or args.size or args.save_project:
+        raise ProjectError("--duration/--fps/--size/--save-project only go with --clips")
+    if args.demo:
+        from studio.paths import DEMO_PROJECT
+
+        if not DEMO_PROJECT.exists():
+            raise ProjectError(f"the demo project is missing ({DEMO_PROJECT}): run scripts/make_demo.py")
+        return load_project(DEMO_PROJECT)
+    return load_project(args.project)
+
+
+def _mib(n: int) -> str:
+    return f"{n / 2**20:.0f} MiB"
+
+
+def run(args: argparse.Namespace) -> int:
+    project = _load(args)
+    if args.crf is not None and not 0 <= args.crf <= 51:
+        raise ProjectError(f"--crf must be within 0..51, got {args.crf}")
+
+    from tqdm import tqdm
+
+    from studio.engine.render import RenderJob  # torch loads here, after the arguments are checked
+    from studio.engine.synth import Crossfade
+
+    bar = None
+
+    def progress(p) -> None:
+        nonlocal bar
+        if args.no_progress:
+            return
+        if bar is None:
+            bar = tqdm(total=p.total, unit="frame", file=sys.stderr, dynamic_ncols=True, desc="render")
+        bar.update(p.done - bar.n)
+
+    def warn(message: str) -> None:
+        print(f"studio: warning: {message}", file=sys.stderr)
+
+    job = RenderJob(
+        project,
+        Path(args.output),
+        attention_dir=args.attention,
+        maps_video=args.maps_video,
+        device=args.device,
+        synthesizer=Crossfade() if args.crossfade else None,
+        progress=progress,
+        on_warning=warn,
+        crf=args.crf,
+        preset=args.preset,
+    )
+    est = job.estimate()
+    engine = "crossfade" if args.crossfade else "attention"
+    print(
+        f"estimate: {est.frames} frames, ~{est.seconds:.1f} s, peak memory ~{_mib(est.peak_memory_bytes)}, "
+        f"{engine} on {est.device}" + (f" (fallback: {est.fallback})" if est.fallback else ""),
+        flush=True,
+    )
+    try:
+        result = job.run()
+    finally:
+        if bar is not None:
+            bar.close()
+    print(
+        f"wrote {result.path}: {result.frames} frames in {result.seconds:.1f} s "
+        f"({result.fps:.1f} fps) on {result.device}"
+    )
+    return 0

@@ -1,0 +1,348 @@
+"""The render job: project -> frames -> H.264/AAC MP4 (+ attention record, maps video); for CLI and UI.
+
+Three stages overlap: decoding runs ahead in a thread (:class:`~studio.engine.sources.DecodeAhead`), the
+synthesizer runs in the caller's thread (it owns the torch device), encoding runs behind in another thread
+(:class:`_EncodeBehind`); both queues are bounded, so memory is flat in the video's length. The audio is
+written after the frames because its gains are the shares the video pass produced.
+
+Nothing half-written survives a failure or a cancel: the writers' temp files are aborted, the attention record
+is written to a temp folder renamed at the end, every thread is joined before ``run()`` returns or raises.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from studio.engine.audio_follow import follow_audio
+from studio.engine.maps_video import MapsOverlay
+from studio.engine.preview import RenderedFrame, make_synthesizer, synthesize
+from studio.engine.record import AttentionRecordWriter
+from studio.engine.sources import DecodeAhead, SourceGatherer
+from studio.engine.synth import Synthesizer, map_shape
+from studio.errors import Cancelled, CancelToken, EngineError
+from studio.media import VideoWriter
+from studio.project.io import require_online
+from studio.project.model import Project
+
+AUDIO_RATE = 48000
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+    fps: float  # frames per second so far
+    eta_s: float  # seconds left at that rate (inf before the first frame)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    seconds: float  # expected wall time of the whole render
+    peak_memory_bytes: int  # expected peak (RAM on CPU, GPU memory on a GPU)
+    device: str  # the device it will run on
+    fallback: str | None  # why it is not the device asked for (None when it is)
+    frames: int
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    path: Path
+    frames: int
+    seconds: float  # wall time
+    fps: float  # frames per second achieved
+    warnings: tuple[str, ...]
+    device: str
+
+
+class _EncodeBehind:
+    """Writes frames (and the maps video / attention record) in a thread behind a bounded queue."""
+
+    def __init__(self, sink: Callable[[RenderedFrame], None], maxsize: int = 8) -> None:
+        self._sink = sink
+        self._queue: queue.Queue = queue.Queue(maxsize=maxsize)
+        self._stop = threading.Event()
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="studio-encode", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None or self._stop.is_set():
+                return
+            try:
+                self._sink(item)
+            except BaseException as exc:  # re-raised in the job's thread by put()/finish()
+                self.error = exc
+                return
+
+    def put(self, item: RenderedFrame) -> None:
+        while True:
+            if self.error is not None:
+                raise self.error
+            try:
+                self._queue.put(item, timeout=0.05)
+                return
+            except queue.Full:
+                continue
+
+    def finish(self) -> None:
+        """Wait until every queued frame is written; re-raise the thread's error if it had one."""
+        while True:
+            if self.error is not None:
+                break
+            try:
+                self._queue.put(None, timeout=0.05)
+                break
+            except queue.Full:
+                continue
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def abort(self) -> None:
+        self._stop.set()
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self._queue.get_nowait()
+        with contextlib.suppress(queue.Full):
+            self._queue.put_nowait(None)
+        self._thread.join()
+
+
+def _resolve_device(name: str) -> tuple[str, str | None]:
+    """(device it will use, why that is not the one asked for): an absent GPU falls back to the CPU."""
+    try:
+        from studio.engine.device import choose_device
+    except ImportError:  # the engine is not built: the crossfade runs on the CPU
+        return "cpu", None if name in ("auto", "cpu") else f"{name} unavailable (no engine yet): using cpu"
+    try:
+        device = choose_device(name)
+    except EngineError as exc:
+        return "cpu", f"{exc}: using cpu"
+    return (str(device), None)
+
+
+class RenderJob:
+    """Renders a whole project to an MP4. ``run()`` once; ``estimate()`` any time before."""
+
+    def __init__(
+        self,
+        project: Project,
+        output: str | os.PathLike[str],
+        *,
+        attention_dir: str | os.PathLike[str] | None = None,
+        maps_video: str | os.PathLike[str] | None = None,
+        device: str = "auto",
+        synthesizer: Synthesizer | None = None,
+        progress: Callable[[Progress], None] | None = None,
+        cancel: CancelToken | None = None,
+        on_warning: Callable[[str], None] | None = None,
+        crf: int | None = None,
+        preset: str = "medium",
+    ) -> None:
+        self.project = project
+        self.output = Path(output)
+        self.attention_dir = Path(attention_dir) if attention_dir is not None else None
+        self.maps_video = Path(maps_video) if maps_video is not None else None
+        self.device = device
+        self.synthesizer = synthesizer
+        self.progress = progress
+        self.cancel = cancel or CancelToken()
+        self.on_warning = on_warning
+        self.crf = int(project.settings.crf if crf is None else crf)
+        self.preset = preset
+        self.warnings: list[str] = []
+
+    # -- estimate --------------------------------------------------------------------------------------------
+    def estimate(self) -> Estimate:
+        """Time, memory and device before rendering; from the engine's estimator when it exists."""
+        settings = self.project.settings
+        device, fallback = _resolve_device(self.device)
+        frames = int(settings.frame_count)
+        try:
+            from studio.engine.estimate import estimate_render  # type: ignore[attr-defined]
+        except ImportError:
+            estimate_render = None
+        if estimate_render is not None and self.synthesizer is None:
+            est = estimate_render(self.project, device=self.device)
+            return Estimate(
+                float(est.seconds), int(est.peak_memory_bytes), str(est.device), est.fallback, frames
+            )
+        # The crossfade (or an unknown synthesizer): I/O bound; ~40 frames/s at 640x360 on 2 cores, scaled by
+        # pixels and by how many sources are active at once.
+        pixels = settings.width * settings.height
+        k = max(1, _max_active(self.project))
+        per_frame = 1 / 40 * (pixels / (640 * 360)) * (0.5 + 0.25 * k)
+        t = 2 * int(settings.engine.window) + 1
+        frame_bytes = pixels * 3
+        peak = frame_bytes * (8 * k * t + 8 * 2 + 16 * k) + 200 * 2**20
+        return Estimate(frames * per_frame, int(peak), device, fallback, frames)
+
+    # -- run -------------------------------------------------------------------------------------------------
+    def _warn(self, message: str) -> None:
+        self.warnings.append(message)
+        if self.on_warning is not None:
+            self.on_warning(message)
+
+    def run(self) -> RenderResult:
+        require_online(self.project)
+        settings = self.project.settings
+        size = (int(settings.width), int(settings.height))
+        total = int(settings.frame_count)
+        n_clips = len(self.project.clips)
+        device, fallback = _resolve_device(self.device)
+        if fallback:
+            self._warn(fallback)
+        synth = self.synthesizer or make_synthesizer(self.project, device, on_warning=self._warn)
+        synth.reset()
+        shares = np.zeros((total, n_clips), np.float32)
+        started = time.perf_counter()
+
+        writer = VideoWriter(
+            self.output,
+            size[0],
+            size[1],
+            settings.fps,
+            crf=self.crf,
+            preset=self.preset,
+            audio_rate=AUDIO_RATE if settings.audio else None,
+        )
+        maps_writer = None
+        record = None
+        record_tmp: Path | None = None
+        gatherer = SourceGatherer(self.project)
+        decode: DecodeAhead | None = None
+        encode: _EncodeBehind | None = None
+        try:
+            if self.maps_video is not None:
+                maps_writer = VideoWriter(
+                    self.maps_video, size[0], size[1], settings.fps, crf=self.crf, preset=self.preset
+                )
+                overlay = MapsOverlay([c.name for c in self.project.clips], size)
+            if self.attention_dir is not None:
+                record_tmp, record = self._open_record(synth, total)
+            all_columns = np.arange(n_clips)
+
+            def sink(rendered: RenderedFrame) -> None:
+                writer.write(rendered.frame)
+                if maps_writer is not None:
+                    maps_writer.write(overlay(rendered.frame, rendered.maps))
+                if record is not None:  # already in project-clip columns
+                    record.append(rendered.n, all_columns, rendered.shares, rendered.maps)
+
+            decode = DecodeAhead(gatherer, range(total), cancel=self.cancel)
+            encode = _EncodeBehind(sink)
+            for done, gathered in enumerate(decode, start=1):
+                self.cancel.raise_if_cancelled()
+                rendered = synthesize(synth, gathered, n_clips, size)
+                shares[gathered.n] = rendered.shares
+                encode.put(rendered)
+                self._report(done, total, started)
+            encode.finish()
+            encode = None
+            self.cancel.raise_if_cancelled()
+            if settings.audio:
+                audio = follow_audio(self.project, shares, sample_rate=AUDIO_RATE, cancel=self.cancel)
+                writer.write_audio(audio)
+            self.cancel.raise_if_cancelled()
+            if record is not None:
+                record.close()
+                record = None
+                _replace_dir(record_tmp, self.attention_dir)
+                record_tmp = None
+            if maps_writer is not None:
+                maps_writer.close()
+                maps_writer = None
+            path = writer.close()
+            writer = None
+        finally:
+            # Order matters: stop producers before closing what they use; every step runs even if one fails.
+            if decode is not None:
+                decode.close()
+            if encode is not None:
+                encode.abort()
+            gatherer.close()
+            for w in (writer, maps_writer):
+                if w is not None:
+                    w.abort()
+            if record is not None:
+                with contextlib.suppress(Exception):
+                    record.close()
+            if record_tmp is not None:
+                shutil.rmtree(record_tmp, ignore_errors=True)
+        seconds = time.perf_counter() - started
+        return RenderResult(
+            path=Path(path),
+            frames=total,
+            seconds=seconds,
+            fps=total / seconds if seconds > 0 else 0.0,
+            warnings=tuple(self.warnings),
+            device=device,
+        )
+
+    def _open_record(self, synth: Synthesizer, frames: int) -> tuple[Path, AttentionRecordWriter]:
+        """The attention record goes to a temp folder beside its destination, renamed when complete."""
+        target = self.attention_dir
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.part-", dir=target.parent))
+        settings = self.project.settings
+        clips = self.project.clips
+        writer = AttentionRecordWriter(
+            tmp,
+            [c.name for c in clips],
+            [str(c.path) for c in clips],
+            settings.fps,
+            synth.stride,
+            map_shape(settings.height, settings.width, synth.stride),
+            {
+                "engine": asdict(settings.engine),
+                "seed": settings.seed,
+                "synthesizer": type(synth).__name__,
+            },
+            frames,
+        )
+        return tmp, writer
+
+    def _report(self, done: int, total: int, started: float) -> None:
+        if self.progress is None:
+            return
+        elapsed = time.perf_counter() - started
+        fps = done / elapsed if elapsed > 0 else 0.0
+        eta = (total - done) / fps if fps > 0 else float("inf")
+        self.progress(Progress(done, total, fps, eta))
+
+
+def _replace_dir(tmp: Path, target: Path) -> None:
+    """Swap a finished folder into place; an older record at ``target`` is removed only after the swap."""
+    old = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+        os.replace(target, old / "x")
+    os.replace(tmp, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _max_active(project: Project) -> int:
+    try:
+        from studio.project.timemap import active_count
+
+        counts = active_count(project)
+        return int(counts.max()) if len(counts) else 1
+    except ImportError:
+        return len(project.placements)
+
+
+__all__ = ["Cancelled", "Estimate", "Progress", "RenderJob", "RenderResult"]

@@ -1,0 +1,160 @@
+"""RenderJob end to end on real clips: the MP4 decoded again, attention record, cancel, errors, threads."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from studio.engine.render import Progress, RenderJob
+from studio.engine.synth import Crossfade
+from studio.errors import Cancelled, CancelToken, MediaError, ProjectError
+from tests import clipfactory
+from tests.engine.test_render_support import H, W, audio_streams, decode_video, make_project, offline
+
+
+@pytest.fixture(scope="module")
+def clips(make_test_clip) -> list[Path]:
+    """Two 96x64 1 s clips with different tones (440 Hz, 1500 Hz)."""
+    return [
+        make_test_clip("render_a.mp4", width=W, height=H, frames=24, audio=True, tone_hz=440.0, gop=12),
+        make_test_clip("render_b.mp4", width=W, height=H, frames=24, audio=True, tone_hz=1500.0, gop=12),
+    ]
+
+
+def _threads() -> set[int]:
+    return {t.ident for t in threading.enumerate()}
+
+
+def test_render_mp4_audio_and_record(clips, tmp_path) -> None:
+    # clip 0 on [0, 1), clip 1 on [0.5, 1.5), nothing on [1.5, 2): black frames with all-zero shares.
+    project = make_project(clips, [(0, 0.0, 1.0, None), (1, 0.5, 1.0, None)], duration=2.0, window=1)
+    out, record = tmp_path / "out.mp4", tmp_path / "record"
+    seen: list[Progress] = []
+    result = RenderJob(project, out, attention_dir=record, device="cpu", progress=seen.append).run()
+
+    assert result.path == out and result.frames == 48 and result.device == "cpu"
+    frames = decode_video(out)
+    assert frames.shape == (48, H, W, 3)
+    assert frames[36:].max() < 8  # nothing active -> black
+    assert frames[:36].mean() > 40
+    [(rate, seconds)] = audio_streams(out)
+    assert rate == 48000 and seconds == pytest.approx(2.0, abs=0.05)
+    assert [p.done for p in seen] == list(range(1, 49)) and seen[-1].eta_s == 0.0
+
+    meta = json.loads((record / "meta.json").read_text())
+    assert meta["complete"] and meta["clips"] == [c.name for c in project.clips]
+    shares = np.load(record / "shares.npy")
+    maps = np.load(record / "maps.npy")
+    stride = meta["stride"]
+    assert shares.shape == (48, 2)
+    assert maps.shape == (48, 2, -(-H // stride), -(-W // stride))
+    np.testing.assert_allclose(shares[:36].sum(1), 1.0, atol=1e-4)
+    np.testing.assert_allclose(maps[:36].astype(np.float32).sum(1), 1.0, atol=1e-2)
+    assert np.all(shares[36:] == 0) and np.all(maps[36:] == 0)
+    assert np.all(shares[:12, 1] == 0) and np.all(shares[24:36, 0] == 0)  # only the active clip is heard
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.mp4", "record"]  # no temp leftovers
+
+
+def test_time_map_reaches_the_pixels(make_test_clip, tmp_path) -> None:
+    """One source at a time through the crossfade: each output frame is the mapped source frame (barcode)."""
+    clip = make_test_clip("render_bar.mp4", width=W, height=H, frames=24, gop=6)
+    # [0, 1): frames 0..23; [1, 2.5): the same clip started at 1 s, looping (24 frames, then 0..11 again).
+    project = make_project([clip], [(0, 0.0, 1.0, None), (0, 1.0, 1.5, None)], duration=2.5, audio=False)
+    out = tmp_path / "bar.mp4"
+    RenderJob(project, out, synthesizer=Crossfade(), crf=10).run()
+    frames = decode_video(out)
+    assert len(frames) == 60
+    expected = [n % 24 if n < 24 else (n - 24) % 24 for n in range(60)]
+    assert [clipfactory.frame_index(f) for f in frames] == expected
+    assert audio_streams(out) == []  # settings.audio = False: no audio track
+
+
+def test_cancel_leaves_nothing(clips, tmp_path) -> None:
+    project = make_project(clips, [(0, 0.0, 2.0, None), (1, 0.0, 2.0, None)], duration=2.0)
+    token = CancelToken()
+
+    def progress(p: Progress) -> None:
+        if p.done == 5:
+            token.cancel()
+
+    before = _threads()
+    job = RenderJob(
+        project,
+        tmp_path / "out.mp4",
+        attention_dir=tmp_path / "rec",
+        maps_video=tmp_path / "maps.mp4",
+        synthesizer=Crossfade(),
+        progress=progress,
+        cancel=token,
+    )
+    with pytest.raises(Cancelled):
+        job.run()
+    assert list(tmp_path.iterdir()) == []  # no output, no sidecar, no temp file or folder
+    assert _threads() == before
+
+
+def test_decode_error_is_one_line(clips, tmp_path) -> None:
+    broken = clipfactory.copy_clip(clips[1], tmp_path / "broken.mp4")
+    project = make_project([clips[0], broken], [(0, 0.0, 1.0, None), (1, 0.5, 0.5, None)], duration=1.0)
+    clipfactory.make_text_as_video(broken)  # the file went bad after it was imported
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    before = _threads()
+    with pytest.raises(MediaError) as info:
+        RenderJob(project, out_dir / "out.mp4", synthesizer=Crossfade()).run()
+    assert "broken.mp4" in str(info.value) and "\n" not in str(info.value)
+    assert list(out_dir.iterdir()) == []
+    assert _threads() == before
+
+
+def test_offline_media_refused(clips, tmp_path) -> None:
+    project = offline(make_project(clips, [(0, 0.0, 1.0, None), (1, 0.0, 1.0, None)], duration=1.0), 1)
+    with pytest.raises(ProjectError) as info:
+        RenderJob(project, tmp_path / "out.mp4").run()
+    assert project.clips[1].name in str(info.value) and "offline" in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_replaces_an_old_record(clips, tmp_path) -> None:
+    project = make_project(clips, [(0, 0.0, 0.5, None)], duration=0.5, audio=False)
+    record = tmp_path / "rec"
+    record.mkdir()
+    (record / "stale.txt").write_text("old")
+    RenderJob(project, tmp_path / "o.mp4", attention_dir=record, synthesizer=Crossfade()).run()
+    assert sorted(p.name for p in record.iterdir()) == ["maps.npy", "meta.json", "shares.npy"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o.mp4", "rec"]
+
+
+def test_estimate_before_run(clips, tmp_path) -> None:
+    project = make_project(clips, [(0, 0.0, 1.0, None), (1, 0.0, 1.0, None)], duration=1.0)
+    est = RenderJob(project, tmp_path / "o.mp4", device="cpu").estimate()
+    assert est.frames == 24 and est.seconds > 0 and est.peak_memory_bytes > 0
+    assert est.device == "cpu" and est.fallback is None
+
+
+def test_missing_gpu_falls_back_with_a_warning(clips, tmp_path) -> None:
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    project = make_project(clips, [(0, 0.0, 0.25, None)], duration=0.25, audio=False)
+    warnings: list[str] = []
+    job = RenderJob(project, tmp_path / "o.mp4", device="cuda", on_warning=warnings.append)
+    assert job.estimate().fallback
+    result = job.run()
+    assert result.device == "cpu" and len(warnings) >= 1 and result.warnings == tuple(warnings)
+
+
+def test_output_folder_untouched_on_failure(clips, tmp_path) -> None:
+    """A pre-existing output survives a failed re-render (atomic replace only on success)."""
+    out = tmp_path / "out.mp4"
+    shutil.copyfile(clips[0], out)
+    original = out.read_bytes()
+    project = offline(make_project(clips, [(0, 0.0, 1.0, None)], duration=1.0), 0)
+    with pytest.raises(ProjectError):
+        RenderJob(project, out).run()
+    assert out.read_bytes() == original
