@@ -1,0 +1,147 @@
+"""``studio train | eval | generate``: learned generators on a project's clips, from the command line.
+
+    studio train PROJECT --model vae|convlstm|transformer [--minutes M | --steps S] [--device D] [--gan] [--out DIR]
+    studio eval PROJECT --checkpoint C [--json]
+    studio generate PROJECT --checkpoint C extend CLIP --frames N | interpolate CLIP --factor 2
+                                        | morph CLIP_A CLIP_B --frames N  [-o OUT.mp4]
+
+torch and the models load only when one of these commands runs (``studio probe`` stays fast).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+KINDS = ("vae", "convlstm", "transformer")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    tr = subparsers.add_parser("train", help="train a learned generator on the project's clips")
+    tr.add_argument("project", type=Path, help="project file")
+    tr.add_argument("--model", required=True, choices=KINDS)
+    stop = tr.add_mutually_exclusive_group()
+    stop.add_argument("--minutes", type=float, help="stop after this many minutes")
+    stop.add_argument("--steps", type=int, help="stop after this many steps (default 1000)")
+    tr.add_argument("--device", default="auto", help="auto (CUDA if present), cpu, cuda, cuda:1 ...")
+    tr.add_argument("--gan", action="store_true", help="add the 3D PatchGAN discriminator (sharper results)")
+    tr.add_argument("--out", type=Path, help="checkpoint folder (default: <project folder>/models/<model>)")
+    tr.add_argument("--clips", nargs="+", metavar="CLIP", help="only these clips (ids or names)")
+    tr.add_argument("--size", type=int, default=64, help="training frame size in pixels, a multiple of 8")
+    tr.add_argument("--preset", default="small", choices=("tiny", "small", "base"), help="model size")
+    tr.add_argument("--batch", type=int, default=8)
+    tr.add_argument("--lr", type=float, default=1e-3)
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--eval-every", type=int, default=100)
+    tr.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
+    tr.set_defaults(func=run_train)
+
+    ev = subparsers.add_parser("eval", help="score a checkpoint against the baselines on held-out frames")
+    ev.add_argument("project", type=Path)
+    ev.add_argument("--checkpoint", required=True, type=Path)
+    ev.add_argument("--json", action="store_true", help="a JSON list of {task, method, psnr, ssim}")
+    ev.add_argument("--windows", type=int, default=16, help="held-out 12-frame windows to score (default 16)")
+    ev.add_argument("--device", default="auto")
+    ev.set_defaults(func=run_eval)
+
+    gen = subparsers.add_parser(
+        "generate", help="make a new clip with a trained model and add it to the project"
+    )
+    gen.add_argument("project", type=Path)
+    gen.add_argument("--checkpoint", required=True, type=Path)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-o", "--output", type=Path, help="output MP4 (default: <project folder>/generated/)")
+    common.add_argument("--device", default="auto")
+    ops = gen.add_subparsers(dest="operation", metavar="OPERATION", required=True)
+    ext = ops.add_parser("extend", parents=[common], help="continue a clip (convlstm or transformer)")
+    ext.add_argument("clips", nargs=1, metavar="CLIP")
+    ext.add_argument("--frames", type=int, default=48)
+    itp = ops.add_parser("interpolate", parents=[common], help="more frames per second (transformer)")
+    itp.add_argument("clips", nargs=1, metavar="CLIP")
+    itp.add_argument("--factor", type=int, default=2)
+    mor = ops.add_parser("morph", parents=[common], help="turn clip A into clip B (vae)")
+    mor.add_argument("clips", nargs=2, metavar="CLIP")
+    mor.add_argument("--frames", type=int, default=48)
+    gen.set_defaults(func=run_generate)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from studio.models.data import FrameData, sources_from_project
+    from studio.models.train import TrainConfig, train
+
+    out = args.out or args.project.resolve().parent / "models" / args.model
+    data = FrameData.load(sources_from_project(args.project, args.clips), (args.size, args.size))
+    cfg = TrainConfig(
+        kind=args.model,
+        preset=args.preset,
+        steps=args.steps,
+        minutes=args.minutes,
+        batch_size=args.batch,
+        lr=args.lr,
+        seed=args.seed,
+        device=args.device,
+        gan=args.gan,
+        eval_every=args.eval_every,
+        out_dir=out,
+        resume=args.resume,
+    )
+    total = args.steps if args.steps is not None else (None if args.minutes else 1000)
+    last = None
+    with tqdm(total=total, unit="step", dynamic_ncols=True) as bar:
+        for progress in train(cfg, data):
+            last = progress
+            if progress.done:
+                break
+            bar.n = progress.step
+            bar.set_postfix(
+                loss=f"{progress.losses.get('loss', 0):.4f}",
+                psnr="-" if progress.psnr is None else f"{progress.psnr:.2f}",
+                sps=f"{progress.samples_per_s:.0f}",
+                dev=progress.device,
+            )
+            bar.refresh()
+    if last is not None:
+        figures = "" if last.psnr is None else f", held-out PSNR {last.psnr:.2f} dB, SSIM {last.ssim:.4f}"
+        print(f"{args.model}: {last.step} steps{figures}; checkpoint {last.checkpoint}")
+    return 0
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    from studio.models.checkpoint import load_checkpoint
+    from studio.models.data import FrameData, sources_from_project
+    from studio.models.evaluate import evaluate, format_table
+    from studio.models.train import choose_device
+
+    device = choose_device(args.device)
+    ck = load_checkpoint(args.checkpoint, device)
+    size = ck.model.cfg.image_size
+    data = FrameData.load(sources_from_project(args.project), (size, size))
+    rows = evaluate(ck.model, data, device=device, max_windows=args.windows)
+    if args.json:
+        print(json.dumps([r.to_dict() for r in rows], indent=2))
+    else:
+        print(f"{ck.kind} checkpoint, step {ck.step}, {size}x{size}, held-out frames")
+        print(format_table(rows))
+    return 0
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    from studio.models.generate import generate
+
+    result = generate(
+        args.project,
+        args.checkpoint,
+        args.operation,
+        list(args.clips),
+        frames=getattr(args, "frames", 48),
+        factor=getattr(args, "factor", 2),
+        output=args.output,
+        device=args.device,
+    )
+    print(
+        f"{result.path} ({result.frames} frames at {result.fps:g} fps) added to the project as {result.clip_id}"
+    )
+    return 0

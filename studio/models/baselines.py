@@ -1,0 +1,82 @@
+"""Classical baselines the learned models must beat, on uint8 RGB frames ``(T, H, W, 3)`` (numpy, OpenCV).
+
+Prediction (k frames after the last context frame): repeat the last frame; linear extrapolation of the last two
+frames; DIS optical flow between the last two frames, extrapolated k times along the last flow.
+Interpolation (a frame at fraction ``t`` between two frames): linear blend; DIS flow warping of both neighbours
+towards ``t`` and blending them by distance.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+PREDICTION_METHODS = ("repeat-last", "linear", "dis-flow")
+INTERPOLATION_METHODS = ("linear", "dis-flow")
+
+
+def _dis() -> cv2.DISOpticalFlow:
+    # MEDIUM: a good accuracy/speed point at our small sizes; one instance per call keeps it thread-safe.
+    return cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+
+
+def flow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Dense flow (H, W, 2) float32 from ``a`` to ``b``: a(x) ≈ b(x + flow(x))."""
+    ga = cv2.cvtColor(a, cv2.COLOR_RGB2GRAY)
+    gb = cv2.cvtColor(b, cv2.COLOR_RGB2GRAY)
+    return _dis().calc(ga, gb, None)
+
+
+def warp(frame: np.ndarray, displacement: np.ndarray) -> np.ndarray:
+    """Backward warp: out(x) = frame(x + displacement(x)), bilinear, edges replicated. Returns float32."""
+    h, w = frame.shape[:2]
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    map_x = gx + displacement[..., 0]
+    map_y = gy + displacement[..., 1]
+    return cv2.remap(
+        frame.astype(np.float32), map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+
+
+def _to_u8(x: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(x), 0, 255).astype(np.uint8)
+
+
+def predict(context: np.ndarray, n: int, method: str) -> np.ndarray:
+    """The ``n`` frames after ``context`` (T >= 2, H, W, 3) uint8 → (n, H, W, 3) uint8."""
+    last = context[-1]
+    if method == "repeat-last":
+        return np.repeat(last[None], n, axis=0)
+    prev = context[-2].astype(np.float32)
+    if method == "linear":
+        step = last.astype(np.float32) - prev
+        return np.stack([_to_u8(last + (k + 1) * step) for k in range(n)])
+    if method == "dis-flow":
+        # back(x): where the pixel now at x was one frame ago. Constant motion ⇒ k frames ahead the pixel at x
+        # is the one now at x + k·back(x) (the flow field is sampled at x, the usual first-order shortcut).
+        back = flow(last, context[-2])
+        return np.stack([_to_u8(warp(last, (k + 1) * back)) for k in range(n)])
+    raise ValueError(f"unknown prediction baseline {method!r}")
+
+
+def interpolate(a: np.ndarray, b: np.ndarray, t: float, method: str) -> np.ndarray:
+    """The frame at fraction ``t`` (0 < t < 1) between ``a`` and ``b`` (H, W, 3) uint8."""
+    if method == "linear":
+        return _to_u8((1 - t) * a.astype(np.float32) + t * b.astype(np.float32))
+    if method == "dis-flow":
+        f_ab, f_ba = flow(a, b), flow(b, a)
+        # A pixel moving by d from a to b sits at x at time t when it was at x - t·d in a and is at x + (1-t)·d
+        # in b; d is approximated by the flow at x (a→b for the a side, −(b→a) for the b side).
+        from_a = warp(a, -t * f_ab)
+        from_b = warp(b, -(1 - t) * f_ba)
+        return _to_u8((1 - t) * from_a + t * from_b)
+    raise ValueError(f"unknown interpolation baseline {method!r}")
+
+
+def interpolate_sequence(keys: np.ndarray, factor: int, method: str) -> np.ndarray:
+    """Upsample (K, H, W, 3) key frames ``factor``× in time → ((K-1)·factor + 1, H, W, 3)."""
+    out = [keys[0]]
+    for a, b in zip(keys[:-1], keys[1:]):
+        out.extend(interpolate(a, b, j / factor, method) for j in range(1, factor))
+        out.append(b)
+    return np.stack(out)

@@ -1,0 +1,132 @@
+"""New clips from a trained model: extend a clip, interpolate it (more frames per second), or morph one clip into
+another; the result is an H.264 MP4 added to the project with where it came from (model, checkpoint, inputs).
+
+The project's ``Clip`` has no provenance field yet, so provenance is written to a sidecar
+``<clip>.provenance.json`` beside the generated file (and also set on the clip if the field appears).
+Models work at their training size (square, e.g. 64×64): generated clips have that size.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from studio.errors import StudioError
+from studio.models.checkpoint import Checkpoint, atomic_write_text, load_checkpoint
+from studio.models.data import ClipSource, decode_clip, sources_from_clips, to_tensor, to_uint8
+from studio.models.train import choose_device
+
+OPERATIONS = {"extend": ("convlstm", "transformer"), "interpolate": ("transformer",), "morph": ("vae",)}
+CONTEXT_FRAMES = 8
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    path: Path
+    clip_id: str
+    frames: int
+    fps: float
+    provenance: dict[str, Any]
+
+
+def _frames(model_out: torch.Tensor) -> np.ndarray:
+    return to_uint8(model_out)  # (T, H, W, 3)
+
+
+def run_model(
+    ck: Checkpoint, op: str, inputs: list[np.ndarray], frames: int, factor: int, device
+) -> np.ndarray:
+    """The generated frames (T, H, W, 3) uint8 for ``op`` on decoded input clips (each (T, H, W, 3) uint8)."""
+    if ck.kind not in OPERATIONS[op]:
+        raise StudioError(
+            f"a {ck.kind} checkpoint cannot {op}; use a {' or '.join(OPERATIONS[op])} checkpoint"
+        )
+    model = ck.model
+    with torch.no_grad():
+        if op == "extend":
+            ctx = to_tensor(inputs[0][-CONTEXT_FRAMES:], device)[None]  # (1, C, 3, H, W)
+            return _frames(model.extend(ctx, frames)[0])
+        if op == "interpolate":
+            if factor < 2:
+                raise StudioError("the interpolation factor must be 2 or more")
+            return _frames(model.interpolate(to_tensor(inputs[0], device)[None], factor)[0])
+        a, b = inputs  # morph: the end of A turns into the start of B, both still playing
+        pick_a = np.linspace(max(0, len(a) - frames), len(a) - 1, frames).round().astype(int)
+        pick_b = np.linspace(0, min(frames, len(b)) - 1, frames).round().astype(int)
+        return _frames(model.latent_morph(to_tensor(a[pick_a], device), to_tensor(b[pick_b], device), frames))
+
+
+def _default_output(project_path: Path, name: str) -> Path:
+    folder = project_path.parent / "generated"
+    folder.mkdir(exist_ok=True)
+    n = 1
+    while (folder / f"{name}-{n}.mp4").exists():
+        n += 1
+    return folder / f"{name}-{n}.mp4"
+
+
+def generate(
+    project_path: str | os.PathLike[str],
+    checkpoint: str | os.PathLike[str],
+    op: str,
+    clip_refs: list[str],
+    *,
+    frames: int = 48,
+    factor: int = 2,
+    output: str | os.PathLike[str] | None = None,
+    device: str = "auto",
+) -> GenerateResult:
+    """Run ``op`` ("extend" | "interpolate" | "morph") on the named clips, write the MP4, add it to the project."""
+    from studio.media import VideoWriter, probe
+    from studio.project import AddClip, Clip, clip_from_info, load_project, save_project
+
+    if op not in OPERATIONS:
+        raise StudioError(f"unknown operation {op!r}")
+    if frames < 1:
+        raise StudioError("--frames must be at least 1")
+    project_path = Path(project_path)
+    project = load_project(project_path)
+    sources: list[ClipSource] = [sources_from_clips(project.clips, [ref])[0] for ref in clip_refs]
+    torch_device = choose_device(device)
+    ck = load_checkpoint(checkpoint, torch_device)
+    size = ck.model.cfg.image_size
+    inputs = [decode_clip(src, (size, size)) for src in sources]
+    out_frames = run_model(ck, op, inputs, frames, factor, torch_device)
+
+    fps = project.clip(sources[0].id).fps * (factor if op == "interpolate" else 1)
+    name = f"{sources[0].name}-{op}" if op != "morph" else f"{sources[0].name}-to-{sources[1].name}"
+    out_path = Path(output) if output else _default_output(project_path, name)
+    with VideoWriter(out_path, size, size, fps) as writer:
+        for frame in out_frames:
+            writer.write(frame)
+    provenance = {
+        "operation": op,
+        "model": ck.kind,
+        "checkpoint": str(ck.path.resolve()),
+        "checkpoint_sha256": ck.manifest.get("sha256"),
+        "checkpoint_step": ck.step,
+        "inputs": [{"clip_id": s.id, "name": s.name, "path": str(s.path)} for s in sources],
+        "frames": int(len(out_frames)),
+        "factor": factor if op == "interpolate" else None,
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    atomic_write_text(json.dumps(provenance, indent=2), provenance_path(out_path))
+
+    clip = clip_from_info(project.new_id("clip"), out_path, probe(out_path), name=out_path.stem)
+    if "provenance" in {f.name for f in dataclasses.fields(Clip)}:
+        clip = dataclasses.replace(clip, provenance=provenance)
+    AddClip(clip).redo(project)
+    save_project(project, project_path)
+    return GenerateResult(out_path, clip.id, len(out_frames), fps, provenance)
+
+
+def provenance_path(clip_path: Path) -> Path:
+    return clip_path.with_name(clip_path.stem + ".provenance.json")

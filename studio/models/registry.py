@@ -1,0 +1,62 @@
+"""Model kinds by name, their configs, and size presets (tiny for tests, small for CPU, base for a GPU)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import torch.nn as nn
+
+from studio.errors import StudioError
+from studio.models.convlstm import ConvLSTMConfig, ConvLSTMPredictor
+from studio.models.transformer import TransformerConfig, VideoTransformer
+from studio.models.vae import VAE, VAEConfig
+
+KINDS: dict[str, tuple[type[nn.Module], type]] = {
+    "vae": (VAE, VAEConfig),
+    "convlstm": (ConvLSTMPredictor, ConvLSTMConfig),
+    "transformer": (VideoTransformer, TransformerConfig),
+}
+
+# Overrides of each config's defaults (the defaults are "base"). Sizes are multiples of 8 (the VAE's 1/8 latent).
+PRESETS: dict[str, dict[str, dict[str, Any]]] = {
+    "tiny": {
+        "vae": {"image_size": 32, "base_channels": 16},
+        "convlstm": {"image_size": 32, "base_channels": 8, "hidden_channels": 16, "layers": 1},
+        "transformer": {"image_size": 32, "patch": 4, "dim": 64, "depth": 2, "heads": 4},
+    },
+    "small": {
+        "vae": {"image_size": 64, "base_channels": 24},
+        "convlstm": {"image_size": 64, "base_channels": 16, "hidden_channels": 32, "layers": 2},
+        "transformer": {"image_size": 64, "patch": 8, "dim": 128, "depth": 3, "heads": 4},
+    },
+    "base": {"vae": {}, "convlstm": {}, "transformer": {}},
+}
+
+
+def make_config(kind: str, preset: str = "small", **overrides: Any):
+    """The config dataclass of ``kind`` with the preset's values, then ``overrides`` (e.g. image_size)."""
+    if kind not in KINDS:
+        raise StudioError(f"unknown model {kind!r}; choose one of {', '.join(KINDS)}")
+    if preset not in PRESETS:
+        raise StudioError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    return config_from_dict(kind, {**PRESETS[preset][kind], **overrides})
+
+
+def config_from_dict(kind: str, values: dict[str, Any]):
+    if kind not in KINDS:
+        raise StudioError(f"unknown model kind {kind!r}")
+    cfg_cls = KINDS[kind][1]
+    names = {f.name for f in dataclasses.fields(cfg_cls)}
+    unknown = set(values) - names
+    if unknown:
+        raise StudioError(f"{kind} config has unknown field {sorted(unknown)[0]!r}")
+    return cfg_cls(**values)
+
+
+def build_model(kind: str, cfg: Any) -> nn.Module:
+    return KINDS[kind][0](cfg)
+
+
+def config_to_dict(cfg: Any) -> dict[str, Any]:
+    return dataclasses.asdict(cfg)

@@ -1,0 +1,196 @@
+"""A video Transformer over per-frame patches with factorised space/time attention, trained by masked-frame
+modelling: one model predicts (future frames masked) and interpolates (in-between frames masked).
+
+Masked frames are not blank: they start as the obvious guess from the known frames (linear blend between the
+nearest known neighbours, or a repeat of the last known one beyond them) and the network predicts a correction,
+so an untrained model is already the blend/repeat baseline and training only adds what those miss (motion).
+Each block: spatial attention within a frame → temporal attention across frames at each patch position → MLP.
+Attention maths goes through swappable processors (see :mod:`studio.models.attention`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from studio.models.attention import Attention, AttentionMixin
+
+
+@dataclass
+class TransformerConfig:
+    image_size: int = 64
+    patch: int = 8  # pixels per patch side: (64/8)² = 64 tokens per frame
+    max_frames: int = 12  # temporal positions; also the training window
+    dim: int = 192
+    depth: int = 4
+    heads: int = 4
+    mlp_ratio: int = 4
+    known_loss_weight: float = (
+        0.1  # known frames are copied in, but a little weight keeps their tokens honest
+    )
+
+
+class Block(nn.Module):
+    """x (B, T, N, D) → (B, T, N, D): space attention, time attention, MLP, each pre-norm with a residual."""
+
+    def __init__(self, cfg: TransformerConfig) -> None:
+        super().__init__()
+        d = cfg.dim
+        self.norm_s, self.attn_s = nn.LayerNorm(d), Attention(d, cfg.heads)
+        self.norm_t, self.attn_t = nn.LayerNorm(d), Attention(d, cfg.heads)
+        self.norm_m = nn.LayerNorm(d)
+        self.mlp = nn.Sequential(nn.Linear(d, cfg.mlp_ratio * d), nn.GELU(), nn.Linear(cfg.mlp_ratio * d, d))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, t, n, d = x.shape
+        x = x + self.attn_s(self.norm_s(x).reshape(b * t, n, d)).view(b, t, n, d)  # within each frame
+        xt = (
+            self.norm_t(x).transpose(1, 2).reshape(b * n, t, d)
+        )  # (B*N, T, D): one sequence per patch position
+        x = x + self.attn_t(xt).view(b, n, t, d).transpose(1, 2)
+        return x + self.mlp(self.norm_m(x))
+
+
+def initial_guess(video: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
+    """Fill unknown frames of (B, T, 3, H, W): lerp between the nearest known neighbours, else repeat the nearest."""
+    idx = torch.nonzero(known).flatten().tolist()
+    if not idx:
+        raise ValueError("at least one frame must be known")
+    out = video.clone()
+    for t in range(video.shape[1]):
+        if known[t]:
+            continue
+        before = [i for i in idx if i < t]
+        after = [i for i in idx if i > t]
+        if before and after:
+            p, q = before[-1], after[0]
+            w = (t - p) / (q - p)
+            out[:, t] = (1 - w) * video[:, p] + w * video[:, q]
+        else:
+            out[:, t] = video[:, before[-1] if before else after[0]]
+    return out
+
+
+class VideoTransformer(AttentionMixin, nn.Module):
+    kind = "transformer"
+
+    def __init__(self, cfg: TransformerConfig) -> None:
+        super().__init__()
+        if cfg.image_size % cfg.patch:
+            raise ValueError("image_size must be a multiple of patch")
+        self.cfg = cfg
+        self.window = cfg.max_frames
+        p, d = cfg.patch, cfg.dim
+        n = (cfg.image_size // p) ** 2
+        self.embed = nn.Linear(3 * p * p, d)
+        self.known_embed = nn.Embedding(2, d)  # tells a token whether its frame was given or guessed
+        self.pos_space = nn.Parameter(torch.randn(1, 1, n, d) * 0.02)
+        self.pos_time = nn.Parameter(torch.randn(1, cfg.max_frames, 1, d) * 0.02)
+        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.depth))
+        self.norm = nn.LayerNorm(d)
+        self.head = nn.Linear(d, 3 * p * p)
+        nn.init.zeros_(self.head.weight)  # start as the initial guess
+        nn.init.zeros_(self.head.bias)
+        for name, module in self.named_modules():
+            if isinstance(module, Attention):
+                module.name = name
+
+    # --- patches --------------------------------------------------------------------------------------------
+    def patchify(self, video: torch.Tensor) -> torch.Tensor:
+        """(B, T, 3, H, W) → (B, T, N, 3·p·p)."""
+        b, t, c, h, w = video.shape
+        p = self.cfg.patch
+        x = video.reshape(b, t, c, h // p, p, w // p, p).permute(0, 1, 3, 5, 2, 4, 6)
+        return x.reshape(b, t, (h // p) * (w // p), c * p * p)
+
+    def unpatchify(self, x: torch.Tensor, h: int, w: int) -> torch.Tensor:
+        """(B, T, N, 3·p·p) → (B, T, 3, H, W)."""
+        b, t = x.shape[:2]
+        p = self.cfg.patch
+        x = x.reshape(b, t, h // p, w // p, 3, p, p).permute(0, 1, 4, 2, 5, 3, 6)
+        return x.reshape(b, t, 3, h, w)
+
+    # --- model ----------------------------------------------------------------------------------------------
+    def forward(self, video: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
+        """video (B, T, 3, H, W) in [0, 1] (unknown frames' content is ignored), known (T,) bool → (B, T, 3, H, W)."""
+        b, t, _, h, w = video.shape
+        if t > self.cfg.max_frames or h != self.cfg.image_size or w != self.cfg.image_size:
+            raise ValueError(
+                f"expects ≤ {self.cfg.max_frames} frames of {self.cfg.image_size}², got {t} of {h}×{w}"
+            )
+        guess = initial_guess(video, known)
+        x = self.embed(self.patchify(guess * 2 - 1))  # (B, T, N, D)
+        x = x + self.known_embed(known.long())[None, :, None] + self.pos_space + self.pos_time[:, :t]
+        for block in self.blocks:
+            x = block(x)
+        delta = self.unpatchify(self.head(self.norm(x)), h, w)
+        known_v = known.view(1, t, 1, 1, 1)
+        return torch.where(known_v, video, guess + delta), guess + delta
+
+    def training_step(self, video: torch.Tensor):
+        """Random task per step (prediction with 1..T-1 known frames, 2× or 4× interpolation); loss on the
+        unknown frames (+ a little on the known ones). Returns (loss, logs, predicted unknown, true unknown)."""
+        t = video.shape[1]
+        known = random_mask(t, video.device)
+        _, raw = self(video, known)
+        unknown = ~known
+        loss_u = F.mse_loss(raw[:, unknown], video[:, unknown])
+        loss_k = F.mse_loss(raw[:, known], video[:, known])
+        # Relative to the initial guess's own error: easy tasks (2× interpolation) and hard ones (8 ahead) then
+        # pull equally, and 1.0 means "no better than the blend/repeat baseline".
+        with torch.no_grad():
+            base = F.mse_loss(initial_guess(video, known)[:, unknown], video[:, unknown]).clamp_min(1e-6)
+        loss = loss_u / base + self.cfg.known_loss_weight * loss_k / base
+        logs = {"masked": loss_u.item(), "known": loss_k.item(), "vs_guess": (loss_u / base).item()}
+        return loss, logs, raw[:, unknown], video[:, unknown]
+
+    # --- uses -----------------------------------------------------------------------------------------------
+    @torch.no_grad()
+    def fill(self, video: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
+        """Known frames kept, the others generated: (B, T, 3, H, W) → same, clamped to [0, 1]."""
+        return self(video, known)[0].clamp(0, 1)
+
+    @torch.no_grad()
+    def extend(self, frames: torch.Tensor, n: int) -> torch.Tensor:
+        """Continue (B, C, 3, H, W) by ``n`` frames → (B, n, 3, H, W), in chunks that fit ``max_frames``."""
+        t_max = self.cfg.max_frames
+        context = max(1, min(frames.shape[1], t_max // 3))  # keep ≥ 2/3 of the window for new frames
+        out = frames
+        made = 0
+        while made < n:
+            ctx = out[:, -context:]
+            k = min(n - made, t_max - ctx.shape[1])
+            video = torch.cat([ctx, ctx[:, -1:].expand(-1, k, -1, -1, -1)], dim=1)
+            known = torch.arange(video.shape[1], device=video.device) < ctx.shape[1]
+            out = torch.cat([out, self.fill(video, known)[:, ctx.shape[1] :]], dim=1)
+            made += k
+        return out[:, frames.shape[1] :]
+
+    @torch.no_grad()
+    def interpolate(self, frames: torch.Tensor, factor: int) -> torch.Tensor:
+        """(B, K, 3, H, W) → (B, (K-1)·factor + 1, …): ``factor - 1`` new frames between each pair."""
+        keys_per_chunk = (self.cfg.max_frames - 1) // factor + 1
+        if keys_per_chunk < 2:
+            raise ValueError(f"factor {factor} does not fit a {self.cfg.max_frames}-frame window")
+        pieces = [frames[:, :1]]
+        for start in range(0, frames.shape[1] - 1, keys_per_chunk - 1):
+            keys = frames[:, start : start + keys_per_chunk]
+            span = (keys.shape[1] - 1) * factor + 1
+            video = keys.new_zeros(keys.shape[0], span, *keys.shape[2:])
+            video[:, ::factor] = keys
+            known = torch.arange(span, device=keys.device) % factor == 0
+            pieces.append(self.fill(video, known)[:, 1:])
+        return torch.cat(pieces, dim=1)
+
+
+def random_mask(t: int, device: torch.device | str) -> torch.Tensor:
+    """(T,) bool known-frames mask: half prediction (a random number of leading frames known), a quarter each
+    2× and 4× interpolation (every 2nd / 4th frame known, whatever lies past the last known one predicted)."""
+    r = torch.rand(()).item()
+    idx = torch.arange(t, device=device)
+    if r < 0.5:
+        return idx < int(torch.randint(1, t, ()).item())
+    return idx % (2 if r < 0.75 else 4) == 0
