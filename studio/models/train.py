@@ -233,7 +233,7 @@ def _resume(cfg, model, opt, disc, d_opt, device) -> int:
     state = ckpt.load_train_state(loaded.path, loaded.manifest)
     meta = loaded.manifest.get("train", {})
     if state is not None:
-        state = {k: v.to(device) for k, v in state.items()}
+        state = {k: v.to(device) if v.ndim else v for k, v in state.items()}  # Adam's step stays on CPU
         _load_opt(opt, state, meta["opt_groups"], "opt")
         if disc is not None and d_opt is not None and "dopt_groups" in meta:
             disc.load_state_dict({k[5:]: v for k, v in state.items() if k.startswith("disc.")})

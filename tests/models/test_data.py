@@ -15,7 +15,9 @@ from tests.clipfactory import frame_index
 
 def _numbered(frames: int, size: int = 16) -> np.ndarray:
     """Frame n is filled with the value n: a frame's origin is its value."""
-    return np.broadcast_to(np.arange(frames, dtype=np.uint8)[:, None, None, None], (frames, size, size, 3)).copy()
+    return np.broadcast_to(
+        np.arange(frames, dtype=np.uint8)[:, None, None, None], (frames, size, size, 3)
+    ).copy()
 
 
 def test_real_clip_decodes_at_the_training_size_in_order(moving_clip: Path) -> None:

@@ -31,7 +31,13 @@ def test_ssim_on_real_frames_and_batches() -> None:
     frames = [expected_frame(n, 48, 40).astype(np.float64) / 255 for n in (0, 3, 9)]
     refs = [
         structural_similarity(
-            frames[0], f, gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=1, channel_axis=-1
+            frames[0],
+            f,
+            gaussian_weights=True,
+            sigma=1.5,
+            use_sample_covariance=False,
+            data_range=1,
+            channel_axis=-1,
         )
         for f in frames[1:]
     ]
@@ -54,7 +60,9 @@ def test_ssim_refuses_too_small_images() -> None:
 
 
 def test_temporal_error_zero_for_truth_and_sees_a_frozen_prediction() -> None:
-    clip = torch.stack([_t(expected_frame(n, 32, 32).astype(np.float32) / 255) for n in range(6)])  # (T, C, H, W)
+    clip = torch.stack(
+        [_t(expected_frame(n, 32, 32).astype(np.float32) / 255) for n in range(6)]
+    )  # (T, C, H, W)
     frozen = clip[:1].expand_as(clip)
     assert float(temporal_error(clip, clip)) == 0.0
     expected = float(clip.diff(dim=0).abs().mean())  # a still prediction misses all of the truth's motion
