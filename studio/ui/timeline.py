@@ -14,18 +14,20 @@ Gestures: click/drag on the ruler seeks; drag a block to move, its edges to trim
 and the clip's in-point; right edge the duration); in a lane, click adds a keyframe, drag moves one (time and
 value), Delete removes the selected one (or the selected placement), right-click sets its interpolation; drag
 the yellow end marker to change the generation time; Ctrl+wheel zooms around the cursor; I/O set in/out at the
-playhead. Snapping (hold Alt to turn it off) to the playhead, block edges, the end marker and whole seconds.
+playhead; clips dragged from the library (``CLIP_MIME``) are placed where they are dropped. Snapping
+(hold Alt to turn it off) to the playhead, block edges, the end marker and whole seconds.
 Every edit is ONE command pushed at mouse release through ``studio.ui.undo.push_command``.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -36,15 +38,16 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication, QGraphicsScene, QGraphicsView, QMenu, QWidget
 
 from studio.errors import StudioError
-from studio.project import Command, Project, RemovePlacement, SetKeyframes, SetSetting
+from studio.project import Command, Project, RemovePlacement, SetSetting
+from studio.ui.library import CLIP_MIME
 from studio.ui.theme import clip_colour
 from studio.ui.timeline_drags import Drag, EndDrag, KeyDrag, MoveDrag, TrimDrag
+from studio.ui.timeline_edits import INTERP_LABELS, place_clips, remove_key, set_interp
 from studio.ui.timeline_geometry import EDGE_PX, MARKER_HIT_PX, ROW_H, RULER_H, TimeScale
 from studio.ui.timeline_items import ClipItem, LaneItem
 from studio.ui.timeline_ruler import RulerState, paint_background, paint_foreground
+from studio.ui.timeline_thumbs import ThumbnailCache
 from studio.ui.undo import push_command
-
-INTERP_LABELS = {"linear": "Linear", "smooth": "Smooth", "hold": "Hold"}
 
 
 class TimelineView(QGraphicsView):
@@ -78,8 +81,9 @@ class TimelineView(QGraphicsView):
         self._seeking = False
         self._snap_t: float | None = None
         self._end_preview: float | None = None
-        self._thumbs: dict[str, QPixmap] = {}
-        self._jobs = None  # studio.ui.thumbs.MediaJobs, created on first need
+        self._thumbs = ThumbnailCache(self)
+        self._thumbs.ready.connect(self._on_thumbnail)
+        self.setAcceptDrops(True)  # clips dragged from the library (CLIP_MIME)
 
     # ----- document -----
     @property
@@ -113,7 +117,7 @@ class TimelineView(QGraphicsView):
             lane = LaneItem(p, row, self.scale, colour)
             block.set_selected(p.id == self.selected)
             if clip.online:
-                block.set_thumbnail(self._thumbnail(str(clip.path)))
+                block.set_thumbnail(self._thumbs.get(str(clip.path)))
             self.scene().addItem(block)
             self.scene().addItem(lane)
             self.blocks[p.id], self.lanes[p.id] = block, lane
@@ -144,7 +148,13 @@ class TimelineView(QGraphicsView):
 
     # ----- state from outside -----
     def set_playhead(self, n: int) -> None:
+        """Move the playhead; during playback the view pages along so the playhead stays in sight."""
         self.playhead = max(0, int(n))
+        if self._drag is None and not self._seeking:
+            x = self.scale.x(self.playhead / self.fps)
+            visible = self.mapToScene(self.viewport().rect()).boundingRect()
+            if x < visible.left() or x > visible.right() - 10:
+                self.horizontalScrollBar().setValue(round(x - 0.1 * visible.width()))
         self.viewport().update()
 
     def set_generation_time(self, seconds: float) -> None:
@@ -320,27 +330,22 @@ class TimelineView(QGraphicsView):
             return
         lane = self.lanes.get(self.selected)
         if lane is not None and lane.selected_key is not None:
-            keys = tuple(k for i, k in enumerate(lane.keys) if i != lane.selected_key)
-            self._push(SetKeyframes(self.selected, keys))
+            self._push(remove_key(self.project.placement(self.selected), lane.selected_key))
         else:
             self._push(RemovePlacement(self.selected))
 
     def keyframe_menu(self, placement_id: str, index: int) -> QMenu:
         """Interpolation (linear/smooth/hold) and delete for one keyframe; each action is one undo step."""
         menu = QMenu(self)
-        lane = self.lanes[placement_id]
-        keys = lane.keys
+        placement = self.project.placement(placement_id)
+        current = placement.importance.keyframes[index].interp
         for interp, label in INTERP_LABELS.items():
             action = menu.addAction(label)
             action.setCheckable(True)
-            action.setChecked(keys[index].interp == interp)
-            changed = tuple(k if i != index else type(k)(k.time, k.value, interp) for i, k in enumerate(keys))
-            action.triggered.connect(lambda _=False, c=changed: self._push(SetKeyframes(placement_id, c)))
+            action.setChecked(current == interp)
+            action.triggered.connect(lambda _=False, i=interp: self._push(set_interp(placement, index, i)))
         menu.addSeparator()
-        rest = tuple(k for i, k in enumerate(keys) if i != index)
-        menu.addAction("Delete keyframe").triggered.connect(
-            lambda: self._push(SetKeyframes(placement_id, rest))
-        )
+        menu.addAction("Delete keyframe").triggered.connect(lambda: self._push(remove_key(placement, index)))
         return menu
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
@@ -377,25 +382,29 @@ class TimelineView(QGraphicsView):
         super().resizeEvent(event)
         self._update_scene_rect()
 
+    # ----- clips dropped from the library -----
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasFormat(CLIP_MIME):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
+        self.dragEnterEvent(event)  # not the scene's: it would refuse, since no item takes drops
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        """Place the dragged clips at the drop time (whole frames), one after the other: one undo step."""
+        ids = bytes(event.mimeData().data(CLIP_MIME).data()).decode().split()
+        t = self.scale.t(self.mapToScene(event.position().toPoint()).x())
+        self._push(place_clips(self.project, ids, round(t * self.fps) / self.fps))
+        event.acceptProposedAction()
+
     # ----- thumbnails, loaded off the GUI thread -----
-    def _thumbnail(self, path: str) -> QPixmap | None:
-        if path in self._thumbs:
-            return self._thumbs[path]
-        if self._jobs is None:
-            from studio.ui.thumbs import MediaJobs
-
-            self._jobs = MediaJobs(self, max_threads=1)
-            self._jobs.thumbnailReady.connect(self._on_thumbnail)
-        self._thumbs[path] = None  # type: ignore[assignment]  # requested: placeholder until it arrives
-        self._jobs.thumbnail(Path(path))
-        return None
-
     def _on_thumbnail(self, path: str, pixmap: QPixmap) -> None:
-        self._thumbs[path] = pixmap
         for block in self.blocks.values():
             if str(block.clip.path) == path:
                 block.set_thumbnail(pixmap)
 
     def wait_for_jobs(self, msecs: int = 10000) -> bool:
         """Join the thumbnail threads (shutdown, tests)."""
-        return self._jobs is None or self._jobs.wait(msecs)
+        return self._thumbs.wait(msecs)

@@ -18,6 +18,7 @@ from studio.ui.timeline_geometry import (
     CLIP_H,
     KEY_HIT_PX,
     KEY_RADIUS,
+    LANE_PAD,
     TimeScale,
     block_rect,
     lane_max,
@@ -118,6 +119,7 @@ class LaneItem(QGraphicsItem):
         self.start, self.duration = placement.start, placement.duration
         self.selected_key: int | None = None
         self.setZValue(1)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)  # fills option.exposedRect
 
     @property
     def placement_id(self) -> str:
@@ -165,12 +167,15 @@ class LaneItem(QGraphicsItem):
                 best, best_d = i, d
         return best
 
-    def curve_samples(self) -> tuple[np.ndarray, np.ndarray]:
-        """(times relative to the placement start, values): every ~2 px plus each key (and just before it, so
-        a hold's step is vertical), evaluated by ``ImportanceCurve.values_at`` — what the engine uses."""
+    def curve_samples(self, t0: float = 0.0, t1: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(times relative to the placement start, values) over [t0, t1] (default: all of it): every ~2 px
+        plus each key (and just before it, so a hold's step is vertical), evaluated by
+        ``ImportanceCurve.values_at`` — what the engine uses."""
+        t0 = max(0.0, t0)
+        t1 = self.duration if t1 is None else min(self.duration, t1)
         step = SAMPLE_PX / self.scale.px_per_s
-        times = [np.arange(0.0, self.duration, step), [self.duration]]
-        key_times = np.array([k.time for k in self.keys if 0.0 <= k.time <= self.duration])
+        times = [np.arange(t0, t1, step), [t0, t1]]
+        key_times = np.array([k.time for k in self.keys if t0 <= k.time <= t1])
         if key_times.size:
             times += [key_times, np.maximum(key_times - 1e-6, 0.0)]
         t = np.unique(np.concatenate(times))
@@ -187,15 +192,21 @@ class LaneItem(QGraphicsItem):
         painter.setPen(QPen(QColor(90, 90, 96), 1, Qt.PenStyle.DotLine))
         one = value_to_y(1.0, r, vmax)
         painter.drawLine(QPointF(r.left(), one), QPointF(r.right(), one))
-        t, v = self.curve_samples()
+        # Only the exposed part: a minute-long placement zoomed in is tens of thousands of pixels wide.
+        exposed = option.exposedRect.intersected(r) if not option.exposedRect.isEmpty() else r
+        t0 = self.scale.t(exposed.left() - r.left() - SAMPLE_PX)
+        t, v = self.curve_samples(t0, self.scale.t(exposed.right() - r.left() + SAMPLE_PX))
         xs = r.left() + t * self.scale.px_per_s
-        ys = [value_to_y(float(val), r, vmax) for val in v]
-        line = QPolygonF([QPointF(float(x), y) for x, y in zip(xs, ys, strict=True)])
+        ys = r.bottom() - LANE_PAD - v / vmax * (r.height() - 2 * LANE_PAD)  # value_to_y, vectorised
+        points = [QPointF(x, y) for x, y in zip(xs.tolist(), ys.tolist(), strict=True)]
+        line = QPolygonF(points)
         area = QPainterPath()
-        area.moveTo(QPointF(r.left(), r.bottom()))
-        for point in line:  # lineTo, not addPolygon: that would start a new subpath and fill the wrong shape
+        area.moveTo(QPointF(points[0].x(), r.bottom()))
+        for (
+            point
+        ) in points:  # lineTo, not addPolygon: that would start a new subpath and fill the wrong shape
             area.lineTo(point)
-        area.lineTo(QPointF(r.right(), r.bottom()))
+        area.lineTo(QPointF(points[-1].x(), r.bottom()))
         area.closeSubpath()
         fill = QColor(self.colour)
         fill.setAlpha(70)

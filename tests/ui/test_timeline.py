@@ -32,6 +32,17 @@ FPS = 24.0
 KEYS = (Keyframe(0.0, 0.5, "linear"), Keyframe(1.5, 1.0, "smooth"), Keyframe(3.0, 0.25, "linear"))
 
 
+# PySide6 6.12.0 on CPython < 3.12 drops a reference to None on every call of a C++ method returning void
+# (None is immortal from 3.12 on, which hides it): a process aborts with "deallocating None" after ~16,000
+# such calls, i.e. a few dozen repaints. Until the project pins another PySide6, give None headroom in this
+# test process so the suite can run; test_painting_keeps_none_alive (test_timeline.py) still shows the leak.
+LEAKY_PYSIDE = __import__("PySide6").__version__ == "6.12.0" and __import__("sys").version_info < (3, 12)
+if LEAKY_PYSIDE:
+    import ctypes
+
+    ctypes.c_ssize_t.from_address(id(None)).value += 1 << 30  # ob_refcnt is PyObject's first field
+
+
 @pytest.fixture(scope="module")
 def clip_files(make_test_clip: Callable[..., Path]) -> tuple[Path, Path]:
     return make_test_clip("timeline_a.mp4", frames=96), make_test_clip(
@@ -297,3 +308,72 @@ def test_grab_to_png(view: TimelineView, tmp_path: Path, qtbot) -> None:
     out = Path(os.environ.get("STUDIO_GRAB_DIR", tmp_path)) / "timeline.png"
     assert view.grab().save(str(out))
     assert out.stat().st_size > 5000
+
+
+def test_escape_cancels_a_drag(view: TimelineView, project: Project) -> None:
+    vp = view.viewport()
+    QTest.mousePress(
+        vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, _vp(view, 250, _block_y(0))
+    )
+    for x in (270, 300, 340):
+        QTest.mouseMove(vp, _vp(view, x, _block_y(0)))
+    assert view.blocks["p-1"].rect().left() == pytest.approx(190)  # previewing
+    QTest.keyClick(view, Qt.Key.Key_Escape)
+    QTest.mouseRelease(
+        vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, _vp(view, 340, _block_y(0))
+    )
+    assert view.stack.count() == 0 and project.placement("p-1").start == 1.0
+    assert view.blocks["p-1"].rect().left() == pytest.approx(100)
+
+
+def test_a_refused_edit_is_reported_not_raised(view: TimelineView, project: Project, qtbot) -> None:
+    with qtbot.waitSignal(view.editFailed, timeout=500) as blocker:
+        view.set_generation_time(25 * 3600.0)  # over the 24 h the project format allows
+    assert "duration" in blocker.args[0] and "\n" not in blocker.args[0]
+    assert view.stack.count() == 0 and project.settings.duration == 8.0
+
+
+@pytest.mark.filterwarnings("ignore:Function.*QDragEnterEvent:DeprecationWarning")
+def test_clips_dropped_from_the_library_are_placed_in_one_step(view: TimelineView, project: Project) -> None:
+    from PySide6.QtCore import QMimeData
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    from studio.ui.library import CLIP_MIME
+
+    data = QMimeData()
+    data.setData(CLIP_MIME, b"c-1\nc-2\nc-gone")
+    pos = _vp(view, 200, _block_y(1))
+    action, buttons, mods = (
+        Qt.DropAction.CopyAction,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    enter = QDragEnterEvent(pos, action, data, buttons, mods)  # QPoint: the one form every PySide6 6.x takes
+    QApplication.sendEvent(view.viewport(), enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(view.viewport(), QDropEvent(QPointF(pos), action, data, buttons, mods))
+    added = project.placements[2:]
+    assert [(p.clip_id, p.start, p.duration) for p in added] == [("c-1", 2.0, 4.0), ("c-2", 6.0, 2.0)]
+    assert view.stack.count() == 1 and set(view.blocks) == {"p-1", "p-2", "p-3", "p-4"}
+    view.stack.undo()
+    assert len(project.placements) == 2
+
+
+def test_playback_pages_the_view_along(view: TimelineView) -> None:
+    view.set_zoom(400.0)  # 8 s = 3200 px: most of it off screen
+    view.set_playhead(int(6.0 * FPS))
+    visible = view.mapToScene(view.viewport().rect()).boundingRect()
+    assert visible.left() < 6.0 * 400.0 < visible.right()
+
+
+# Measures the PySide6 6.12.0 leak (see LEAKY_PYSIDE above) on our own painting: expected to fail exactly on
+# that combination, and must pass everywhere else.
+@pytest.mark.xfail(LEAKY_PYSIDE, reason="PySide6 6.12.0 + CPython 3.11: void calls decref None", strict=True)
+def test_painting_keeps_none_alive(view: TimelineView) -> None:
+    import sys
+
+    view.grab()
+    before = sys.getrefcount(None)
+    view.grab()  # one repaint only: on the leaky build each one brings the abort closer for the whole run
+    assert abs(sys.getrefcount(None) - before) < 50
