@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import av
 import numpy as np
@@ -30,6 +31,7 @@ from studio.media.probe import scan
 from studio.media.resize import FITS, fit_frame, rotate
 
 _FORWARD_LIMIT = 256  # with no keyframe index, decode forward rather than seek for targets this close
+_PIPELINE_DEPTH = 3  # frames converted ahead in iter_frames: enough to overlap, little memory
 
 
 class ClipReader:
@@ -77,16 +79,40 @@ class ClipReader:
             self._cache.move_to_end(index)
             return cached
         rgb = self._convert(self._decode(index))
-        self._cache[index] = rgb
-        if len(self._cache) > self._cache_frames:
-            self._cache.popitem(last=False)
+        self._remember(index, rgb)
         return rgb
 
     def iter_frames(self, start: int = 0, stop: int | None = None) -> Iterator[np.ndarray]:
         """Grid frames ``start`` .. ``stop - 1`` (default: to the end), in order, decoded straight through."""
         stop = self.frame_count if stop is None else min(stop, self.frame_count)
-        for n in range(max(0, start), stop):
-            yield self.read(n)
+        # Pipelined: the next frames decode here while a worker converts the previous ones to RGB (swscale and
+        # the decoder both release the GIL), as the ffmpeg CLI overlaps its decoder and its scale filter.
+        pending: deque[tuple[int, Future[np.ndarray] | np.ndarray]] = deque()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clipreader-rgb") as pool:
+            for n in range(max(0, start), stop):
+                index = self.source_index(n)
+                if pending and pending[-1][0] == index:
+                    work = pending[-1][1]  # the same source frame again (grid faster than the source)
+                elif index in self._cache:
+                    work = self._cache[index]
+                else:
+                    work = pool.submit(self._convert, self._decode(index))
+                pending.append((index, work))
+                if len(pending) > _PIPELINE_DEPTH:
+                    yield self._finish(*pending.popleft())
+            while pending:
+                yield self._finish(*pending.popleft())
+
+    def _finish(self, index: int, work: Future[np.ndarray] | np.ndarray) -> np.ndarray:
+        rgb = work.result() if isinstance(work, Future) else work
+        self._remember(index, rgb)
+        return rgb
+
+    def _remember(self, index: int, rgb: np.ndarray) -> None:
+        self._cache[index] = rgb
+        self._cache.move_to_end(index)
+        if len(self._cache) > self._cache_frames:
+            self._cache.popitem(last=False)
 
     def close(self) -> None:
         self._frames = None

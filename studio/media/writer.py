@@ -78,6 +78,9 @@ class VideoWriter:
         stream.width, stream.height = self.coded_size
         stream.pix_fmt = "yuv420p"
         stream.options = {"crf": str(crf), "preset": preset}
+        # PyAV's default (slice threads) makes libx264 use sliced threading: slower and worse than the frame
+        # threads the ffmpeg CLI gets with its default (frame|slice).
+        stream.thread_type = "AUTO"
         ctx = stream.codec_context
         ctx.time_base = Fraction(1) / self.fps
         ctx.colorspace, ctx.color_range = 1, 1  # AVCOL_SPC_BT709, AVCOL_RANGE_MPEG (limited)
