@@ -82,7 +82,8 @@ class AttentionPanel(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.plot_widget, 3)
         layout.addLayout(bottom)
-        layout.addWidget(self.maps_row, 2)
+        layout.addWidget(self.maps_row, 1)
+        self.maps_row.setMaximumHeight(150)  # small multiples: the heatmap is the main view
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from PySide6.QtCore import QRectF
 
 RULER_H = 28  # the ruler band, fixed at the top of the viewport
-CLIP_H = 44  # clip block height
-LANE_H = 44  # importance lane height
-ROW_GAP = 10  # space between rows
+LEFT_PAD = 10  # scene x of time 0
+CLIP_H = 38  # clip block height
+LANE_H = 38  # importance lane height
+ROW_GAP = 8  # space between rows
 ROW_H = CLIP_H + LANE_H + ROW_GAP
 LANE_PAD = 5  # lane's vertical inner margin, so handles at 0 and max stay inside
 EDGE_PX = 7  # how close to a block's edge a press trims instead of moving
@@ -31,15 +32,26 @@ MAX_PX_PER_S = 4000.0
 
 @dataclass
 class TimeScale:
-    """Horizontal zoom: pixels per second of output time."""
+    """Horizontal zoom: pixels per second of output time; time 0 sits ``LEFT_PAD`` px in, so the playhead's
+    head and a block starting at 0 (its trim edge) are not cut by the view's edge."""
 
     px_per_s: float = 80.0
 
     def x(self, seconds: float) -> float:
-        return seconds * self.px_per_s
+        """Scene x of output time ``seconds``."""
+        return LEFT_PAD + seconds * self.px_per_s
 
     def t(self, x: float) -> float:
-        return x / self.px_per_s
+        """Output time at scene x."""
+        return (x - LEFT_PAD) / self.px_per_s
+
+    def px(self, seconds: float) -> float:
+        """Length in pixels of a span of ``seconds``."""
+        return seconds * self.px_per_s
+
+    def secs(self, px: float) -> float:
+        """Length in seconds of a span of ``px`` pixels."""
+        return px / self.px_per_s
 
     def zoomed(self, factor: float) -> float:
         """The zoom after multiplying by ``factor``, kept within sane limits."""
@@ -51,11 +63,11 @@ def row_top(row: int) -> float:
 
 
 def block_rect(row: int, start: float, duration: float, scale: TimeScale) -> QRectF:
-    return QRectF(scale.x(start), row_top(row), max(1.0, scale.x(duration)), CLIP_H)
+    return QRectF(scale.x(start), row_top(row), max(1.0, scale.px(duration)), CLIP_H)
 
 
 def lane_rect(row: int, start: float, duration: float, scale: TimeScale) -> QRectF:
-    return QRectF(scale.x(start), row_top(row) + CLIP_H, max(1.0, scale.x(duration)), LANE_H)
+    return QRectF(scale.x(start), row_top(row) + CLIP_H, max(1.0, scale.px(duration)), LANE_H)
 
 
 def lane_max(values: Iterable[float]) -> float:

@@ -153,7 +153,7 @@ class LaneItem(QGraphicsItem):
     def key_pos(self, index: int) -> QPointF:
         key = self.keys[index]
         r = self.rect()
-        return QPointF(r.left() + self.scale.x(key.time), value_to_y(key.value, r, self.vmax()))
+        return QPointF(r.left() + self.scale.px(key.time), value_to_y(key.value, r, self.vmax()))
 
     def key_at(self, scene_pos: QPointF) -> int | None:
         """The handle under a point (the nearest one within reach), or None."""
@@ -194,8 +194,8 @@ class LaneItem(QGraphicsItem):
         painter.drawLine(QPointF(r.left(), one), QPointF(r.right(), one))
         # Only the exposed part: a minute-long placement zoomed in is tens of thousands of pixels wide.
         exposed = option.exposedRect.intersected(r) if not option.exposedRect.isEmpty() else r
-        t0 = self.scale.t(exposed.left() - r.left() - SAMPLE_PX)
-        t, v = self.curve_samples(t0, self.scale.t(exposed.right() - r.left() + SAMPLE_PX))
+        t0 = self.scale.secs(exposed.left() - r.left() - SAMPLE_PX)
+        t, v = self.curve_samples(t0, self.scale.secs(exposed.right() - r.left() + SAMPLE_PX))
         xs = r.left() + t * self.scale.px_per_s
         ys = r.bottom() - LANE_PAD - v / vmax * (r.height() - 2 * LANE_PAD)  # value_to_y, vectorised
         points = [QPointF(x, y) for x, y in zip(xs.tolist(), ys.tolist(), strict=True)]

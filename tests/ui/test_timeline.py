@@ -24,7 +24,7 @@ from studio.project import (
     clip_from_info,
 )
 from studio.ui.timeline import TimelineView
-from studio.ui.timeline_geometry import CLIP_H, RULER_H, lane_rect, row_top, value_to_y
+from studio.ui.timeline_geometry import CLIP_H, LEFT_PAD, RULER_H, lane_rect, row_top, value_to_y
 from studio.ui.undo import push_command
 
 PPS = 100.0  # px per second
@@ -75,6 +75,11 @@ def view(qtbot, project: Project) -> TimelineView:
     assert widget.wait_for_jobs(10000)  # no thumbnail thread outlives the test
 
 
+def X(t: float) -> float:
+    """Scene x of output time t at this zoom."""
+    return LEFT_PAD + t * PPS
+
+
 def _vp(view: TimelineView, x: float, y: float) -> QPoint:
     return view.mapFromScene(QPointF(x, y))
 
@@ -103,48 +108,50 @@ def _block_y(row: int) -> float:
 def test_one_block_and_lane_per_placement_and_click_selects(view: TimelineView, qtbot) -> None:
     assert view.objectName() == "timeline"
     assert set(view.blocks) == set(view.lanes) == {"p-1", "p-2"}
-    assert view.blocks["p-1"].rect().left() == pytest.approx(1.0 * PPS)
+    assert view.blocks["p-1"].rect().left() == pytest.approx(X(1.0))
     assert view.blocks["p-2"].rect().width() == pytest.approx(2.0 * PPS)
     with qtbot.waitSignal(view.selectionChanged, timeout=500) as blocker:
-        _click(view, 550, _block_y(1))
+        _click(view, X(5.0), _block_y(1))
     assert blocker.args == ["p-2"] and view.blocks["p-2"].selected
     with qtbot.waitSignal(view.selectionChanged, timeout=500) as blocker:
-        _click(view, 900, 300 - 10)  # empty space
+        _click(view, X(8.9), 300 - 10)  # empty space
     assert blocker.args == [None]
     assert view.stack.count() == 0
 
 
 def test_move_drag_is_one_undo_command_and_undo_restores(view: TimelineView, project: Project) -> None:
-    _drag(view, (250, _block_y(0)), (400, _block_y(0)))
+    _drag(view, (X(1.5), _block_y(0)), (X(3.0), _block_y(0)))
     assert view.stack.count() == 1
     assert project.placement("p-1").start == pytest.approx(2.5)
-    assert view.blocks["p-1"].rect().left() == pytest.approx(250)  # rebuilt from the project
+    assert view.blocks["p-1"].rect().left() == pytest.approx(X(2.5))  # rebuilt from the project
     view.stack.undo()
     assert project.placement("p-1").start == pytest.approx(1.0)
-    assert view.blocks["p-1"].rect().left() == pytest.approx(100)
+    assert view.blocks["p-1"].rect().left() == pytest.approx(X(1.0))
     view.stack.redo()
     assert project.placement("p-1").start == pytest.approx(2.5)
 
 
 def test_a_click_without_motion_edits_nothing(view: TimelineView) -> None:
-    _click(view, 250, _block_y(0))
-    _click(view, 102, _block_y(0))  # on the trim edge
+    _click(view, X(1.5), _block_y(0))
+    _click(view, X(1.0) + 2, _block_y(0))  # on the trim edge
     assert view.stack.count() == 0 and view.selected == "p-1"
 
 
 def test_move_snaps_its_end_to_the_next_block_start(view: TimelineView, project: Project) -> None:
     view.snapping = True
-    _drag(view, (250, _block_y(0)), (297, _block_y(0)))  # end would land at 4.47 s, 3 px before p-2 at 4.5 s
+    _drag(
+        view, (X(1.5), _block_y(0)), (X(1.97), _block_y(0))
+    )  # end would land at 4.47 s, 3 px before p-2 at 4.5 s
     assert project.placement("p-1").start == pytest.approx(1.5)
     view.stack.undo()
     view.snapping = False
-    _drag(view, (250, _block_y(0)), (297, _block_y(0)))
+    _drag(view, (X(1.5), _block_y(0)), (X(1.97), _block_y(0)))
     assert project.placement("p-1").start == pytest.approx(1.47)
 
 
 def test_left_trim_moves_start_and_in_point_and_keeps_the_curve_in_place(view: TimelineView, project) -> None:
     old_curve = project.placement("p-1").importance
-    _drag(view, (102, _block_y(0)), (152, _block_y(0)))  # +0.5 s
+    _drag(view, (X(1.0) + 2, _block_y(0)), (X(1.5) + 2, _block_y(0)))  # +0.5 s
     p, clip = project.placement("p-1"), project.clip("c-1")
     assert view.stack.count() == 1
     assert (p.start, p.duration, clip.in_s) == pytest.approx((1.5, 2.5, 0.5))
@@ -156,12 +163,12 @@ def test_left_trim_moves_start_and_in_point_and_keeps_the_curve_in_place(view: T
 
 
 def test_left_trim_cannot_go_before_the_files_first_frame(view: TimelineView, project: Project) -> None:
-    _drag(view, (102, _block_y(0)), (40, _block_y(0)))  # in_s is 0 already: nothing to reveal
+    _drag(view, (X(1.0) + 2, _block_y(0)), (X(0.4), _block_y(0)))  # in_s is 0 already: nothing to reveal
     assert view.stack.count() == 0 and project.placement("p-1").start == 1.0
 
 
 def test_right_trim_changes_duration_only(view: TimelineView, project: Project) -> None:
-    _drag(view, (398, _block_y(0)), (498, _block_y(0)))
+    _drag(view, (X(4.0) - 2, _block_y(0)), (X(5.0) - 2, _block_y(0)))
     p = project.placement("p-1")
     assert (p.start, p.duration) == pytest.approx((1.0, 4.0)) and view.stack.count() == 1
     assert project.clip("c-1").in_s == 0.0
@@ -248,19 +255,19 @@ def test_ctrl_wheel_zooms_around_the_cursor(view: TimelineView) -> None:
 
     view.set_zoom(200.0)
     view.horizontalScrollBar().setValue(300)
-    t_before = view.mapToScene(400, 100).x() / view.zoom
+    t_before = view.scale.t(view.mapToScene(400, 100).x())
     event = QWheelEvent(P(400, 100), P(view.viewport().mapToGlobal(QPoint(400, 100))), QPoint(0, 0),
                         QPoint(0, 120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.ControlModifier,
                         Qt.ScrollPhase.NoScrollPhase, False)  # fmt: skip
     QApplication.sendEvent(view.viewport(), event)
     assert view.zoom == pytest.approx(250.0)
-    assert view.mapToScene(400, 100).x() / view.zoom == pytest.approx(t_before, abs=1.0 / view.zoom)
-    assert view.blocks["p-1"].rect().left() == pytest.approx(250.0)
+    assert view.scale.t(view.mapToScene(400, 100).x()) == pytest.approx(t_before, abs=1.0 / view.zoom)
+    assert view.blocks["p-1"].rect().left() == pytest.approx(LEFT_PAD + 250.0)
 
 
 def test_end_marker_drag_sets_generation_time(view: TimelineView, project: Project) -> None:
     y = view.mapToScene(0, RULER_H // 2).y()
-    _drag(view, (800, y), (650, y))
+    _drag(view, (X(8.0), y), (X(6.5), y))
     assert project.settings.duration == pytest.approx(6.5) and view.stack.count() == 1
     view.stack.undo()
     assert project.settings.duration == 8.0
@@ -275,9 +282,9 @@ def test_ruler_click_and_drag_seek(view: TimelineView, qtbot) -> None:
     y = view.mapToScene(0, RULER_H // 2).y()
     seen: list[int] = []
     view.seekRequested.connect(seen.append)
-    _click(view, 250, y)
+    _click(view, X(2.5), y)
     assert seen == [60] and view.playhead == 60
-    _drag(view, (100, y), (300, y), steps=4)
+    _drag(view, (X(1.0), y), (X(3.0), y), steps=4)
     assert seen[1] == 24 and seen[-1] == 72 and len(seen) >= 5 and view.stack.count() == 0
 
 
@@ -292,7 +299,7 @@ def test_in_out_keys(view: TimelineView, qtbot) -> None:
 
 def test_undo_from_elsewhere_refreshes(view: TimelineView, project: Project) -> None:
     push_command(view.stack, project, MovePlacement("p-2", 0.5))
-    assert view.blocks["p-2"].rect().left() == pytest.approx(50)
+    assert view.blocks["p-2"].rect().left() == pytest.approx(X(0.5))
 
 
 def test_thumbnails_arrive_off_the_gui_thread(view: TimelineView, qtbot) -> None:
@@ -313,17 +320,17 @@ def test_grab_to_png(view: TimelineView, tmp_path: Path, qtbot) -> None:
 def test_escape_cancels_a_drag(view: TimelineView, project: Project) -> None:
     vp = view.viewport()
     QTest.mousePress(
-        vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, _vp(view, 250, _block_y(0))
+        vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, _vp(view, X(1.5), _block_y(0))
     )
-    for x in (270, 300, 340):
+    for x in (X(1.7), X(2.0), X(2.4)):
         QTest.mouseMove(vp, _vp(view, x, _block_y(0)))
-    assert view.blocks["p-1"].rect().left() == pytest.approx(190)  # previewing
+    assert view.blocks["p-1"].rect().left() == pytest.approx(X(1.9))  # previewing
     QTest.keyClick(view, Qt.Key.Key_Escape)
     QTest.mouseRelease(
-        vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, _vp(view, 340, _block_y(0))
+        vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, _vp(view, X(2.4), _block_y(0))
     )
     assert view.stack.count() == 0 and project.placement("p-1").start == 1.0
-    assert view.blocks["p-1"].rect().left() == pytest.approx(100)
+    assert view.blocks["p-1"].rect().left() == pytest.approx(X(1.0))
 
 
 def test_a_refused_edit_is_reported_not_raised(view: TimelineView, project: Project, qtbot) -> None:
@@ -343,7 +350,7 @@ def test_clips_dropped_from_the_library_are_placed_in_one_step(view: TimelineVie
 
     data = QMimeData()
     data.setData(CLIP_MIME, b"c-1\nc-2\nc-gone")
-    pos = _vp(view, 200, _block_y(1))
+    pos = _vp(view, X(2.0), _block_y(1))
     action, buttons, mods = (
         Qt.DropAction.CopyAction,
         Qt.MouseButton.LeftButton,
@@ -364,7 +371,7 @@ def test_playback_pages_the_view_along(view: TimelineView) -> None:
     view.set_zoom(400.0)  # 8 s = 3200 px: most of it off screen
     view.set_playhead(int(6.0 * FPS))
     visible = view.mapToScene(view.viewport().rect()).boundingRect()
-    assert visible.left() < 6.0 * 400.0 < visible.right()
+    assert visible.left() < view.scale.x(6.0) < visible.right()
 
 
 # Measures the PySide6 6.12.0 leak (see LEAKY_PYSIDE above) on our own painting: expected to fail exactly on
