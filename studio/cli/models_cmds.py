@@ -1,6 +1,7 @@
 """``studio train | eval | generate``: learned generators on a project's clips, from the command line.
 
-    studio train PROJECT --model vae|convlstm|transformer [--minutes M | --steps S] [--device D] [--gan] [--out DIR]
+    studio train PROJECT --model vae|convlstm|transformer [--minutes M | --steps S] [--device D] [--gan]
+                         [--out DIR]
     studio eval PROJECT --checkpoint C [--json]
     studio generate PROJECT --checkpoint C extend CLIP --frames N | interpolate CLIP --factor 2
                                         | morph CLIP_A CLIP_B --frames N  [-o OUT.mp4]
@@ -142,6 +143,7 @@ def run_generate(args: argparse.Namespace) -> int:
         device=args.device,
     )
     print(
-        f"{result.path} ({result.frames} frames at {result.fps:g} fps) added to the project as {result.clip_id}"
+        f"{result.path} ({result.frames} frames at {result.fps:g} fps) "
+        f"added to the project as {result.clip_id}"
     )
     return 0

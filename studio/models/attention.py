@@ -1,9 +1,9 @@
 """Multi-head self-attention whose maths is a swappable *processor* (diffusers' ``set_attn_processor`` idea).
 
 The default :class:`AttnProcessor` calls ``F.scaled_dot_product_attention`` (flash/memory-efficient kernels on
-GPU, never materialises the weights). :class:`RecordingProcessor` computes the weights explicitly — same output up
-to float rounding — and keeps them per layer so the UI can show where each patch looked. Swapping processors
-never touches the model's weights.
+GPU, never materialises the weights). :class:`RecordingProcessor` computes the weights explicitly — the
+same output up to float rounding — and keeps them per layer so the UI can show where each patch looked.
+Swapping processors never touches the model's weights.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ class Processor(Protocol):
 
 
 class Attention(nn.Module):
-    """(B, L, D) → (B, L, D); ``name`` is the layer's path in the model (set by the model, used as record key)."""
+    """(B, L, D) → (B, L, D); ``name`` is the layer's path in the model (set by the model, used as record
+    key)."""
 
     def __init__(self, dim: int, heads: int) -> None:
         super().__init__()
@@ -58,8 +59,8 @@ class AttnProcessor:
 class RecordingProcessor:
     """Explicit softmax(q kᵀ / √d) v; stores the weights (B, heads, L, L) float32 on the CPU per layer name.
 
-    One instance can serve every layer (``model.set_attn_processor(RecordingProcessor())``); ``maps`` holds the
-    last forward pass only, so memory stays bounded while the UI scrubs.
+    One instance can serve every layer (``model.set_attn_processor(RecordingProcessor())``); ``maps`` holds
+    the last forward pass only, so memory stays bounded while the UI scrubs.
     """
 
     def __init__(self) -> None:

@@ -1,9 +1,9 @@
 """Classical baselines the learned models must beat, on uint8 RGB frames ``(T, H, W, 3)`` (numpy, OpenCV).
 
-Prediction (k frames after the last context frame): repeat the last frame; linear extrapolation of the last two
-frames; DIS optical flow between the last two frames, extrapolated k times along the last flow.
-Interpolation (a frame at fraction ``t`` between two frames): linear blend; DIS flow warping of both neighbours
-towards ``t`` and blending them by distance.
+Prediction (k frames after the last context frame): repeat the last frame; linear extrapolation of the last
+two frames; DIS optical flow between the last two frames, extrapolated k times along the last flow.
+Interpolation (a frame at fraction ``t`` between two frames): linear blend; DIS flow warping of both
+neighbours towards ``t`` and blending them by distance.
 """
 
 from __future__ import annotations
@@ -65,8 +65,8 @@ def interpolate(a: np.ndarray, b: np.ndarray, t: float, method: str) -> np.ndarr
         return _to_u8((1 - t) * a.astype(np.float32) + t * b.astype(np.float32))
     if method == "dis-flow":
         f_ab, f_ba = flow(a, b), flow(b, a)
-        # A pixel moving by d from a to b sits at x at time t when it was at x - t·d in a and is at x + (1-t)·d
-        # in b; d is approximated by the flow at x (a→b for the a side, −(b→a) for the b side).
+        # A pixel moving by d from a to b sits at x at time t when it was at x - t·d in a and is at x +
+        # (1-t)·d in b; d is approximated by the flow at x (a→b for the a side, −(b→a) for the b side).
         from_a = warp(a, -t * f_ab)
         from_b = warp(b, -(1 - t) * f_ba)
         return _to_u8((1 - t) * from_a + t * from_b)
@@ -76,7 +76,7 @@ def interpolate(a: np.ndarray, b: np.ndarray, t: float, method: str) -> np.ndarr
 def interpolate_sequence(keys: np.ndarray, factor: int, method: str) -> np.ndarray:
     """Upsample (K, H, W, 3) key frames ``factor``× in time → ((K-1)·factor + 1, H, W, 3)."""
     out = [keys[0]]
-    for a, b in zip(keys[:-1], keys[1:]):
+    for a, b in zip(keys[:-1], keys[1:], strict=True):
         out.extend(interpolate(a, b, j / factor, method) for j in range(1, factor))
         out.append(b)
     return np.stack(out)

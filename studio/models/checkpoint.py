@@ -2,15 +2,16 @@
 
 Layout of a checkpoint folder::
 
-    checkpoint.json              the manifest (the commit point): kind, config, step, metrics, weights file name,
-                                 its SHA-256, every tensor's shape; optional training-state file and its SHA-256
-    model-000120.safetensors     the model's weights (step-numbered, so the manifest always names a whole file)
-    state-000120.safetensors     optimiser (+ discriminator) state for ``--resume``
+    checkpoint.json           the manifest (the commit point): kind, config, step, metrics, weights file
+                              name, its SHA-256, every tensor's shape; training-state file and its SHA-256
+    model-000120.safetensors  the model's weights (step-numbered: the manifest always names a whole file)
+    state-000120.safetensors  optimiser (+ discriminator) state for ``--resume``
 
-Writing: each safetensors file goes to a temp name and is ``os.replace``-d; then the manifest is replaced the same
-way. A crash or cancel at any moment leaves the previous manifest naming the previous, complete files.
-Loading refuses ``.pt/.pth/.ckpt/.pkl``, files starting with a pickle or zip magic, a SHA-256 that does not match,
-and tensors whose names or shapes differ from the model the config builds — each with a one-line StudioError.
+Writing: each safetensors file goes to a temp name and is ``os.replace``-d; then the manifest is replaced
+the same way. A crash or cancel at any moment leaves the previous manifest naming the previous, complete
+files. Loading refuses ``.pt/.pth/.ckpt/.pkl``, files starting with a pickle or zip magic, a SHA-256 that
+does not match, and tensors whose names or shapes differ from the model the config builds — each with a
+one-line StudioError.
 """
 
 from __future__ import annotations
@@ -114,7 +115,8 @@ def save_checkpoint(
 
 
 def resolve_manifest(path: str | os.PathLike[str]) -> Path:
-    """A checkpoint folder, its ``checkpoint.json``, or a weights file with the manifest beside it → the manifest."""
+    """A checkpoint folder, its ``checkpoint.json``, or a weights file with the manifest beside it → the
+    manifest."""
     path = Path(path)
     if path.suffix.lower() in PICKLE_SUFFIXES:
         raise StudioError(

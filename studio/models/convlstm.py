@@ -1,6 +1,7 @@
 """Next-frame prediction in pixel space: CNN encoder → stacked ConvLSTM at 1/4 resolution → decoder.
 
-The decoder predicts the *change* from the last frame (a residual), so an untrained model already behaves like the
+The decoder predicts the *change* from the last frame (a residual), so an untrained model already behaves
+like the
 repeat-last baseline and training only has to learn motion. Trained on windows of ``window`` frames: the first
 ``context`` are fed as they are (teacher forcing), the rest from the model's own predictions (closed loop), so
 the multi-frame rollouts of :meth:`ConvLSTMPredictor.extend` are what it practised.
@@ -78,13 +79,14 @@ class ConvLSTMPredictor(nn.Module):
         x = self.encoder(frame * 2 - 1)
         states = states or [None] * len(self.cells)
         new_states = []
-        for cell, st in zip(self.cells, states):
+        for cell, st in zip(self.cells, states, strict=True):
             x, st = cell(x, st)
             new_states.append(st)
         return frame + self.decoder(x), new_states
 
     def rollout(self, video: torch.Tensor, context: int, total: int) -> torch.Tensor:
-        """Feed ``video[:, :context]`` (B, T, 3, H, W), then own outputs; returns predictions of frames 1..total-1."""
+        """Feed ``video[:, :context]`` (B, T, 3, H, W), then own outputs; returns predictions of frames
+        1..total-1."""
         preds, states = [], None
         frame = video[:, 0]
         for t in range(total - 1):

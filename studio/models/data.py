@@ -1,12 +1,12 @@
 """Training data from the project's clips: decoded once into a uint8 cache, then random windows and crops.
 
-This is the models' only door to ``studio.media``/``studio.project`` (a late contract change there is a one-file
-fix here). Each clip is decoded at the training size with ``fit="fill"`` (centre crop, no letterbox bars for the
-models to learn) into ``(T, H, W, 3)`` uint8, cached as ``.npy`` (never pickled) under the cache folder, keyed by
-the file's path, size, mtime and the decode settings.
+This is the models' only door to ``studio.media``/``studio.project`` (a late contract change there is a
+one-file fix here). Each clip is decoded at the training size with ``fit="fill"`` (centre crop, no letterbox
+bars for the models to learn) into ``(T, H, W, 3)`` uint8, cached as ``.npy`` (never pickled) under the
+cache folder, keyed by the file's path, size, mtime and the decode settings.
 
-Held-out split (deterministic, never seen by training): the last ``holdout`` fraction of each clip's frames (at
-least ``min_holdout`` frames, so a full evaluation window fits). Training windows lie entirely before it.
+Held-out split (deterministic, never seen by training): the last ``holdout`` fraction of each clip's frames
+(at least ``min_holdout`` frames, so a full evaluation window fits). Training windows lie entirely before it.
 """
 
 from __future__ import annotations
@@ -183,9 +183,10 @@ class FrameData:
         return out
 
     def held_out(self, window: int, max_windows: int | None = None) -> np.ndarray:
-        """(N, T, H, W, 3) uint8: non-overlapping windows from each clip's held-out tail, always the same ones."""
+        """(N, T, H, W, 3) uint8: non-overlapping windows from each clip's held-out tail, always the same
+        ones."""
         wins = []
-        for clip, split in zip(self.clips, self.splits):
+        for clip, split in zip(self.clips, self.splits, strict=True):
             for s in range(split, len(clip) - window + 1, window):
                 wins.append(clip[s : s + window])
         if not wins:
@@ -196,7 +197,8 @@ class FrameData:
         return np.stack(wins)
 
     def train_windows(self, window: int, max_windows: int | None = None) -> np.ndarray:
-        """(N, T, H, W, 3) uint8 evenly spread training windows (for overfit checks on the training frames)."""
+        """(N, T, H, W, 3) uint8 evenly spread training windows (for overfit checks on the training
+        frames)."""
         starts = self._train_starts(window)[::window]
         if max_windows is not None and len(starts) > max_windows:
             starts = [starts[i] for i in np.linspace(0, len(starts) - 1, max_windows).round().astype(int)]

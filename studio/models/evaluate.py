@@ -102,8 +102,8 @@ def _score(pred: torch.Tensor, target: torch.Tensor) -> tuple[float, float]:
 def score_model(
     model: nn.Module, task: str, windows: np.ndarray, device: torch.device | str, batch: int = 8
 ) -> tuple[float, float]:
-    """Model PSNR/SSIM on uint8 windows, computed in batches (bounded memory); frames quantised to uint8 first,
-    exactly like a written video and like the baselines."""
+    """Model PSNR/SSIM on uint8 windows, computed in batches (bounded memory); frames quantised to uint8
+    first, exactly like a written video and like the baselines."""
     preds = []
     for start in range(0, len(windows), batch):
         chunk = to_tensor(windows[start : start + batch], device)

@@ -1,5 +1,6 @@
-"""New clips from a trained model: extend a clip, interpolate it (more frames per second), or morph one clip into
-another; the result is an H.264 MP4 added to the project with where it came from (model, checkpoint, inputs).
+"""New clips from a trained model: extend a clip, interpolate it (more frames per second), or morph one clip
+into another; the result is an H.264 MP4 added to the project with where it came from (model, checkpoint,
+inputs).
 
 The project's ``Clip`` has no provenance field yet, so provenance is written to a sidecar
 ``<clip>.provenance.json`` beside the generated file (and also set on the clip if the field appears).
@@ -84,7 +85,8 @@ def generate(
     output: str | os.PathLike[str] | None = None,
     device: str = "auto",
 ) -> GenerateResult:
-    """Run ``op`` ("extend" | "interpolate" | "morph") on the named clips, write the MP4, add it to the project."""
+    """Run ``op`` ("extend" | "interpolate" | "morph") on the named clips, write the MP4, add it to the
+    project."""
     from studio.media import VideoWriter, probe
     from studio.project import AddClip, Clip, clip_from_info, load_project, save_project
 

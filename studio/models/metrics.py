@@ -1,7 +1,8 @@
-"""Image/video quality figures in torch: PSNR, SSIM (scikit-image's Gaussian variant) and temporal consistency.
+"""Image/video quality figures in torch: PSNR, SSIM (scikit-image's Gaussian variant) and temporal
+consistency.
 
-All functions take float tensors in [0, 1] shaped ``(..., C, H, W)`` (any leading batch/time dims) and return a
-Python-float-able scalar tensor averaged over everything. SSIM matches
+All functions take float tensors in [0, 1] shaped ``(..., C, H, W)`` (any leading batch/time dims) and
+return a Python-float-able scalar tensor averaged over everything. SSIM matches
 ``skimage.metrics.structural_similarity(a, b, gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
 data_range=1, channel_axis=-1)`` — checked to 1e-3 in the tests — so our numbers can be compared with papers'.
 """
@@ -29,7 +30,8 @@ def mse(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 
 def psnr(pred: torch.Tensor, target: torch.Tensor, data_range: float = 1.0) -> torch.Tensor:
-    """PSNR in dB of each image (over C, H, W), averaged over images; identical images give 100 dB (capped)."""
+    """PSNR in dB of each image (over C, H, W), averaged over images; identical images give 100 dB
+    (capped)."""
     p, t = _flat(pred), _flat(target)
     per_image = ((p - t) ** 2).mean(dim=(1, 2, 3)).clamp_min(1e-10)
     return (10.0 * torch.log10(data_range**2 / per_image)).mean()
@@ -42,7 +44,8 @@ def _gaussian_kernel(device: torch.device) -> torch.Tensor:
 
 
 def _blur(x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
-    """Separable Gaussian blur, 'valid' only: scikit-image crops the 5-pixel border that padding touched anyway."""
+    """Separable Gaussian blur, 'valid' only: scikit-image crops the 5-pixel border that padding touched
+    anyway."""
     c = x.shape[1]
     x = F.conv2d(x, g.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
     return F.conv2d(x, g.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
@@ -64,7 +67,8 @@ def ssim(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 
 def temporal_error(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Mean |Δpred − Δtarget| over consecutive frames of (..., T, C, H, W) clips: flicker/jerk the truth lacks.
+    """Mean |Δpred − Δtarget| over consecutive frames of (..., T, C, H, W) clips: flicker/jerk the truth
+    lacks.
 
     0 means the prediction changes from frame to frame exactly as the truth does (lower is better); a static
     prediction of a moving scene scores the truth's own mean motion.

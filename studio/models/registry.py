@@ -18,7 +18,8 @@ KINDS: dict[str, tuple[type[nn.Module], type]] = {
     "transformer": (VideoTransformer, TransformerConfig),
 }
 
-# Overrides of each config's defaults (the defaults are "base"). Sizes are multiples of 8 (the VAE's 1/8 latent).
+# Overrides of each config's defaults (the defaults are "base"). Sizes are multiples of 8 (the VAE's 1/8
+# latent).
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     "tiny": {
         "vae": {"image_size": 32, "base_channels": 16},

@@ -1,10 +1,11 @@
-"""The training loop, as a generator of :class:`TrainProgress` (one per step): the CLI draws a tqdm bar from it,
-the training panel plots it from a worker thread. No tqdm, no Qt here.
+"""The training loop, as a generator of :class:`TrainProgress` (one per step): the CLI draws a tqdm bar from
+it, the training panel plots it from a worker thread. No tqdm, no Qt here.
 
 Fixed seed (same data order and init on the same device); held-out PSNR/SSIM every ``eval_every`` steps;
-a checkpoint every ``save_every`` steps, at the end and on cancel (atomic: see :mod:`studio.models.checkpoint`);
-``resume`` continues from the folder's checkpoint, optimiser and discriminator included. On CUDA it trains in
-mixed precision (bf16 where supported, else fp16 with a GradScaler); elsewhere in float32.
+a checkpoint every ``save_every`` steps, at the end and on cancel (atomic: see
+:mod:`studio.models.checkpoint`); ``resume`` continues from the folder's checkpoint, optimiser and
+discriminator included. On CUDA it trains in mixed precision (bf16 where supported, else fp16 with a
+GradScaler); elsewhere in float32.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class TrainProgress:
     done: bool = False
     cancelled: bool = False
     checkpoint: Path | None = None  # the last checkpoint written, once there is one
+    evaluated: bool = False  # psnr/ssim were computed at this very step (not carried over)
     model: nn.Module | None = field(default=None, repr=False)  # set on the final progress only
 
 
@@ -154,11 +156,22 @@ def train(cfg: TrainConfig, data: FrameData, cancel: CancelToken | None = None) 
             deadline is not None and time.monotonic() >= deadline
         )
         if finished or cancel.cancelled:
-            if step % cfg.eval_every:
+            evaluated = bool(step % cfg.eval_every) or step == 0
+            if evaluated:
                 metrics = _evaluate(model, main_task, eval_windows, device)
             last_ckpt = save() or last_ckpt
             yield TrainProgress(
-                step, {}, *metrics, rate, 0.0, str(device), True, cancel.cancelled, last_ckpt, model
+                step,
+                {},
+                *metrics,
+                rate,
+                0.0,
+                str(device),
+                done=True,
+                cancelled=cancel.cancelled,
+                checkpoint=last_ckpt,
+                evaluated=evaluated,
+                model=model,
             )
             return
         t0 = time.perf_counter()
@@ -191,7 +204,8 @@ def train(cfg: TrainConfig, data: FrameData, cancel: CancelToken | None = None) 
         step += 1
         dt = time.perf_counter() - t0
         rate = cfg.batch_size / dt if rate == 0 else 0.9 * rate + 0.1 * cfg.batch_size / dt
-        if step % cfg.eval_every == 0:
+        evaluated = step % cfg.eval_every == 0
+        if evaluated:
             metrics = _evaluate(model, main_task, eval_windows, device)
         if cfg.out_dir is not None and step % cfg.save_every == 0:
             last_ckpt = save()
@@ -203,6 +217,7 @@ def train(cfg: TrainConfig, data: FrameData, cancel: CancelToken | None = None) 
             _eta(step, target_steps, deadline, rate, cfg),
             str(device),
             checkpoint=last_ckpt,
+            evaluated=evaluated,
         )
 
 

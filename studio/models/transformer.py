@@ -2,9 +2,10 @@
 modelling: one model predicts (future frames masked) and interpolates (in-between frames masked).
 
 Masked frames are not blank: they start as the obvious guess from the known frames (linear blend between the
-nearest known neighbours, or a repeat of the last known one beyond them) and the network predicts a correction,
-so an untrained model is already the blend/repeat baseline and training only adds what those miss (motion).
-Each block: spatial attention within a frame → temporal attention across frames at each patch position → MLP.
+nearest known neighbours, or a repeat of the last known one beyond them) and the network predicts a
+correction, so an untrained model is already the blend/repeat baseline and training only adds what those
+miss (motion). Each block: spatial attention within a frame → temporal attention across frames at each patch
+position → MLP.
 Attention maths goes through swappable processors (see :mod:`studio.models.attention`).
 """
 
@@ -55,7 +56,8 @@ class Block(nn.Module):
 
 
 def initial_guess(video: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
-    """Fill unknown frames of (B, T, 3, H, W): lerp between the nearest known neighbours, else repeat the nearest."""
+    """Fill unknown frames of (B, T, 3, H, W): lerp between the nearest known neighbours, else repeat the
+    nearest."""
     idx = torch.nonzero(known).flatten().tolist()
     if not idx:
         raise ValueError("at least one frame must be known")
@@ -115,7 +117,8 @@ class VideoTransformer(AttentionMixin, nn.Module):
 
     # --- model ----------------------------------------------------------------------------------------------
     def forward(self, video: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
-        """video (B, T, 3, H, W) in [0, 1] (unknown frames' content is ignored), known (T,) bool → (B, T, 3, H, W)."""
+        """video (B, T, 3, H, W) in [0, 1] (unknown frames' content is ignored), known (T,) bool → (B, T, 3,
+        H, W)."""
         b, t, _, h, w = video.shape
         if t > self.cfg.max_frames or h != self.cfg.image_size or w != self.cfg.image_size:
             raise ValueError(
@@ -132,15 +135,16 @@ class VideoTransformer(AttentionMixin, nn.Module):
 
     def training_step(self, video: torch.Tensor):
         """Random task per step (prediction with 1..T-1 known frames, 2× or 4× interpolation); loss on the
-        unknown frames (+ a little on the known ones). Returns (loss, logs, predicted unknown, true unknown)."""
+        unknown frames (+ a little on the known ones). Returns (loss, logs, predicted unknown, true
+        unknown)."""
         t = video.shape[1]
         known = random_mask(t, video.device)
         _, raw = self(video, known)
         unknown = ~known
         loss_u = F.mse_loss(raw[:, unknown], video[:, unknown])
         loss_k = F.mse_loss(raw[:, known], video[:, known])
-        # Relative to the initial guess's own error: easy tasks (2× interpolation) and hard ones (8 ahead) then
-        # pull equally, and 1.0 means "no better than the blend/repeat baseline".
+        # Relative to the initial guess's own error: easy tasks (2× interpolation) and hard ones (8 ahead)
+        # then pull equally, and 1.0 means "no better than the blend/repeat baseline".
         with torch.no_grad():
             base = F.mse_loss(initial_guess(video, known)[:, unknown], video[:, unknown]).clamp_min(1e-6)
         loss = loss_u / base + self.cfg.known_loss_weight * loss_k / base

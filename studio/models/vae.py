@@ -1,8 +1,8 @@
 """A small convolutional VAE: RGB frames ↔ a latent at 1/8 resolution, KL-regularised with a small β.
 
-Uses beyond reconstruction: :meth:`VAE.sample` (decode Gaussian noise), :meth:`VAE.latent_morph` (slerp between
-two clips' latents), and :meth:`VAE.encode_features` — learned per-patch features at 1/8 resolution that the
-attention engine can use as keys instead of its hand-made colour/gradient features.
+Uses beyond reconstruction: :meth:`VAE.sample` (decode Gaussian noise), :meth:`VAE.latent_morph` (slerp
+between two clips' latents), and :meth:`VAE.encode_features` — learned per-patch features at 1/8 resolution
+that the attention engine can use as keys instead of its hand-made colour/gradient features.
 Frames are float (B, 3, H, W) in [0, 1]; H and W multiples of 8.
 """
 
@@ -36,13 +36,13 @@ class VAE(nn.Module):
         widths = (c, c, 2 * c, 4 * c)  # full, 1/2, 1/4, 1/8
         self.feature_channels = widths[-1]
         enc: list[nn.Module] = [nn.Conv2d(3, c, 3, padding=1)]
-        for w_in, w_out in zip(widths[:-1], widths[1:]):
+        for w_in, w_out in zip(widths[:-1], widths[1:], strict=True):
             enc += [ResBlock(w_in, w_out), Down(w_out)]
         enc += [ResBlock(widths[-1], widths[-1]), group_norm(widths[-1]), nn.SiLU()]
         self.encoder = nn.Sequential(*enc)
         self.to_moments = nn.Conv2d(widths[-1], 2 * cfg.latent_channels, 1)
         dec: list[nn.Module] = [nn.Conv2d(cfg.latent_channels, widths[-1], 3, padding=1)]
-        for w_in, w_out in zip(widths[:0:-1], widths[-2::-1]):
+        for w_in, w_out in zip(widths[:0:-1], widths[-2::-1], strict=True):
             dec += [ResBlock(w_in, w_out), Up(w_out)]
         dec += [
             ResBlock(widths[0], widths[0]),
@@ -60,7 +60,8 @@ class VAE(nn.Module):
         return mean, logvar.clamp(-30, 20)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """(B, L, H/8, W/8) → (B, 3, H, W), unclamped (the loss sees the raw values; callers clamp to [0, 1])."""
+        """(B, L, H/8, W/8) → (B, 3, H, W), unclamped (the loss sees the raw values; callers clamp to [0,
+        1])."""
         return (self.decoder(z) + 1) / 2
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -71,7 +72,8 @@ class VAE(nn.Module):
     def training_step(
         self, video: torch.Tensor
     ) -> tuple[torch.Tensor, dict[str, float], torch.Tensor, torch.Tensor]:
-        """video (B, T, 3, H, W) → (loss, logged losses, prediction, target) with prediction/target (B, T, 3, H, W)."""
+        """video (B, T, 3, H, W) → (loss, logged losses, prediction, target) with prediction/target (B, T,
+        3, H, W)."""
         b, t = video.shape[:2]
         x = video.flatten(0, 1)  # (B*T, 3, H, W)
         recon, mean, logvar = self(x)
@@ -96,10 +98,12 @@ class VAE(nn.Module):
 
     @torch.no_grad()
     def latent_morph(self, a_frames: torch.Tensor, b_frames: torch.Tensor, steps: int) -> torch.Tensor:
-        """``steps`` frames (steps, 3, H, W) going from clip A to clip B by spherical interpolation of latents.
+        """``steps`` frames (steps, 3, H, W) going from clip A to clip B by spherical interpolation of
+        latents.
 
-        ``a_frames``/``b_frames`` are (N, 3, H, W) with N = 1 (a still morph between two frames) or N = steps (both
-        clips keep playing while one turns into the other). Slerp, not lerp: Gaussian latents keep their norm.
+        ``a_frames``/``b_frames`` are (N, 3, H, W) with N = 1 (a still morph between two frames) or N =
+        steps (both clips keep playing while one turns into the other). Slerp, not lerp: Gaussian latents
+        keep their norm.
         """
         za, zb = self.encode(a_frames)[0], self.encode(b_frames)[0]  # (N, L, h, w)
         t = torch.linspace(0, 1, steps, device=za.device)
@@ -109,10 +113,11 @@ class VAE(nn.Module):
 
     @torch.no_grad()
     def encode_features(self, frames: torch.Tensor) -> torch.Tensor:
-        """Learned keys for the attention engine: (B, 3, H, W) in [0, 1] → (B, C, H/8, W/8), unit norm per patch.
+        """Learned keys for the attention engine: (B, 3, H, W) in [0, 1] → (B, C, H/8, W/8), unit norm per
+        patch.
 
-        These are the encoder's last hidden features (C = 4 × base_channels), richer than the 4-channel latent;
-        normalised so that −‖q − k‖² behaves like a cosine similarity whatever the image's contrast.
+        These are the encoder's last hidden features (C = 4 × base_channels), richer than the 4-channel
+        latent; normalised so that −‖q − k‖² behaves like a cosine similarity whatever the image's contrast.
         """
         return F.normalize(self.encoder(frames * 2 - 1), dim=1)
 

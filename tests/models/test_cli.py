@@ -1,4 +1,5 @@
-"""``studio train / eval / generate`` end to end on a real project: checkpoints, JSON, new MP4s in the project."""
+"""``studio train / eval / generate`` end to end on a real project: checkpoints, JSON, new MP4s in the
+project."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from studio.project import load_project
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory, moving_clip: Path, other_clip: Path) -> dict[str, Path]:
-    """Tiny checkpoints of all three kinds, made by ``studio train`` itself (a few steps: the CLI is tested here,
-    learning in test_overfit)."""
+    """Tiny checkpoints of all three kinds, made by ``studio train`` itself (a few steps: the CLI is tested
+    here, learning in test_overfit)."""
     from tests.models.conftest import write_project
 
     folder = tmp_path_factory.mktemp("cli")

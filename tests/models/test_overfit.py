@@ -11,8 +11,7 @@ from studio.models.train import TrainConfig, train
 
 def _fit(kind: str, data: FrameData, steps: int, lr: float):
     cfg = TrainConfig(kind=kind, preset="tiny", steps=steps, batch_size=4, lr=lr, eval_every=10**6)
-    for progress in train(cfg, data):
-        pass
+    progress = list(train(cfg, data))[-1]
     assert progress.done and progress.step == steps
     return progress.model
 

@@ -16,6 +16,7 @@ def test_progress_reports_losses_rate_eta_and_held_out_scores(frame_data: FrameD
     progress = list(train(cfg, frame_data))
     assert [p.step for p in progress] == [1, 2, 3, 4, 4]
     assert progress[0].psnr is None and progress[1].psnr is not None  # evaluated every 2 steps
+    assert [p.evaluated for p in progress] == [False, True, False, True, False]
     assert 0 < progress[1].ssim <= 1
     assert {"loss", "g_adv", "d"} <= set(progress[0].losses)
     assert all(p.samples_per_s > 0 for p in progress)
