@@ -21,6 +21,8 @@ Every edit is ONE command pushed at mouse release through ``studio.ui.undo.push_
 
 from __future__ import annotations
 
+import contextlib
+
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
@@ -76,6 +78,7 @@ class TimelineView(QGraphicsView):
         self.playhead = 0
         self.in_out: tuple[int, int] | None = None
         self.snapping = True  # the NLE's snap toggle; Alt turns it off for one gesture
+        self._key_selection: tuple[str, float] | None = None  # (placement, key time): survives rebuilds
         self._drag: Drag | None = None
         self._press: QPointF | None = None
         self._seeking = False
@@ -92,7 +95,8 @@ class TimelineView(QGraphicsView):
 
     def set_project(self, project: Project, undo_stack: QUndoStack) -> None:
         if self.stack is not None:
-            self.stack.indexChanged.disconnect(self.refresh)
+            with contextlib.suppress(RuntimeError, TypeError):  # the old stack may be gone already
+                self.stack.indexChanged.disconnect(self.refresh)
         self.project, self.stack = project, undo_stack
         undo_stack.indexChanged.connect(self.refresh)
         self.selected = None
@@ -118,6 +122,9 @@ class TimelineView(QGraphicsView):
             block.set_selected(p.id == self.selected)
             if clip.online:
                 block.set_thumbnail(self._thumbs.get(str(clip.path)))
+            if self._key_selection is not None and self._key_selection[0] == p.id:
+                t = self._key_selection[1]
+                lane.selected_key = next((i for i, k in enumerate(lane.keys) if abs(k.time - t) < 1e-9), None)
             self.scene().addItem(block)
             self.scene().addItem(lane)
             self.blocks[p.id], self.lanes[p.id] = block, lane
@@ -179,6 +186,8 @@ class TimelineView(QGraphicsView):
             if lane.placement_id != placement_id:
                 lane.selected_key = None
                 lane.update()
+        if self._key_selection is not None and self._key_selection[0] != placement_id:
+            self._key_selection = None
         self.selectionChanged.emit(placement_id)
 
     # ----- zoom -----
@@ -283,6 +292,10 @@ class TimelineView(QGraphicsView):
             super().mouseReleaseEvent(event)
             return
         drag, self._drag, self._seeking, self._snap_t = self._drag, None, False, None
+        if isinstance(drag, KeyDrag):  # the key just clicked, added or moved stays selected (Delete, menu)
+            self._key_selection = (drag.lane.placement_id, drag.key.time)
+        elif drag is not None:
+            self._key_selection = None
         if drag is not None:
             command = drag.finish()
             if command is not None:
@@ -330,6 +343,7 @@ class TimelineView(QGraphicsView):
             return
         lane = self.lanes.get(self.selected)
         if lane is not None and lane.selected_key is not None:
+            self._key_selection = None
             self._push(remove_key(self.project.placement(self.selected), lane.selected_key))
         else:
             self._push(RemovePlacement(self.selected))

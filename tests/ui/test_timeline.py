@@ -185,6 +185,10 @@ def test_click_on_a_lane_adds_a_keyframe(view: TimelineView, project: Project) -
     keys = project.placement("p-2").importance.keyframes
     assert view.stack.count() == 1 and len(keys) == 1
     assert keys[0].time == pytest.approx(1.0, abs=0.01) and keys[0].value == pytest.approx(0.5, abs=0.04)
+    assert view.lanes["p-2"].selected_key == 0  # still selected after the rebuild: Delete takes it away
+    QTest.keyClick(view, Qt.Key.Key_Delete)
+    assert project.placement("p-2").importance.keyframes == () and view.stack.count() == 2
+    view.stack.undo()
     view.stack.undo()
     assert project.placement("p-2").importance.keyframes == ()
 
