@@ -16,8 +16,10 @@ needs.
 Instead the energies are computed offset by offset on shifted views (no gather) and the weights come from an
 explicit log-sum-exp, so the maps are exactly the weights the synthesis used.
 
-What leaves the band is small: each clip's mass (the weights summed over d and o: the recorded map), the
-argmax candidate of each clip (what the synthesis copies), and that choice's weight (the next frame's bonus).
+What leaves the band is small: each clip's score (the log-sum-exp of its logits: log of its unnormalised
+attention mass), its argmax candidate (what the synthesis copies) and that candidate's offset's share of the
+clip's weight (summed over deltas: the next frame's stability bonus). The softmax *over clips* is taken by the
+caller on the whole frame, so the clips' scores can first be smoothed across neighbouring patches (regions).
 """
 
 from __future__ import annotations
@@ -31,9 +33,11 @@ import torch
 class Band:
     """Per-patch results of one band of patch rows [y0, y1)."""
 
-    mass: torch.Tensor  # (K, rows, w) float32: clip i's share of the patch's attention; sums to 1 over K
+    score: torch.Tensor  # (K, rows, w) float32: log-sum-exp of clip i's logits (-inf: importance 0)
     choice: torch.Tensor  # (K, rows, w) int64: the argmax candidate of each clip, as an index into T*O
-    choice_weight: torch.Tensor  # (K, rows, w) float32: weight of (clip, chosen offset) summed over deltas
+    choice_share: (
+        torch.Tensor
+    )  # (K, rows, w) float32: chosen offset's share of the clip's weight, over deltas
 
 
 def offsets(radius: int) -> torch.Tensor:
@@ -90,12 +94,10 @@ def attend_band(
     logits.add_(log_importance.view(k, 1, 1, 1, 1))
     flat = logits.view(k, t * o_count, rows, w)
     best, choice = flat.max(1)  # (K, rows, w): each clip's best candidate and its logit
-    top = best.max(0).values  # (rows, w): the patch's overall best logit (finite: offset 0 of a live clip)
-    weights = flat.sub_(top).exp_()  # unnormalised weights, exp(logit - top) <= 1: no overflow
-    clip_sum = weights.sum(1)  # (K, rows, w)
-    total = clip_sum.sum(0)
-    mass = clip_sum / total
+    best = torch.where(torch.isfinite(best), best, torch.zeros_like(best))  # dead clip: exp(-inf) = 0 below
+    weights = flat.sub_(best[:, None]).exp_()  # exp(logit - clip's best) <= 1: no overflow
+    clip_sum = weights.sum(1)  # (K, rows, w), >= 1 for a live clip, 0 for a dead one
     chosen_offset = (choice % o_count)[:, None]  # (K, 1, rows, w)
     per_offset = weights.view(k, t, o_count, rows, w).sum(1)  # (K, O, rows, w): summed over deltas
-    choice_weight = per_offset.gather(1, chosen_offset)[:, 0] / total
-    return Band(mass=mass, choice=choice, choice_weight=choice_weight)
+    share = per_offset.gather(1, chosen_offset)[:, 0] / clip_sum.clamp_min(1.0)
+    return Band(score=best + clip_sum.log(), choice=choice, choice_share=share)

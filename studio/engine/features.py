@@ -40,7 +40,8 @@ class PatchFeatures(nn.Module):
         self.patch = patch
         self.fine = min(4, patch)  # fine grid: `fine` cells per patch side, where gradients are taken
         sobel_x = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]) / 8.0
-        self.register_buffer("sobel", torch.stack([sobel_x, sobel_x.t()])[:, None], persistent=False)
+        # not a buffer: moved per call (18 floats), so the module has no state to carry across devices
+        self._sobel = torch.stack([sobel_x, sobel_x.t()])[:, None]
 
     @torch.no_grad()
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
@@ -62,7 +63,9 @@ class PatchFeatures(nn.Module):
         bl, br = half[..., 1::2, 0::2], half[..., 1::2, 1::2]
         haar = torch.cat([(tl + bl - tr - br) / 2.0, (tl + tr - bl - br) / 2.0, (tl + br - tr - bl) / 2.0], 1)
 
-        grad = F.conv2d(F.pad(luma_fine, (1, 1, 1, 1), mode="replicate"), self.sobel)  # (N, 2, h*f, w*f)
+        grad = F.conv2d(
+            F.pad(luma_fine, (1, 1, 1, 1), mode="replicate"), self._sobel.to(x.device)
+        )  # (N, 2, h*f, w*f)
         gx, gy = grad[:, 0:1], grad[:, 1:2]
         tensor = _pool(torch.cat([gx * gx, gy * gy, gx * gy], 1), h, w)  # pooled structure tensor
         jxx, jyy, jxy = tensor.unbind(1)

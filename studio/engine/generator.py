@@ -28,7 +28,7 @@ from torch import nn
 from studio.engine.attention import attend_band, offsets, static_bias
 from studio.engine.config import GeneratorConfig
 from studio.engine.device import choose_device, empty_cache, is_out_of_memory
-from studio.engine.features import COLOUR, DIM, STRUCTURE, PatchFeatures, grid_shape
+from studio.engine.features import DIM, PatchFeatures, grid_shape
 from studio.engine.synth import SynthInput, SynthOutput
 from studio.engine.synthesis import FeatherCanvas, pad_sources
 from studio.errors import EngineError
@@ -36,7 +36,11 @@ from studio.errors import EngineError
 PRIOR = 0.002  # energy per patch^2 of displacement / frame^2 of delay: a tie-breaker, not a force
 BONUS = 0.1  # energy of the stability bonus per unit of `stability` and of previous weight
 AGREEMENT = 1.0  # energy: sources whose features spread less than this count as agreeing (no pull)
-GUIDE_WEIGHTS = (0.35, 1.6)  # (colour, structure) feature weights in guide mode
+BALANCE_ROUNDS, BALANCE_TOLERANCE = 3, 0.01  # rounds over the clips; share error left alone
+# Guide mode's feature weights (squared-distance weights, in features.py's order): the guide's luma layout and
+# structure count, its chroma hardly (appearance comes from the sources). Luma counts as structure here: the
+# guide's light and dark regions are its shapes. Picked by the edge-correlation test on real clips.
+GUIDE_WEIGHTS = (1.5, 0.2, 0.2, 1.5, 1.5, 1.5, 1.0, 1.0, 1.0)
 
 
 class AttentionGenerator(nn.Module):
@@ -131,6 +135,22 @@ class AttentionGenerator(nn.Module):
         rows = max(1, min(h, self.config.max_tile_bytes // per_row))
         return min(rows, self._tile_rows) if self._tile_rows else rows
 
+    def working_set_bytes(self, frames_shape: tuple[int, ...]) -> int:
+        """Bytes of the largest tensors one frame allocates (for estimates where no allocator counts them)."""
+        k, t, height, width, _ = frames_shape
+        s, r = self.stride, self.config.radius
+        h, w = grid_shape(height, width, s)
+        n = k * t + 2  # sources + previous output + guide
+        rows = self._band_rows(k, t, h, w, r)
+        total = k * t * height * width * 3  # the frames on the device
+        total += n * 3 * h * w * s * s * 4  # features: the frames as float
+        total += k * t * 3 * (h + 2) * (w + 2) * s * s  # padded sources
+        total += t * (2 * r + 1) ** 2 * h * w * 4  # geometric logit bias
+        total += k * t * (2 * r + 1) ** 2 * rows * w * 4  # one band's energies
+        total += k * rows * w * 12 * s * s * 5  # one band's pasted windows (uint8 + float)
+        total += 2 * 3 * (h + 1) * (w + 1) * s * s * 4  # canvas and its feather norm
+        return total
+
     def _bias(self, t: int, h: int, w: int, radius: int) -> torch.Tensor:
         key = (t, h, w, radius)
         if key not in self._geometry:
@@ -175,7 +195,7 @@ class AttentionGenerator(nn.Module):
 
         scale = torch.ones(DIM, device=dev)
         if cfg.mode == "guide":
-            scale[COLOUR], scale[STRUCTURE] = GUIDE_WEIGHTS
+            scale = torch.tensor(GUIDE_WEIGHTS, device=dev)
         dtype = self._compute_dtype()
         query = (query * scale.sqrt()[:, None, None]).to(dtype)
         padded = torch.nn.functional.pad(
@@ -189,26 +209,64 @@ class AttentionGenerator(nn.Module):
         offs = offsets(radius).to(dev)
         sources = pad_sources(src, s, h, w)
         canvas = FeatherCanvas(s, h, w, height, width, dev)
-        mass = torch.empty((k, h, w), device=dev)
-        chosen = torch.empty((k, h, w), dtype=torch.int64, device=dev)
-        bonus = torch.empty((k, h, w), device=dev)
+        score = torch.empty((k, h, w), device=dev)
+        choice = torch.empty((k, h, w), dtype=torch.int64, device=dev)
+        share = torch.empty((k, h, w), device=dev)
         rows = self._band_rows(k, t, h, w, radius)
         for y0 in range(0, h, rows):
             y1 = min(h, y0 + rows)
             band = attend_band(
                 query, padded, bias, log_importance, y0, y1, radius, cfg.temperature, self._stable
             )
-            o_index = band.choice % offs.shape[0]
-            canvas.paste(sources, t, band.mass, band.choice // offs.shape[0], offs[o_index], y0)
-            mass[:, y0:y1], chosen[:, y0:y1] = band.mass, o_index
-            bonus[:, y0:y1] = band.choice_weight * (BONUS * cfg.stability)
+            score[:, y0:y1], choice[:, y0:y1], share[:, y0:y1] = band.score, band.choice, band.choice_share
+        mass = clip_mass(score, weights, cfg.region, 0.0 if guided else cfg.balance)
+        o_count = offs.shape[0]
+        for y0 in range(0, h, rows):
+            y1 = min(h, y0 + rows)
+            picked = choice[:, y0:y1]
+            canvas.paste(sources, t, mass[:, y0:y1], picked // o_count, offs[picked % o_count], y0)
         frame = canvas.finish()
         self._prev_frame = frame
-        self._stable = (chosen, bonus) if cfg.stability > 0 else None
+        bonus = mass * share * (BONUS * cfg.stability)  # previous weight of (clip, chosen offset), as energy
+        self._stable = (choice % o_count, bonus) if cfg.stability > 0 else None
 
         shares = mass.mean((1, 2)).double()
         shares = (shares / shares.sum()).float().cpu().numpy()
         return SynthOutput(frame=frame.cpu().numpy(), shares=shares, maps=mass.half().cpu().numpy())
+
+
+def clip_mass(score: torch.Tensor, weights: torch.Tensor, region: int, balance: float) -> torch.Tensor:
+    """(K, h, w) attention mass of each clip: a softmax over clips of their (smoothed, balanced) scores.
+
+    - region: scores are averaged over a (2*region+1)^2 patch neighbourhood first. Averaging log-scores is a
+      geometric mean of the clips' likelihoods around the patch, so clips own coherent regions instead of a
+      patch-sized checkerboard. A constant map (the crossfade limit) is unchanged, border included.
+    - balance: a per-clip bias b_i moves the frame's shares toward the importance weights w. Without it the
+      clip nearest the blended query takes every region and coherence + stability then lock that in (one
+      clip swallows the others within a few frames). With it, importance says *how much* of each clip is
+      used and similarity says *where*. Scores differ by tens of logits between clips, so a log-ratio step
+      would crawl: each clip in turn gets the bias that puts the (1 - w_i) quantile of its margin over the
+      best other clip at 0 (a hard-assignment share of exactly w_i). A clip whose soft share is already
+      within ``BALANCE_TOLERANCE`` is left alone, so the crossfade limit (shares = w) stays exact.
+    """
+    if region > 0:
+        size = 2 * region + 1
+        score = torch.nn.functional.avg_pool2d(score[None], size, 1, region, count_include_pad=False)[0]
+    live = torch.nonzero(weights > 0).flatten().tolist()
+    if balance <= 0 or len(live) < 2:
+        return torch.softmax(score, 0)
+    flat = score.flatten(1)  # (K, P)
+    bias = torch.zeros_like(weights)
+    for _ in range(BALANCE_ROUNDS):
+        for i in live:
+            biased = flat + bias[:, None]
+            share = torch.softmax(biased, 0)[i].mean()
+            if abs(float(share - weights[i])) < BALANCE_TOLERANCE:
+                continue
+            others = torch.cat([biased[:i], biased[i + 1 :]]).max(0).values
+            margin = biased[i] - others
+            bias[i] -= balance * torch.quantile(margin, float(1.0 - weights[i]))
+    return torch.softmax(score + bias[:, None, None], 0)
 
 
 def _validate(inp: SynthInput) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,208 @@
+"""The attention record: which clip the generator listened to, when (shares) and where (maps), on disk.
+
+Folder format (``format: "attention-record"``, ``version: 1``)::
+
+    <record>/
+      meta.json    {"format": "attention-record", "version": 1, "clips": [names], "paths": [str],
+                    "fps": float, "stride": int, "map_shape": [h, w], "frames": F,
+                    "frames_written": int, "complete": bool, "settings": {...}}
+      shares.npy   (F, C) float32   share of clip c in output frame n; rows sum to 1 (all 0 when no clip
+                                    was active); NaN = frame not written yet
+      maps.npy     (F, C, h, w) float16  where in frame n clip c was used, at patch resolution
+                                    (h = ceil(H / stride)); sums to 1 over clips at every patch
+
+Columns are the project's clips (``clips``/``paths``), not the frame's active sources: ``append`` scatters the
+K active sources into their columns (two placements of one clip add up) and leaves inactive clips at 0.
+Both arrays are ``.npy`` files written through ``numpy.lib.format.open_memmap``, so any length costs the same
+RAM, and they open with ``numpy.load(path, mmap_mode="r")``. ``meta.json`` is rewritten atomically (temp +
+``os.replace``) on every ``flush()``; ``complete`` turns true on ``close()``. A reader may open the folder
+while the writer is still going: NaN rows in ``shares`` and ``frames_written`` tell what exists so far. An
+aborted write (``abort()``, or an exception inside ``with``) removes the whole folder: never a partial record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.lib.format import open_memmap
+
+FORMAT, VERSION = "attention-record", 1
+FLUSH_EVERY = 32  # frames between automatic flushes: a live reader lags at most this much
+
+
+class AttentionRecordWriter:
+    """Writes a record folder frame by frame (in any order); ``directory=None`` makes a temporary one."""
+
+    def __init__(
+        self,
+        directory: str | Path | None,
+        clip_names: Sequence[str],
+        clip_paths: Sequence[str | Path],
+        fps: float,
+        stride: int,
+        map_shape: tuple[int, int],
+        settings: dict[str, Any],
+        frames: int,
+    ) -> None:
+        self.temporary = directory is None
+        if directory is None:  # the live preview's record: deleted again on close()
+            from studio.paths import cache_dir
+
+            directory = tempfile.mkdtemp(prefix="live-", dir=cache_dir("attention"))
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.clips = len(clip_names)
+        self.map_shape = (int(map_shape[0]), int(map_shape[1]))
+        self.meta: dict[str, Any] = {
+            "format": FORMAT,
+            "version": VERSION,
+            "clips": [str(name) for name in clip_names],
+            "paths": [str(path) for path in clip_paths],
+            "fps": float(fps),
+            "stride": int(stride),
+            "map_shape": list(self.map_shape),
+            "frames": int(frames),
+            "frames_written": 0,
+            "complete": False,
+            "settings": settings,
+        }
+        self._written = np.zeros(frames, dtype=bool)
+        self._unflushed = 0
+        self._shares = open_memmap(self.directory / "shares.npy", "w+", np.float32, (frames, self.clips))
+        self._shares[:] = np.nan
+        self._maps = open_memmap(
+            self.directory / "maps.npy", "w+", np.float16, (frames, self.clips, *self.map_shape)
+        )
+        self.flush()
+
+    def __enter__(self) -> AttentionRecordWriter:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+    @property
+    def frames_written(self) -> int:
+        return int(self.meta["frames_written"])
+
+    def append(self, n: int, clip_indices: Sequence[int], shares: np.ndarray, maps: np.ndarray) -> None:
+        """Frame n: K active sources' shares (K,) and maps (K, h, w) into columns ``clip_indices``."""
+        if not 0 <= n < len(self._written):
+            raise IndexError(f"frame {n} outside the record's {len(self._written)} frames")
+        index = np.asarray(clip_indices, dtype=np.int64).reshape(-1)
+        row = np.zeros(self.clips, np.float32)
+        np.add.at(row, index, np.asarray(shares, np.float32).reshape(-1))
+        spatial = np.zeros((self.clips, *self.map_shape), np.float32)
+        np.add.at(spatial, index, np.asarray(maps, np.float32))
+        self._maps[n] = spatial  # maps first: a reader that sees the share row finds its maps too
+        self._shares[n] = row
+        if not self._written[n]:
+            self._written[n] = True
+            self.meta["frames_written"] += 1
+        self._unflushed += 1
+        if self._unflushed >= FLUSH_EVERY:
+            self.flush()
+
+    def shares(self, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """Like the reader's: the live preview reads through its own writer."""
+        return np.array(self._shares[start:stop])
+
+    def maps(self, n: int) -> np.ndarray | None:
+        return np.array(self._maps[n]) if self._written[n] else None
+
+    def flush(self) -> None:
+        """Make everything appended so far visible to readers (memmaps to disk, then meta.json)."""
+        self._shares.flush()
+        self._maps.flush()
+        _write_json(self.directory / "meta.json", self.meta)
+        self._unflushed = 0
+
+    def close(self) -> Path:
+        """Finish: mark complete (a temporary record is deleted instead). Returns the folder."""
+        if self.temporary:
+            self.abort()
+            return self.directory
+        self.meta["complete"] = True
+        self.flush()
+        self._release()
+        return self.directory
+
+    def abort(self) -> None:
+        """Throw the record away (cancel, error): no partial folder stays behind."""
+        self._release()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def _release(self) -> None:
+        for name in ("_shares", "_maps"):
+            array = getattr(self, name, None)
+            mm = getattr(array, "_mmap", None)
+            if mm is not None:
+                mm.close()
+            setattr(self, name, None)
+
+
+class AttentionRecordReader:
+    """Reads a record folder, finished or still being written (call ``refresh()`` for the latest count)."""
+
+    def __init__(self, directory: str | Path) -> None:
+        from studio.errors import EngineError
+
+        self.directory = Path(directory)
+        try:
+            self.meta: dict[str, Any] = json.loads((self.directory / "meta.json").read_text("utf-8"))
+            self._shares = np.load(self.directory / "shares.npy", mmap_mode="r")
+            self._maps = np.load(self.directory / "maps.npy", mmap_mode="r")
+        except (OSError, ValueError) as exc:
+            raise EngineError(f"Not a readable attention record: {self.directory}: {exc}") from None
+        if self.meta.get("format") != FORMAT or int(self.meta.get("version", 0)) > VERSION:
+            raise EngineError(f"Not an attention record (or a newer version): {self.directory}")
+        self.clip_names: list[str] = list(self.meta["clips"])
+        self.clip_paths: list[str] = list(self.meta["paths"])
+        self.fps = float(self.meta["fps"])
+        self.stride = int(self.meta["stride"])
+        self.map_shape = tuple(self.meta["map_shape"])
+        self.frames = int(self.meta["frames"])
+        self.settings: dict[str, Any] = dict(self.meta.get("settings", {}))
+
+    def refresh(self) -> None:
+        """Re-read meta.json (the writer rewrites it on every flush)."""
+        # caught mid-replace on a platform without atomic rename: keep the last good one
+        with contextlib.suppress(OSError, ValueError):
+            self.meta = json.loads((self.directory / "meta.json").read_text("utf-8"))
+
+    @property
+    def frames_written(self) -> int:
+        self.refresh()
+        return int(self.meta["frames_written"])
+
+    @property
+    def complete(self) -> bool:
+        self.refresh()
+        return bool(self.meta.get("complete", False))
+
+    def shares(self, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """(stop - start, C) float32 copy; NaN rows are frames not written (yet)."""
+        return np.array(self._shares[start:stop])
+
+    def maps(self, n: int) -> np.ndarray | None:
+        """(C, h, w) float16 copy of frame n's maps, or None if frame n is not written (yet)."""
+        if self._shares.shape[1] == 0 or np.isnan(self._shares[n, 0]):
+            return None
+        return np.array(self._maps[n])
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
