@@ -5,7 +5,8 @@ API (agreed with the main window):
 - ``set_project(project, undo_stack: QUndoStack)``; ``refresh()`` rebuilds from the project (also done on
   every ``undo_stack.indexChanged``, so undo/redo from anywhere shows at once).
 - ``set_playhead(n)`` (output frame), ``set_generation_time(seconds)`` (one undo step),
-  ``set_in_out(a, b)`` / ``in_out``; ``zoom`` (px per second), ``set_zoom(px_per_s, anchor_x=None)``;
+  ``set_in_out(a, b)`` / ``in_out``; ``zoom`` (px per second), ``set_zoom(px_per_s, anchor_x=None)``,
+  ``zoom_to_fit()`` (also on set_project and the ``\\`` key);
   ``select(placement_id | None)``, ``selected``; ``snapping`` (bool, default on).
 - Signals: ``seekRequested(int)`` (frame), ``selectionChanged(object)`` (placement id or None),
   ``inOutChanged(int, int)``, ``editFailed(str)`` (a refused edit's one-line reason).
@@ -26,33 +27,28 @@ import contextlib
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
-    QContextMenuEvent,
-    QDragEnterEvent,
-    QDragMoveEvent,
-    QDropEvent,
-    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPixmap,
     QUndoStack,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QApplication, QGraphicsScene, QGraphicsView, QMenu, QWidget
+from PySide6.QtWidgets import QApplication, QGraphicsScene, QGraphicsView, QToolTip, QWidget
 
 from studio.errors import StudioError
-from studio.project import Command, Project, RemovePlacement, SetSetting
-from studio.ui.library import CLIP_MIME
+from studio.project import Command, Project, SetSetting
 from studio.ui.theme import clip_colour
+from studio.ui.timecode import format_timecode
 from studio.ui.timeline_drags import Drag, EndDrag, KeyDrag, MoveDrag, TrimDrag
-from studio.ui.timeline_edits import INTERP_LABELS, place_clips, remove_key, set_interp
-from studio.ui.timeline_geometry import EDGE_PX, MARKER_HIT_PX, ROW_H, RULER_H, TimeScale
+from studio.ui.timeline_geometry import EDGE_PX, LEFT_PAD, MARKER_HIT_PX, ROW_H, RULER_H, TimeScale
 from studio.ui.timeline_items import ClipItem, LaneItem
+from studio.ui.timeline_menus import TimelineMenus
 from studio.ui.timeline_ruler import RulerState, paint_background, paint_foreground
 from studio.ui.timeline_thumbs import ThumbnailCache
 from studio.ui.undo import push_command
 
 
-class TimelineView(QGraphicsView):
+class TimelineView(TimelineMenus, QGraphicsView):
     seekRequested = Signal(int)
     selectionChanged = Signal(object)
     inOutChanged = Signal(int, int)
@@ -100,7 +96,9 @@ class TimelineView(QGraphicsView):
         self.project, self.stack = project, undo_stack
         undo_stack.indexChanged.connect(self.refresh)
         self.selected = None
+        self._key_selection = None
         self.refresh()
+        self.zoom_to_fit()
 
     def refresh(self) -> None:
         """Rebuild every item from the project (cheap: one block and one lane per placement)."""
@@ -203,6 +201,14 @@ class TimelineView(QGraphicsView):
         self.refresh()
         self.horizontalScrollBar().setValue(round(self.scale.x(t) - anchor_x))
 
+    def zoom_to_fit(self) -> None:
+        """Show the whole generation time (and every block) in the viewport's width."""
+        ends = [self.project.settings.duration, *(p.end for p in self.project.placements)]
+        width = self.viewport().width() - LEFT_PAD - 20
+        if width > 50:
+            self.set_zoom(width / max(max(ends), 1e-3))
+            self.horizontalScrollBar().setValue(0)
+
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             factor = 1.25 ** (event.angleDelta().y() / 120.0)
@@ -283,6 +289,9 @@ class TimelineView(QGraphicsView):
             if self._drag.moved:
                 snapping = self.snapping and not event.modifiers() & Qt.KeyboardModifier.AltModifier
                 self._drag.move(pos, snapping)
+                if isinstance(self._drag, KeyDrag) and self._drag.lane.selected_key is not None:
+                    text = self.key_text(self._drag.lane, self._drag.lane.selected_key)
+                    QToolTip.showText(event.globalPosition().toPoint(), text, self.viewport())
         else:
             self._update_cursor(pos, event.position().y())
         event.accept()
@@ -303,15 +312,25 @@ class TimelineView(QGraphicsView):
         self.viewport().update()
         event.accept()
 
+    def key_text(self, lane: LaneItem, index: int) -> str:
+        """A keyframe's tooltip: output timecode, importance, interpolation."""
+        key = lane.keys[index]
+        frame = round((lane.start + key.time) * self.fps)
+        return f"{format_timecode(frame, self.fps)} · importance {key.value:.2f} · {key.interp}"
+
     def _update_cursor(self, pos: QPointF, viewport_y: float) -> None:
         shape = Qt.CursorShape.ArrowCursor
+        tip = ""
         end_x = self.scale.x(self.project.settings.duration)
         if abs(pos.x() - end_x) <= MARKER_HIT_PX:
             shape = Qt.CursorShape.SplitHCursor
         elif viewport_y >= RULER_H:
             for item in self.scene().items(pos):
                 if isinstance(item, LaneItem):
-                    shape = Qt.CursorShape.PointingHandCursor if item.key_at(pos) is not None else shape
+                    index = item.key_at(pos)
+                    if index is not None:
+                        shape = Qt.CursorShape.PointingHandCursor
+                        tip = self.key_text(item, index)
                     break
                 if isinstance(item, ClipItem):
                     r = item.rect()
@@ -319,66 +338,7 @@ class TimelineView(QGraphicsView):
                     shape = Qt.CursorShape.SizeHorCursor if near_edge else Qt.CursorShape.OpenHandCursor
                     break
         self.viewport().setCursor(shape)
-
-    # ----- keyboard and menus -----
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        key = event.key()
-        if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
-            self.delete_selection()
-        elif key == Qt.Key.Key_Escape and self._drag is not None:
-            self.refresh()  # cancels the gesture and drops its preview
-        elif key == Qt.Key.Key_I:
-            self.set_in_out(self.playhead, max(self.playhead, (self.in_out or (0, self.playhead))[1]))
-        elif key == Qt.Key.Key_O:
-            start = (self.in_out or (0, 0))[0]
-            self.set_in_out(min(start, self.playhead), self.playhead)
-        else:
-            super().keyPressEvent(event)
-            return
-        event.accept()
-
-    def delete_selection(self) -> None:
-        """Delete the selected keyframe, or else the selected placement."""
-        if self.selected is None:
-            return
-        lane = self.lanes.get(self.selected)
-        if lane is not None and lane.selected_key is not None:
-            self._key_selection = None
-            self._push(remove_key(self.project.placement(self.selected), lane.selected_key))
-        else:
-            self._push(RemovePlacement(self.selected))
-
-    def keyframe_menu(self, placement_id: str, index: int) -> QMenu:
-        """Interpolation (linear/smooth/hold) and delete for one keyframe; each action is one undo step."""
-        menu = QMenu(self)
-        placement = self.project.placement(placement_id)
-        current = placement.importance.keyframes[index].interp
-        for interp, label in INTERP_LABELS.items():
-            action = menu.addAction(label)
-            action.setCheckable(True)
-            action.setChecked(current == interp)
-            action.triggered.connect(lambda _=False, i=interp: self._push(set_interp(placement, index, i)))
-        menu.addSeparator()
-        menu.addAction("Delete keyframe").triggered.connect(lambda: self._push(remove_key(placement, index)))
-        return menu
-
-    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
-        pos = self.mapToScene(event.pos())
-        for item in self.scene().items(pos):
-            if isinstance(item, LaneItem) and (index := item.key_at(pos)) is not None:
-                self.select(item.placement_id)
-                item.selected_key = index
-                item.update()
-                self.keyframe_menu(item.placement_id, index).exec(event.globalPos())
-                return
-            if isinstance(item, ClipItem):
-                self.select(item.placement_id)
-                menu = QMenu(self)
-                menu.addAction("Remove from timeline").triggered.connect(
-                    lambda _=False, pid=item.placement_id: self._push(RemovePlacement(pid))
-                )
-                menu.exec(event.globalPos())
-                return
+        self.viewport().setToolTip(tip)
 
     # ----- painting -----
     def _ruler_state(self) -> RulerState:
@@ -395,23 +355,6 @@ class TimelineView(QGraphicsView):
     def resizeEvent(self, event) -> None:  # noqa: N802, ANN001
         super().resizeEvent(event)
         self._update_scene_rect()
-
-    # ----- clips dropped from the library -----
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
-        if event.mimeData().hasFormat(CLIP_MIME):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
-        self.dragEnterEvent(event)  # not the scene's: it would refuse, since no item takes drops
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
-        """Place the dragged clips at the drop time (whole frames), one after the other: one undo step."""
-        ids = bytes(event.mimeData().data(CLIP_MIME).data()).decode().split()
-        t = self.scale.t(self.mapToScene(event.position().toPoint()).x())
-        self._push(place_clips(self.project, ids, round(t * self.fps) / self.fps))
-        event.acceptProposedAction()
 
     # ----- thumbnails, loaded off the GUI thread -----
     def _on_thumbnail(self, path: str, pixmap: QPixmap) -> None:

@@ -388,3 +388,18 @@ def test_painting_keeps_none_alive(view: TimelineView) -> None:
     before = sys.getrefcount(None)
     view.grab()  # one repaint only: on the leaky build each one brings the abort closer for the whole run
     assert abs(sys.getrefcount(None) - before) < 50
+
+
+def test_zoom_to_fit_shows_the_whole_generation_time(view: TimelineView) -> None:
+    view.set_zoom(400.0)
+    QTest.keyClick(view, Qt.Key.Key_Backslash)
+    visible = view.mapToScene(view.viewport().rect()).boundingRect()
+    assert visible.left() <= view.scale.x(0.0) and view.scale.x(8.0) <= visible.right()
+    assert view.scale.x(8.0) > visible.right() - 60  # and uses the width, not a tiny corner of it
+
+
+def test_hovering_a_keyframe_tells_time_value_and_interpolation(view: TimelineView) -> None:
+    QTest.mouseMove(view.viewport(), _vp(view, *_lane_point(view, "p-1", 1.5, 1.0)))
+    assert view.viewport().toolTip() == "00:00:02:12 · importance 1.00 · smooth"  # 1.0 s + 1.5 s at 24 fps
+    QTest.mouseMove(view.viewport(), _vp(view, X(7.5), 290))
+    assert view.viewport().toolTip() == ""
