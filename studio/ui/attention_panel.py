@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Property, QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import Property, QEvent, QObject, QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from studio.ui.attention_heatmap import HeatmapPlot
@@ -63,6 +63,7 @@ class AttentionPanel(QWidget):
         self.plot_widget.addItem(self.plot)
         self.plot_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.plot_widget.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        self.plot_widget.viewport().installEventFilter(self)  # to clear the hover text when the mouse leaves
         self.maps_row = SpatialMapsRow()
         self.hover_label = QLabel(" ")
         self.hover_label.setObjectName("attentionHover")
@@ -205,6 +206,12 @@ class AttentionPanel(QWidget):
         cell = self.plot.cell_at(scene_pos)
         self._hover_text = self.text_at(*cell) if cell else ""
         self.hover_label.setText(self._hover_text or " ")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Leave:
+            self._hover_text = ""
+            self.hover_label.setText(" ")
+        return False
 
     def _on_mouse_clicked(self, event: Any) -> None:
         if event.button() != Qt.MouseButton.LeftButton:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -124,6 +124,8 @@ def test_hover_text_names_clip_timecode_and_share(panel: AttentionPanel, qtbot) 
     QTest.mouseMove(panel.plot_widget.viewport(), _viewport_pos(panel, 61.5, 0.5))
     qtbot.waitUntil(lambda: "beach" in panel.hover_text, timeout=1000)
     assert panel.hover_text.endswith("not rendered yet")
+    QApplication.sendEvent(panel.plot_widget.viewport(), QEvent(QEvent.Type.Leave))
+    assert panel.hover_text == "" and panel.hover_label.text().strip() == ""
 
 
 def test_set_current_draws_one_map_per_clip(panel: AttentionPanel) -> None:
