@@ -403,3 +403,16 @@ def test_hovering_a_keyframe_tells_time_value_and_interpolation(view: TimelineVi
     assert view.viewport().toolTip() == "00:00:02:12 · importance 1.00 · smooth"  # 1.0 s + 1.5 s at 24 fps
     QTest.mouseMove(view.viewport(), _vp(view, X(7.5), 290))
     assert view.viewport().toolTip() == ""
+
+
+def test_end_marker_snaps_to_playhead_and_whole_seconds(view: TimelineView, project: Project) -> None:
+    view.snapping = True
+    view.set_playhead(60)  # 2.5 s
+    y = view.mapToScene(0, RULER_H // 2).y()
+    _drag(view, (X(8.0), y), (X(2.5) + 5, y))  # 5 px past the playhead: within the 8 px snap
+    assert project.settings.duration == pytest.approx(2.5)
+    _drag(view, (X(2.5), y), (X(6.0) + 4, y))  # 4 px past a whole second
+    assert project.settings.duration == pytest.approx(6.0)
+    _drag(view, (X(6.0), y), (X(6.3), y))  # 30 px from anything: no snap, whole frames only
+    assert project.settings.duration == pytest.approx(round(6.3 * FPS) / FPS)
+    assert view.stack.count() == 3
