@@ -121,7 +121,13 @@ def test_failed_write_keeps_the_previous_checkpoint(tmp_path: Path, monkeypatch:
 def test_cancel_mid_training_leaves_the_last_good_checkpoint(tmp_path: Path, frame_data: FrameData) -> None:
     cancel = CancelToken()
     cfg = TrainConfig(
-        kind="convlstm", preset="tiny", steps=1000, batch_size=2, save_every=3, eval_every=10**6
+        kind="convlstm",
+        preset="tiny",
+        steps=1000,
+        batch_size=2,
+        save_every=3,
+        eval_every=10**6,
+        eval_windows=1,
     )
     cfg.out_dir = tmp_path / "ck"
     seen = []
@@ -141,7 +147,15 @@ def test_cancel_mid_training_leaves_the_last_good_checkpoint(tmp_path: Path, fra
 
 def test_resume_continues_from_the_checkpoint(tmp_path: Path, frame_data: FrameData) -> None:
     out = tmp_path / "ck"
-    base = dict(kind="transformer", preset="tiny", batch_size=2, eval_every=10**6, out_dir=out, gan=True)
+    base = dict(
+        kind="transformer",
+        preset="tiny",
+        batch_size=2,
+        eval_every=10**6,
+        eval_windows=1,
+        out_dir=out,
+        gan=True,
+    )
     for _ in train(TrainConfig(steps=3, **base), frame_data):
         pass
     first = load_checkpoint(out)

@@ -10,7 +10,9 @@ from studio.models.train import TrainConfig, train
 
 
 def _fit(kind: str, data: FrameData, steps: int, lr: float):
-    cfg = TrainConfig(kind=kind, preset="tiny", steps=steps, batch_size=4, lr=lr, eval_every=10**6)
+    cfg = TrainConfig(
+        kind=kind, preset="tiny", steps=steps, batch_size=4, lr=lr, eval_every=10**6, eval_windows=2
+    )
     progress = list(train(cfg, data))[-1]
     assert progress.done and progress.step == steps
     return progress.model
@@ -21,16 +23,18 @@ def _row(rows: list[EvalResult], task: str, method: str) -> EvalResult:
 
 
 def test_vae_reconstructs_its_clip(frame_data: FrameData) -> None:
-    model = _fit("vae", frame_data, 200, 2e-3)
+    model = _fit("vae", frame_data, 150, 2e-3)
     rows = evaluate(model, frame_data, split="train", max_windows=4)
     vae, bicubic = _row(rows, "reconstruction", "vae"), _row(rows, "reconstruction", "bicubic-1/8")
-    assert vae.psnr > 19.0  # an untrained VAE gives ~8 dB on this clip
+    assert vae.psnr > 18.5  # an untrained VAE gives ~8 dB on this clip
     assert vae.psnr > bicubic.psnr + 2.0 and vae.ssim > bicubic.ssim
 
 
-@pytest.mark.parametrize("kind,lr", [("convlstm", 2e-3), ("transformer", 1e-3)])
-def test_predictor_beats_linear_extrapolation(frame_data: FrameData, kind: str, lr: float) -> None:
-    model = _fit(kind, frame_data, 80, lr)
+@pytest.mark.parametrize("kind,steps,lr", [("convlstm", 50, 2e-3), ("transformer", 60, 1e-3)])
+def test_predictor_beats_linear_extrapolation(
+    frame_data: FrameData, kind: str, steps: int, lr: float
+) -> None:
+    model = _fit(kind, frame_data, steps, lr)
     rows = evaluate(model, frame_data, split="train", max_windows=4, tasks=["predict-8"])
     learned, linear = _row(rows, "predict-8", kind), _row(rows, "predict-8", "linear")
     repeat = _row(rows, "predict-8", "repeat-last")

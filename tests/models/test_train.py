@@ -12,7 +12,7 @@ from studio.models.train import TrainConfig, choose_device, train
 
 @pytest.mark.parametrize("kind", ["vae", "convlstm", "transformer"])
 def test_progress_reports_losses_rate_eta_and_held_out_scores(frame_data: FrameData, kind: str) -> None:
-    cfg = TrainConfig(kind=kind, preset="tiny", steps=4, batch_size=2, eval_every=2, gan=True)
+    cfg = TrainConfig(kind=kind, preset="tiny", steps=4, batch_size=2, eval_every=2, eval_windows=2, gan=True)
     progress = list(train(cfg, frame_data))
     assert [p.step for p in progress] == [1, 2, 3, 4, 4]
     assert progress[0].psnr is None and progress[1].psnr is not None  # evaluated every 2 steps
@@ -27,7 +27,9 @@ def test_progress_reports_losses_rate_eta_and_held_out_scores(frame_data: FrameD
 
 def test_same_seed_same_run(frame_data: FrameData) -> None:
     def losses(seed: int) -> list[float]:
-        cfg = TrainConfig(kind="vae", preset="tiny", steps=3, batch_size=2, seed=seed, eval_every=10**6)
+        cfg = TrainConfig(
+            kind="vae", preset="tiny", steps=3, batch_size=2, seed=seed, eval_every=10**6, eval_windows=1
+        )
         return [p.losses["loss"] for p in train(cfg, frame_data) if not p.done]
 
     assert losses(5) == losses(5)
@@ -35,7 +37,9 @@ def test_same_seed_same_run(frame_data: FrameData) -> None:
 
 
 def test_minutes_limit_stops_the_run(frame_data: FrameData) -> None:
-    cfg = TrainConfig(kind="vae", preset="tiny", minutes=0.5 / 60, batch_size=2, eval_every=10**6)
+    cfg = TrainConfig(
+        kind="vae", preset="tiny", minutes=0.5 / 60, batch_size=2, eval_every=10**6, eval_windows=1
+    )
     progress = list(train(cfg, frame_data))
     assert progress[-1].done and 1 <= progress[-1].step < 1000
 
