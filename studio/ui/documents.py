@@ -35,9 +35,16 @@ class Document(QObject):
         self.settings = settings
         self.project: Project = Project()
         self.stack = QUndoStack(self)
-        self.stack.indexChanged.connect(lambda _i: self.changed.emit())
-        self.stack.cleanChanged.connect(lambda _c: self.titleChanged.emit(self.title()))
+        # Bound methods, not lambdas: Qt drops them with this object, so a dying stack cannot call back.
+        self.stack.indexChanged.connect(self._on_index_changed)
+        self.stack.cleanChanged.connect(self._on_clean_changed)
         self.recovered_from: Path | None = None  # the autosave this document came from, if any
+
+    def _on_index_changed(self, _index: int) -> None:
+        self.changed.emit()
+
+    def _on_clean_changed(self, _clean: bool) -> None:
+        self.titleChanged.emit(self.title())
 
     # ---- state ------------------------------------------------------------------------------------------
     @property

@@ -10,6 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 
+from studio.errors import CancelToken
 from studio.ui.engine_worker import (
     Cancel,
     EngineWorker,
@@ -83,7 +84,10 @@ class EngineHost(QObject):
         self, project: Any, output: Path, attention_dir: Path | None = None, estimate_only: bool = False
     ) -> None:
         device = str(getattr(project.settings.engine, "device", "auto") or "auto")
-        self._send.emit(Export(snapshot(project), Path(output), attention_dir, device, estimate_only))
+        token = CancelToken()
+        if not estimate_only:
+            self.shared.cancel = token  # cancel() flips this one, even before the worker picks the job up
+        self._send.emit(Export(snapshot(project), Path(output), attention_dir, device, estimate_only, token))
 
     def cancel(self) -> None:
         """Flip the running job's token now (the worker is inside the job and cannot read its queue)."""

@@ -67,6 +67,7 @@ class Export:
     attention_dir: Path | None = None
     device: str = "auto"
     estimate_only: bool = False  # answer with estimateReady instead of running
+    cancel: CancelToken = field(default_factory=CancelToken)  # made by the sender: a cancel never misses
 
 
 @dataclass(frozen=True)
@@ -296,8 +297,7 @@ class EngineWorker(QObject):
     # ---- export ----------------------------------------------------------------------------------
     def _export(self, req: Export) -> None:
         self._play = None
-        token = CancelToken()
-        self._shared.cancel = token
+        token = req.cancel
         started = time.perf_counter()
 
         def progress(report: Any, total: int | None = None) -> None:

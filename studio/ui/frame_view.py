@@ -47,6 +47,9 @@ class FrameView(QWidget):
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(160, 90)
+        self.setFocusPolicy(
+            Qt.FocusPolicy.StrongFocus
+        )  # the window's keyboard home: transport keys work here
         self._frame: np.ndarray | None = None
         self._image: QImage | None = None
         self._overlay_rgba: np.ndarray | None = None

@@ -333,6 +333,8 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: Any) -> None:  # noqa: N802
         super().showEvent(event)
+        if not self.host.thread.isRunning():  # first show
+            self.viewer.view.setFocus()  # not a text field: Space/J/K/L/arrows reach the transport
         self.host.start()  # after the first paint is queued: the engine (torch) loads behind the window
 
     # ---- drops and closing ------------------------------------------------------------------------------

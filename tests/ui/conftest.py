@@ -68,17 +68,21 @@ def assert_no_leaks(window, baseline: set[threading.Thread]) -> None:  # noqa: A
 
 @pytest.fixture()
 def make_window(qtbot, settings_dir: Path, state_dir: Path) -> Iterator[Callable[..., object]]:  # noqa: ANN001
-    """``make_window(project_path)`` → a shown MainWindow; shut down and leak-checked after the test."""
+    """``make_window(project_path, show=True)`` → a MainWindow; shut down and leak-checked after the test.
+
+    An unshown window never starts its engine thread (it starts on the first show), which keeps tests that
+    only look at the document/layout free of rendering."""
     from studio.ui import build_main_window
 
     windows = []
     baseline = set(threading.enumerate())
 
-    def make(project_path: Path | None = None, **kwargs: object):  # noqa: ANN202
+    def make(project_path: Path | None = None, show: bool = True, **kwargs: object):  # noqa: ANN202
         window = build_main_window(project_path, **kwargs)
         qtbot.addWidget(window)
         window.document.ask_unsaved = lambda: pytest.fail("unexpected unsaved-changes prompt")
-        window.show()
+        if show:
+            window.show()
         windows.append(window)
         return window
 

@@ -1,0 +1,81 @@
+"""The export dialog: the engine's estimate first, then a real MP4 rendered on the engine thread with
+progress, decoded again; cancel leaves no file; reveal opens the folder."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import av
+import pytest
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+
+from studio.project import load_project
+from studio.ui.engine_host import EngineHost
+from studio.ui.export_dialog import ExportDialog
+
+
+@pytest.fixture()
+def host(qtbot):  # noqa: ANN001
+    h = EngineHost()
+    h.start()
+    yield h
+    assert h.shutdown()
+
+
+def decode(path: Path) -> tuple[int, int, int, bool]:
+    with av.open(str(path)) as container:
+        video = container.streams.video[0]
+        frames = sum(1 for _ in container.decode(video))
+        return frames, video.codec_context.width, video.codec_context.height, bool(container.streams.audio)
+
+
+def test_estimate_then_export_with_progress(
+    qtbot, host: EngineHost, project_file: Path, tmp_path: Path, monkeypatch
+) -> None:  # noqa: ANN001, E501
+    project = load_project(project_file)
+    dialog = ExportDialog(host, project)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.last_estimate is not None, timeout=30000)
+    assert dialog.last_estimate.frames == 12 and dialog.last_estimate.seconds > 0
+    assert "frames" in dialog.estimate_label.text()
+
+    out = tmp_path / "out.mp4"
+    dialog.path_edit.setText(str(out))
+    dialog.width_box.setValue(80)
+    dialog.height_box.setValue(60)
+    progress: list[object] = []
+    host.worker.exportProgress.connect(progress.append)
+    dialog.export_button.click()
+    assert dialog.running and not dialog.export_button.isEnabled()
+    qtbot.waitUntil(lambda: not dialog.running, timeout=60000)
+    assert dialog.status.text() == "Exported out.mp4"
+    assert dialog.result_path == out
+    frames, width, height, has_audio = decode(out)
+    assert (frames, width, height) == (12, 80, 60)
+    assert has_audio  # one source has audio and the project mixes it
+    assert progress and progress[-1].done == progress[-1].total == 12
+    assert project.settings.width == 64  # the dialog's size applied to a copy, not the document
+
+    opened: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    dialog.reveal_button.click()
+    assert [u.toLocalFile() for u in opened] == [str(tmp_path)]
+
+
+def test_cancel_leaves_no_file(qtbot, host: EngineHost, project_file: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    project = load_project(project_file)
+    project.settings = dataclasses.replace(project.settings, duration=30.0)  # long enough to be cancelled
+    dialog = ExportDialog(host, project)
+    qtbot.addWidget(dialog)
+    out = tmp_path / "cancelled.mp4"
+    dialog.path_edit.setText(str(out))
+    with qtbot.waitSignal(host.worker.exportCancelled, timeout=60000):
+        dialog.start()
+        dialog.cancel_button.click()
+    assert not dialog.running
+    assert "Cancelled" in dialog.status.text()
+    left = [p.name for p in tmp_path.iterdir() if p.name != "proj.avsproj.json"]
+    assert left == []  # neither the file nor a temp part

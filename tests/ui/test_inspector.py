@@ -1,0 +1,89 @@
+"""The inspector shows every generation setting and edits them only through undoable commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from studio.project import load_project
+from studio.ui.documents import Document
+from studio.ui.inspector import InspectorPanel
+from studio.ui.settings import open_settings
+
+
+@pytest.fixture()
+def bound(qtbot, settings_dir: Path, project_file: Path):  # noqa: ANN001
+    """An inspector wired to a document the way the window wires it."""
+    doc = Document(open_settings())
+    doc.set_project(load_project(project_file))
+    inspector = InspectorPanel()
+    qtbot.addWidget(inspector)
+    inspector.set_project(doc.project)
+    inspector.settingsEdited.connect(lambda label, values: _push(doc, label, values))
+    doc.changed.connect(lambda: inspector.set_project(doc.project))
+    return doc, inspector
+
+
+def _push(doc: Document, label: str, values: dict) -> None:
+    from studio.project import SetSettings
+
+    doc.push(SetSettings(values, label))
+
+
+def test_fields_show_the_project_settings(bound) -> None:  # noqa: ANN001
+    doc, inspector = bound
+    s = doc.project.settings
+    expected = {
+        "duration": s.duration,
+        "fps": s.fps,
+        "width": s.width,
+        "height": s.height,
+        "fit": s.fit,
+        "seed": s.seed,
+        "crf": s.crf,
+        "audio": s.audio,
+        "engine.temperature": s.engine.temperature,
+        "engine.radius": s.engine.radius,
+        "engine.window": s.engine.window,
+        "engine.coherence": s.engine.coherence,
+        "engine.stability": s.engine.stability,
+        "engine.guide_clip": s.engine.guide_clip,
+        "engine.device": s.engine.device,
+    }
+    for key, value in expected.items():
+        assert inspector.value(key) == (pytest.approx(value) if isinstance(value, float) else value), key
+
+
+def test_each_edit_is_one_undo_step(bound) -> None:  # noqa: ANN001
+    doc, inspector = bound
+    temperature = doc.project.settings.engine.temperature
+    inspector.fields["engine.temperature"].setValue(2.5)
+    assert doc.project.settings.engine.temperature == pytest.approx(2.5)
+    inspector.fields["duration"].setValue(2.0)
+    assert doc.project.settings.duration == pytest.approx(2.0)
+    assert doc.stack.count() == 2 and doc.dirty
+    doc.stack.undo()
+    assert doc.project.settings.duration == pytest.approx(1.0)
+    assert inspector.value("duration") == pytest.approx(1.0)  # the field follows the undo
+    doc.stack.undo()
+    assert doc.project.settings.engine.temperature == pytest.approx(temperature)
+    assert doc.stack.isClean()
+
+
+def test_guide_clip_switches_the_generator_mode(bound) -> None:  # noqa: ANN001
+    doc, inspector = bound
+    guide = inspector.fields["engine.guide_clip"]
+    guide.setCurrentIndex(guide.findData("clip-2"))
+    assert doc.project.settings.engine.guide_clip == "clip-2"
+    assert doc.project.settings.engine.mode == "guide"
+    assert doc.stack.count() == 1  # both fields in one step
+    guide.setCurrentIndex(0)
+    assert doc.project.settings.engine.mode == "free" and doc.project.settings.engine.guide_clip is None
+
+
+def test_showing_the_document_never_edits_it(bound) -> None:  # noqa: ANN001
+    doc, inspector = bound
+    for _ in range(3):
+        inspector.set_project(doc.project)
+    assert doc.stack.count() == 0

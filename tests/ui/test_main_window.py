@@ -1,0 +1,118 @@
+"""The main window: appears before torch loads, named docks, layout persisted, demo on first run and the
+last project after, shortcuts, engine errors shown without killing the window, unsaved prompt on close."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget, QWidget
+
+from studio import paths
+from studio.errors import EngineError
+from studio.project import SetSetting
+
+PANELS = ("library", "timeline", "viewer", "attentionHeatmap", "inspector")
+
+
+def test_building_the_window_does_not_import_torch(tmp_path: Path, project_file: Path) -> None:
+    code = (
+        "import sys, time; t = time.perf_counter()\n"
+        "from studio.ui import build_main_window\n"
+        f"w = build_main_window({str(project_file)!r})\n"
+        "print('torch' in sys.modules, 'studio.engine.generator' in sys.modules, time.perf_counter() - t)\n"
+        "w.shutdown()\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "STUDIO_SETTINGS_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    torch_loaded, generator_loaded, seconds = out.stdout.split()
+    assert (torch_loaded, generator_loaded) == ("False", "False")
+    assert float(seconds) < 10
+
+
+def test_panels_are_named_docks_and_the_layout_persists(make_window, project_file: Path) -> None:  # noqa: ANN001
+    window = make_window(project_file, show=False)
+    for name in PANELS:
+        panel = window.findChild(QWidget, name)
+        assert panel is not None and panel.accessibleName() == name, name
+    assert window.centralWidget() is window.viewer
+    dock = window.findChild(QDockWidget, "inspectorDock")
+    assert dock.widget() is window.inspector
+    dock.hide()
+    window.shutdown()  # saves the layout, as closing does
+    again = make_window(project_file, show=False)
+    assert again.findChild(QDockWidget, "inspectorDock").isHidden()
+    assert not again.findChild(QDockWidget, "libraryDock").isHidden()
+    assert not again.host.thread.isRunning()  # never shown: the engine never started
+
+
+def test_first_run_opens_the_demo_then_the_last_project(make_window, project_file: Path) -> None:  # noqa: ANN001
+    first = make_window(show=False)
+    assert first.document.path == paths.DEMO_PROJECT.absolute()
+    assert len(first.project.clips) >= 1
+    first.document.open(project_file)
+    first.shutdown()
+    second = make_window(show=False)
+    assert second.document.path == project_file.absolute()
+
+
+def test_shortcuts_drive_playback_and_undo(qtbot, make_window, project_file: Path) -> None:  # noqa: ANN001
+    window = make_window(project_file)
+    with qtbot.waitActive(window):
+        window.activateWindow()  # shortcuts need the active window, as with a real user
+    assert window.focusWidget() is window.viewer.view
+    pb = window.playback
+    qtbot.keyClick(window.viewer.view, Qt.Key.Key_Right)
+    qtbot.keyClick(window.viewer.view, Qt.Key.Key_Right)
+    assert pb.position == 2
+    qtbot.keyClick(window.viewer.view, Qt.Key.Key_Left)
+    assert pb.position == 1
+    qtbot.keyClick(window.viewer.view, Qt.Key.Key_End)
+    assert pb.position == window.project.settings.frame_count - 1
+    assert window.viewer.timecode.text().startswith("00:00:00:11")
+    qtbot.keyClick(window.viewer.view, Qt.Key.Key_Home)
+    assert pb.position == 0
+    qtbot.keyClick(window.viewer.view, Qt.Key.Key_Space)
+    assert pb.playing
+    qtbot.keyClick(window.viewer.view, Qt.Key.Key_K)
+    assert not pb.playing
+    qtbot.keyClick(window.viewer.view, Qt.Key.Key_L)
+    qtbot.keyClick(window.viewer.view, Qt.Key.Key_L)
+    assert pb.rate == 2
+    qtbot.keyClick(window.viewer.view, Qt.Key.Key_K)
+    window.document.push(SetSetting("seed", 5))
+    qtbot.keyClick(window.viewer.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.project.settings.seed == 0
+    ctrl, shift = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(window.viewer.view, Qt.Key.Key_Z, ctrl | shift)
+    assert window.project.settings.seed == 5
+    window.document.stack.setClean()
+
+
+def test_engine_errors_show_in_the_window(qtbot, make_window, project_file: Path) -> None:  # noqa: ANN001
+    def broken(project: object, device: str) -> object:
+        raise EngineError("CUDA out of memory on this device; try the CPU")
+
+    window = make_window(project_file, renderer_factory=broken)
+    qtbot.waitUntil(lambda: bool(window.last_error), timeout=20000)
+    assert window.last_error == "CUDA out of memory on this device; try the CPU"
+    assert "CUDA out of memory" in window.statusBar().currentMessage()
+    assert window.host.thread.isRunning() and window.isVisible()
+
+
+@pytest.mark.parametrize("answer", ["cancel", "discard"])
+def test_closing_with_unsaved_changes_asks(make_window, project_file: Path, answer: str) -> None:  # noqa: ANN001
+    from PySide6.QtWidgets import QMessageBox
+
+    window = make_window(project_file)
+    window.document.push(SetSetting("seed", 3))
+    choice = QMessageBox.StandardButton.Cancel if answer == "cancel" else QMessageBox.StandardButton.Discard
+    window.document.ask_unsaved = lambda: choice
+    window.close()
+    assert window.isVisible() is (answer == "cancel")
+    assert window.host.thread.isRunning() is (answer == "cancel")
