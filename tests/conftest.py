@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Callable
@@ -28,15 +29,21 @@ def clip_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def make_test_clip(clip_dir: Path) -> Callable[..., Path]:
-    """Factory ``make_test_clip("name.mp4", **make_clip_kwargs)``; the same name + kwargs is made once."""
+    """Factory ``make_test_clip("name.mp4", **make_clip_kwargs)``; the same name + kwargs is made once.
+
+    A name already taken by a clip made with other arguments gets a suffix (``name-<hash>.mp4``), so two test
+    modules choosing the same name never share a wrong clip.
+    """
     made: dict[tuple, Path] = {}
 
     def make(name: str = "clip.mp4", **kwargs: object) -> Path:
         key = (name, tuple(sorted(kwargs.items())))
         if key not in made:
-            if (clip_dir / name).exists():
-                raise ValueError(f"{name} already made with other arguments; pick another name")
-            made[key] = clipfactory.make_clip(clip_dir / name, **kwargs)
+            target = clip_dir / name
+            if target.exists():
+                digest = hashlib.sha1(repr(key).encode()).hexdigest()[:8]
+                target = target.with_name(f"{target.stem}-{digest}{target.suffix}")
+            made[key] = clipfactory.make_clip(target, **kwargs)
         return made[key]
 
     return make

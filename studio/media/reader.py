@@ -64,8 +64,7 @@ class ClipReader:
         self._frames: Iterator[av.VideoFrame] | None = None
         self._position = -1  # index of the frame the decoder produced last; -1 when unknown
 
-    # -- public
-    # -----------------------------------------------------------------------------------------------
+    # -- public -------------------------------------------------------------------------------------------
     def source_index(self, n: int) -> int:
         """The source frame (0-based, display order) that grid frame ``n`` shows."""
         n = min(max(int(n), 0), self.frame_count - 1)
@@ -124,11 +123,9 @@ class ClipReader:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- decoding
-    # ---------------------------------------------------------------------------------------------
+    # -- decoding -----------------------------------------------------------------------------------------
     def _convert(self, frame: av.VideoFrame) -> np.ndarray:
-        # swscale converts any pixel format (10-bit, 4:4:4, ...) to 8-bit RGB using the frame's own colour
-        # tags.
+        # swscale turns any pixel format (10-bit, 4:4:4, ...) into 8-bit RGB using the frame's colour tags.
         rgb = rotate(frame.to_ndarray(format="rgb24"), self.info.rotation)
         out = fit_frame(rgb, self.size, self.fit)
         out.flags.writeable = False

@@ -82,3 +82,11 @@ def test_helpers(tmp_path: Path, audio_only_file: Path, still_png: Path) -> None
         assert container.streams.video[0].codec_context.name == "png"
     cut = clipfactory.truncate_copy(still_png, tmp_path / "cut.png", 0.5)
     assert cut.stat().st_size == still_png.stat().st_size // 2
+
+
+def test_fixture_factory_reuses_and_separates(make_test_clip) -> None:
+    a = make_test_clip("dup.mp4", frames=4)
+    assert make_test_clip("dup.mp4", frames=4) == a  # made once per session
+    b = make_test_clip("dup.mp4", frames=6)  # same name, other arguments: its own file
+    assert a != b
+    assert [len(_decode_all(p)) for p in (a, b)] == [4, 6]
