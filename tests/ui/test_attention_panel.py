@@ -17,15 +17,6 @@ from studio.ui.timecode import format_timecode
 NAMES = ["beach", "city", "forest"]
 
 
-# PySide6 6.12.0 on CPython < 3.12 drops a reference to None on every call of a C++ method returning void
-# (None is immortal from 3.12 on, which hides it): a process aborts with "deallocating None" after ~16,000
-# such calls, i.e. a few dozen repaints. Until the project pins another PySide6, give None headroom in this
-# test process so the suite can run; test_painting_keeps_none_alive (test_timeline.py) still shows the leak.
-LEAKY_PYSIDE = __import__("PySide6").__version__ == "6.12.0" and __import__("sys").version_info < (3, 12)
-if LEAKY_PYSIDE:
-    import ctypes
-
-    ctypes.c_ssize_t.from_address(id(None)).value += 1 << 30  # ob_refcnt is PyObject's first field
 FPS = 25.0
 
 

@@ -32,17 +32,6 @@ FPS = 24.0
 KEYS = (Keyframe(0.0, 0.5, "linear"), Keyframe(1.5, 1.0, "smooth"), Keyframe(3.0, 0.25, "linear"))
 
 
-# PySide6 6.12.0 on CPython < 3.12 drops a reference to None on every call of a C++ method returning void
-# (None is immortal from 3.12 on, which hides it): a process aborts with "deallocating None" after ~16,000
-# such calls, i.e. a few dozen repaints. Until the project pins another PySide6, give None headroom in this
-# test process so the suite can run; test_painting_keeps_none_alive (test_timeline.py) still shows the leak.
-LEAKY_PYSIDE = __import__("PySide6").__version__ == "6.12.0" and __import__("sys").version_info < (3, 12)
-if LEAKY_PYSIDE:
-    import ctypes
-
-    ctypes.c_ssize_t.from_address(id(None)).value += 1 << 30  # ob_refcnt is PyObject's first field
-
-
 @pytest.fixture(scope="module")
 def clip_files(make_test_clip: Callable[..., Path]) -> tuple[Path, Path]:
     return make_test_clip("timeline_a.mp4", frames=96), make_test_clip(
@@ -378,15 +367,14 @@ def test_playback_pages_the_view_along(view: TimelineView) -> None:
     assert visible.left() < view.scale.x(6.0) < visible.right()
 
 
-# Measures the PySide6 6.12.0 leak (see LEAKY_PYSIDE above) on our own painting: expected to fail exactly on
-# that combination, and must pass everywhere else.
-@pytest.mark.xfail(LEAKY_PYSIDE, reason="PySide6 6.12.0 + CPython 3.11: void calls decref None", strict=True)
+# PySide6 6.12.0 on CPython < 3.12 dropped a reference to None on every void C++ call and aborted the app
+# after a few dozen repaints (pyproject excludes it). Painting must leave None's refcount where it was.
 def test_painting_keeps_none_alive(view: TimelineView) -> None:
     import sys
 
     view.grab()
     before = sys.getrefcount(None)
-    view.grab()  # one repaint only: on the leaky build each one brings the abort closer for the whole run
+    view.grab()
     assert abs(sys.getrefcount(None) - before) < 50
 
 
