@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         self.last_error = ""
         self._render_key = ""
         self._heatmap_key: tuple = ()
+        self._clips_key: tuple | None = None
         self._closed = False
 
         self.setCentralWidget(self.viewer)
@@ -165,6 +166,7 @@ class MainWindow(QMainWindow):
         self.playback.set_range(None, None)
         self._render_key = ""
         self._heatmap_key = ()
+        self._clips_key = None
         self.playback.position = 0
         self._on_document_changed()
 
@@ -178,6 +180,10 @@ class MainWindow(QMainWindow):
             self.timeline.refresh()
         self.playback.set_timing(s.fps, s.frame_count)
         self.viewer.set_timing(s.fps, s.frame_count)
+        clips_key = tuple((c.id, c.name, c.offline_reason) for c in project.clips)
+        if clips_key != self._clips_key and hasattr(self.training, "set_project"):
+            self.training.set_project(project)  # it re-ticks every clip: only when the clip list changed
+        self._clips_key = clips_key
         key = render_key(project)
         heatmap_key = (s.frame_count, s.fps, tuple(c.name for c in project.clips), key)
         if heatmap_key != self._heatmap_key and hasattr(self.attention, "reset"):
@@ -365,4 +371,6 @@ class MainWindow(QMainWindow):
         self.library.jobs.wait()
         if hasattr(self.timeline, "wait_for_jobs"):
             self.timeline.wait_for_jobs()
+        if hasattr(self.training, "shutdown"):
+            self.training.shutdown()
         self.autosaver.stop()

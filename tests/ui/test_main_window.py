@@ -3,6 +3,8 @@ last project after, shortcuts, engine errors shown without killing the window, u
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -49,6 +51,8 @@ def test_panels_are_named_docks_and_the_layout_persists(make_window, project_fil
     assert again.findChild(QDockWidget, "inspectorDock").isHidden()
     assert not again.findChild(QDockWidget, "libraryDock").isHidden()
     assert not again.host.thread.isRunning()  # never shown: the engine never started
+    if importlib.util.find_spec("studio.ui.training_panel") is not None:
+        assert again.findChild(QDockWidget, "trainingDock").widget().objectName() == "training"
 
 
 def test_first_run_opens_the_demo_then_the_last_project(make_window, project_file: Path) -> None:  # noqa: ANN001
@@ -116,3 +120,27 @@ def test_closing_with_unsaved_changes_asks(make_window, project_file: Path, answ
     window.close()
     assert window.isVisible() is (answer == "cancel")
     assert window.host.thread.isRunning() is (answer == "cancel")
+
+
+def test_recovery_after_a_crash_reopens_the_autosave_unsaved(make_window, project_file: Path) -> None:  # noqa: ANN001
+    from studio.ui.autosave import find_recoveries
+
+    crashed = make_window(project_file, show=False)
+    crashed.document.push(SetSetting("seed", 21))
+    assert crashed.autosaver.save_now()
+    # Make it look like another process that died: a dead pid, and files our own clean exit won't remove.
+    code = "import os; print(os.getpid())"
+    pid = int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout)
+    marker = crashed.autosaver.marker.with_name(f"session-{pid}.json")
+    autosave = crashed.autosaver.autosave_path.with_name(f"autosave-{pid}.avsproj.json")
+    crashed.autosaver.autosave_path.rename(autosave)
+    data = json.loads(crashed.autosaver.marker.read_text())
+    marker.write_text(json.dumps({**data, "pid": pid, "autosave": str(autosave)}))
+    crashed.document.stack.setClean()
+
+    window = make_window(project_file, show=False)
+    (found,) = find_recoveries()
+    assert window.recover(found)
+    assert window.project.settings.seed == 21
+    assert window.document.path == project_file.absolute() and window.document.dirty
+    assert not marker.exists() and not autosave.exists()
