@@ -2,18 +2,35 @@
 thumbnails.
 
 PyAV, numpy and OpenCV only: no torch, no Qt. Every user-caused failure is a one-line ``MediaError``.
+
+Most names below are imported on first use (PEP 562): ``probe_safe``'s child process then imports only what
+probing needs (PyAV), not numpy and OpenCV, which halves its start-up time. ``probe``/``probe_safe`` are bound
+at once: the submodule ``studio.media.probe`` would otherwise shadow the function of the same name.
 """
 
 from __future__ import annotations
 
-from studio.media.audio import decode_audio, mix_audio
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from studio.media.info import AudioInfo, MediaInfo
 from studio.media.probe import probe, probe_safe
-from studio.media.reader import ClipReader
-from studio.media.resize import fit_frame
-from studio.media.thumbnails import thumbnail
-from studio.media.writer import VideoWriter
 
+if TYPE_CHECKING:
+    from studio.media.audio import decode_audio, mix_audio
+    from studio.media.reader import ClipReader
+    from studio.media.resize import fit_frame
+    from studio.media.thumbnails import thumbnail
+    from studio.media.writer import VideoWriter
+
+_WHERE = {
+    "ClipReader": "reader",
+    "VideoWriter": "writer",
+    "decode_audio": "audio",
+    "fit_frame": "resize",
+    "mix_audio": "audio",
+    "thumbnail": "thumbnails",
+}
 __all__ = [
     "AudioInfo",
     "ClipReader",
@@ -26,3 +43,15 @@ __all__ = [
     "probe_safe",
     "thumbnail",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'studio.media' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"studio.media.{_WHERE[name]}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -63,6 +63,7 @@ class ClipReader:
         self._stream.thread_type = "AUTO"  # frame + slice threads; set before the codec opens
         self._frames: Iterator[av.VideoFrame] | None = None
         self._position = -1  # index of the frame the decoder produced last; -1 when unknown
+        self._pool: ThreadPoolExecutor | None = None
 
     # -- public -------------------------------------------------------------------------------------------
     def source_index(self, n: int) -> int:
@@ -87,20 +88,21 @@ class ClipReader:
         # Pipelined: the next frames decode here while a worker converts the previous ones to RGB (swscale and
         # the decoder both release the GIL), as the ffmpeg CLI overlaps its decoder and its scale filter.
         pending: deque[tuple[int, Future[np.ndarray] | np.ndarray]] = deque()
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clipreader-rgb") as pool:
-            for n in range(max(0, start), stop):
-                index = self.source_index(n)
-                if pending and pending[-1][0] == index:
-                    work = pending[-1][1]  # the same source frame again (grid faster than the source)
-                elif index in self._cache:
-                    work = self._cache[index]
-                else:
-                    work = pool.submit(self._convert, self._decode(index))
-                pending.append((index, work))
-                if len(pending) > _PIPELINE_DEPTH:
-                    yield self._finish(*pending.popleft())
-            while pending:
+        if self._pool is None:  # one worker per reader, ended by close(): no thread outlives the reader
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clipreader-rgb")
+        for n in range(max(0, start), stop):
+            index = self.source_index(n)
+            if pending and pending[-1][0] == index:
+                work = pending[-1][1]  # the same source frame again (grid faster than the source)
+            elif index in self._cache:
+                work = self._cache[index]
+            else:
+                work = self._pool.submit(self._convert, self._decode(index))
+            pending.append((index, work))
+            if len(pending) > _PIPELINE_DEPTH:
                 yield self._finish(*pending.popleft())
+        while pending:
+            yield self._finish(*pending.popleft())
 
     def _finish(self, index: int, work: Future[np.ndarray] | np.ndarray) -> np.ndarray:
         rgb = work.result() if isinstance(work, Future) else work
@@ -114,6 +116,10 @@ class ClipReader:
             self._cache.popitem(last=False)
 
     def close(self) -> None:
+        """Release the file and the conversion thread (idempotent)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
         self._frames = None
         self._container.close()
 

@@ -113,3 +113,29 @@ def test_frames_are_read_only(h264_clip: Path) -> None:
         frame = reader.read(0)
         with pytest.raises(ValueError):
             frame[0, 0, 0] = 1
+
+
+def test_no_thread_outlives_the_reader(h264_clip: Path) -> None:
+    import threading
+
+    with ClipReader(h264_clip) as reader:
+        frames = reader.iter_frames()
+        next(frames)  # a half-consumed iteration, then the reader closes
+    assert not [t for t in threading.enumerate() if t.name.startswith("clipreader-rgb")]
+
+
+def test_corrupted_middle_never_crashes(make_test_clip, tmp_path: Path) -> None:
+    """Garbage inside the picture data: every frame still comes back (damaged pictures) or a MediaError."""
+    from studio.errors import MediaError
+
+    data = bytearray(make_test_clip("corrupt_src.mp4", gop=8, frames=48).read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 3000] = np.random.default_rng(1).integers(0, 256, 3000, dtype=np.uint8).tobytes()
+    path = tmp_path / "corrupt.mp4"
+    path.write_bytes(bytes(data))
+    with ClipReader(path) as reader:
+        for n in [0, 47, 20, *range(reader.frame_count)]:
+            try:
+                assert reader.read(n).shape == (48, 64, 3)
+            except MediaError as exc:
+                assert "\n" not in str(exc)
