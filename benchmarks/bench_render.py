@@ -1,0 +1,256 @@
+"""Render benchmarks: the engine and the whole render job, against the crossfade and the ffmpeg CLI.
+
+    python benchmarks/bench_render.py [--quick] [--device cpu|cuda] [--preset medium] [--no-write]
+
+At 640x360, 24 fps, with 2, 4 and 8 clips (every clip over the whole output, equal importance, window 1):
+
+- engine ms/frame: the synthesizer alone on pre-gathered inputs (attention generator vs the crossfade);
+- end-to-end fps: ``RenderJob.run()`` (decode ahead, synthesize, encode H.264 + AAC behind), with the
+  attention generator and with the plain crossfade through the same I/O (the cost of attention);
+- ffmpeg CLI: the same clips scaled and averaged (``mix``) + ``amix``, encoded with the same preset/crf:
+  the I/O floor;
+- the stages alone (decode/gather, encode) to show where time goes;
+
+plus 1920x1080 with 4 clips (engine ms/frame; peak GPU memory on CUDA) and the peak RSS of a child process
+rendering a short vs a 10x longer project (it must stay flat). Prints one table and writes it under
+``## Render`` in ``docs/benchmarks.md`` (other sections are kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from studio.engine.adhoc import adhoc_project  # noqa: E402
+from studio.engine.preview import make_synthesizer  # noqa: E402
+from studio.engine.render import RenderJob  # noqa: E402
+from studio.engine.sources import SourceGatherer  # noqa: E402
+from studio.engine.synth import Crossfade  # noqa: E402
+from studio.media import VideoWriter  # noqa: E402
+
+W, H, FPS, CRF = 640, 360, 24.0, 20
+
+
+def ffmpeg_exe() -> str:
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def make_clip(path: Path, index: int, frames: int) -> None:
+    """A 640x360 clip with its own hue, a moving blob, texture, and a tone (so audio is exercised too)."""
+    rng = np.random.default_rng(index)
+    y, x = np.mgrid[0:H, 0:W].astype(np.float32)
+    texture = rng.normal(0, 14, (H, W * 2, 3)).astype(np.float32)
+    hue = np.array([np.cos(index), np.cos(index + 2.1), np.cos(index + 4.2)], np.float32) * 80 + 120
+    t = np.arange(round(frames / FPS * 48000)) / 48000
+    audio = (0.3 * np.sin(2 * np.pi * (220 + 110 * index) * t)).astype(np.float32)
+    with VideoWriter(path, W, H, FPS, crf=23, preset="ultrafast", audio_rate=48000) as writer:
+        for n in range(frames):
+            cx = (n * (5 + index) + 80 * index) % W
+            blob = np.exp(-((x - cx) ** 2 + (y - H / 2) ** 2) / (2 * 45.0**2))[..., None]
+            base = hue * (0.6 + 0.4 * (x / W))[..., None] + 90 * blob
+            shift = (n * 3) % W
+            writer.write(np.clip(base + texture[:, shift : shift + W], 0, 255).astype(np.uint8))
+        writer.write_audio(np.stack([audio, audio]))
+
+
+def gathered_inputs(project, count: int):
+    with SourceGatherer(project) as gatherer:
+        return [gatherer.gather(n).inp for n in range(count)]
+
+
+def engine_ms(synth, inputs, sync=None) -> float:
+    synth.reset()
+    synth(inputs[0])  # warm-up (allocations, kernels)
+    if sync:
+        sync()
+    start = time.perf_counter()
+    for inp in inputs[1:]:
+        synth(inp)
+    if sync:
+        sync()
+    return (time.perf_counter() - start) / max(1, len(inputs) - 1) * 1000
+
+
+def decode_ms(project, count: int) -> float:
+    with SourceGatherer(project) as gatherer:
+        start = time.perf_counter()
+        for n in range(count):
+            gatherer.gather(n)
+        return (time.perf_counter() - start) / count * 1000
+
+
+def encode_ms(folder: Path, frames: list[np.ndarray], preset: str) -> float:
+    start = time.perf_counter()
+    with VideoWriter(folder / "enc.mp4", W, H, FPS, crf=CRF, preset=preset) as writer:
+        for f in frames:
+            writer.write(f)
+    return (time.perf_counter() - start) / len(frames) * 1000
+
+
+def render_fps(project, out: Path, device: str, preset: str, crossfade: bool) -> float:
+    synth = Crossfade() if crossfade else None
+    result = RenderJob(project, out, device=device, synthesizer=synth, preset=preset).run()
+    out.unlink()
+    return result.frames / result.seconds
+
+
+def ffmpeg_fps(clips: list[Path], seconds: float, out: Path, preset: str) -> float:
+    k = len(clips)
+    chains = [f"[{i}:v]scale={W}:{H},setsar=1,format=yuv420p[v{i}]" for i in range(k)]
+    mix = "".join(f"[v{i}]" for i in range(k)) + f"mix=inputs={k}[v]"
+    amix = "".join(f"[{i}:a]" for i in range(k)) + f"amix=inputs={k}[a]"
+    cmd = [ffmpeg_exe(), "-v", "error", "-y"]
+    for c in clips:
+        cmd += ["-i", str(c)]
+    cmd += ["-filter_complex", ";".join([*chains, mix, amix]), "-map", "[v]", "-map", "[a]"]
+    cmd += ["-t", f"{seconds}", "-r", f"{FPS:g}", "-c:v", "libx264", "-preset", preset, "-crf", str(CRF)]
+    cmd += ["-pix_fmt", "yuv420p", "-c:a", "aac", str(out)]
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True)
+    elapsed = time.perf_counter() - start
+    out.unlink()
+    return round(seconds * FPS) / elapsed
+
+
+def child_rss(clips: list[Path], seconds: float, preset: str) -> float:
+    """Peak RSS (MiB) of a fresh process rendering 4 clips for ``seconds`` with the crossfade."""
+    code = (
+        "import re, sys, tempfile, pathlib\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from studio.engine.adhoc import adhoc_project\n"
+        "from studio.engine.render import RenderJob\n"
+        "from studio.engine.synth import Crossfade\n"
+        f"p = adhoc_project({[str(c) for c in clips]!r}, {seconds}, fps={FPS}, size=({W}, {H}))\n"
+        "out = pathlib.Path(tempfile.mkdtemp()) / 'm.mp4'\n"
+        f"RenderJob(p, out, synthesizer=Crossfade(), preset={preset!r}).run()\n"
+        "out.unlink()\n"
+        # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork + exec.
+        "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return int(result.stdout.strip().splitlines()[-1]) / 1024
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def write_section(table: str) -> None:
+    doc = ROOT / "docs" / "benchmarks.md"
+    text = doc.read_text() if doc.exists() else "# Benchmarks\n"
+    section = f"## Render\n\n{table}\n"
+    pattern = re.compile(r"^## Render\n.*?(?=^## |\Z)", re.S | re.M)
+    text = pattern.sub(section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
+    tmp = doc.with_suffix(".md.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, doc)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer frames (a smoke run, noisier numbers)")
+    parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    parser.add_argument("--preset", default="medium", help="x264 preset for every encode (default medium)")
+    parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
+    args = parser.parse_args()
+
+    import torch
+
+    sync = torch.cuda.synchronize if args.device == "cuda" else None
+    seconds = 1.0 if args.quick else 3.0  # output length of the end-to-end renders
+    attention_seconds = 0.5 if args.quick else 1.0  # output length of the attention renders
+    attention_frames = 4 if args.quick else 8  # engine timing samples
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-render-") as tmp:
+        folder = Path(tmp)
+        clip_frames = round(seconds * FPS) + 2
+        clips = []
+        for i in range(8):
+            clips.append(folder / f"src{i}.mp4")
+            make_clip(clips[-1], i, clip_frames)
+        out = folder / "out.mp4"
+        for k in (2, 4, 8):
+            project = adhoc_project(clips[:k], seconds, fps=FPS, size=(W, H))
+            # The attention render gets a shorter output: at CPU speeds a full one would take minutes.
+            short_project = adhoc_project(clips[:k], attention_seconds, fps=FPS, size=(W, H))
+            inputs = gathered_inputs(project, attention_frames)
+            attention = make_synthesizer(project, args.device)
+            rows.append(
+                {
+                    "case": f"{W}x{H}, {k} clips",
+                    "engine": engine_ms(attention, inputs, sync),
+                    "crossfade": engine_ms(Crossfade(), inputs),
+                    "decode": decode_ms(project, min(24, round(seconds * FPS))),
+                    "e2e": render_fps(short_project, out, args.device, args.preset, crossfade=False),
+                    "e2e_cf": render_fps(project, out, args.device, args.preset, crossfade=True),
+                    "ffmpeg": ffmpeg_fps(clips[:k], seconds, out, args.preset),
+                }
+            )
+            print(rows[-1], flush=True)
+        frames = [inp.frames[0, 1] for inp in gathered_inputs(adhoc_project(clips[:1], seconds), 24)]
+        enc = encode_ms(folder, frames, args.preset)
+
+        hd = adhoc_project(clips[:4], 1.0, fps=FPS, size=(1920, 1080))
+        hd_inputs = gathered_inputs(hd, 2)
+        if args.device == "cuda":
+            torch.cuda.reset_peak_memory_stats()
+        hd_engine = engine_ms(make_synthesizer(hd, args.device), hd_inputs, sync)
+        hd_cf = engine_ms(Crossfade(), hd_inputs)
+        gpu_mem = torch.cuda.max_memory_allocated() / 2**20 if args.device == "cuda" else None
+
+        short = 2.0 if args.quick else 5.0
+        rss_short, rss_long = (child_rss(clips[:4], s, args.preset) for s in (short, short * 10))
+
+    lines = [
+        f"Machine: {os.cpu_count()} CPUs ({cpu_model()}), device `{args.device}`, torch {torch.__version__}, "
+        f"x264 preset `{args.preset}`, crf {CRF}, {seconds:g} s outputs at {FPS:g} fps "
+        f"({attention_seconds:g} s for the attention renders)"
+        + (" (`--quick`)" if args.quick else "")
+        + f"; `python benchmarks/bench_render.py{' --quick' if args.quick else ''} --device {args.device}`.",
+        "",
+        "| case | engine ms/frame (attention) | engine ms/frame (crossfade) | decode+gather ms/frame "
+        "| render fps (attention) | render fps (crossfade) | ffmpeg CLI fps (scale+mix+x264) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['case']} | {r['engine']:.0f} | {r['crossfade']:.1f} | {r['decode']:.1f} "
+            f"| {r['e2e']:.1f} | {r['e2e_cf']:.1f} | {r['ffmpeg']:.1f} |"
+        )
+    gpu = f", peak GPU memory {gpu_mem:.0f} MiB" if gpu_mem is not None else ""
+    lines += [
+        f"| 1920x1080, 4 clips | {hd_engine:.0f} | {hd_cf:.1f} | | | | |",
+        "",
+        f"- Encode alone (VideoWriter, 640x360, preset `{args.preset}`): {enc:.1f} ms/frame{gpu}.",
+        f"- Peak RSS of a render (4 clips, crossfade, with audio): {rss_short:.0f} MiB for {short:g} s, "
+        f"{rss_long:.0f} MiB for {short * 10:g} s of output.",
+    ]
+    table = "\n".join(lines)
+    print()
+    print(table)
+    if not args.no_write:
+        write_section(table)
+
+
+if __name__ == "__main__":
+    main()
