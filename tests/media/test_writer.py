@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -132,3 +133,14 @@ def test_existing_file_is_replaced_only_on_success(tmp_path: Path) -> None:
 def test_unwritable_folder(tmp_path: Path) -> None:
     with pytest.raises(MediaError, match="cannot write"):
         VideoWriter(tmp_path / "no" / "such" / "dir.mp4", 64, 48, 24)
+
+
+def test_ntsc_rate_is_stored_exactly(tmp_path: Path) -> None:
+    """29.97 means 30000/1001: a rounded 2997/100 time base would drift against other NTSC material."""
+    with VideoWriter(tmp_path / "ntsc.mp4", 64, 48, 29.97, preset="ultrafast") as writer:
+        assert writer.fps == Fraction(30000, 1001)
+        for n in range(30):
+            writer.write(smooth_frame(n, 64, 48))
+    info = probe(tmp_path / "ntsc.mp4")
+    assert info.frames == 30 and info.fps == pytest.approx(30000 / 1001, abs=1e-9)
+    assert info.duration == pytest.approx(1.001, abs=1e-6)
