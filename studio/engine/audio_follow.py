@@ -7,12 +7,13 @@ gain is the share its clip actually got in each frame (from the video pass), spl
 same clip by importance; per-frame gains are interpolated per sample and smoothed by two ~20 ms box passes
 (a ~40 ms triangular kernel) so a hand-over never clicks. ``mix_audio`` sums and peak-normalises.
 
-Memory: the output's audio (one track per placement) is built in RAM before it is written: fine for the
-minutes-long videos this app makes (10 min stereo 48 kHz = 230 MB a track); the video frames stream.
+Memory: the audio is produced in blocks of a few seconds (two passes: peak, then mix), so, like the video,
+it stays flat in the output's length.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from studio.project.model import Clip, Placement, Project
 from studio.project.timemap import frame_sources, local_to_source
 
 SMOOTH_S = 0.020  # each of the two box passes; together a ~40 ms raised ramp
+PEAK_LIMIT = 0.98  # mix_audio's normalisation limit
 
 
 @dataclass(frozen=True)
@@ -62,15 +64,19 @@ def frame_gains(project: Project, timeline: PlacementTimeline, shares: np.ndarra
     return shares[:, clip_col].astype(np.float64) * part
 
 
-def sample_gains(gains: np.ndarray, fps: float, sample_rate: int, n_samples: int) -> np.ndarray:
-    """(n,) float32: per-frame gains interpolated between frame centres, then smoothed (no clicks)."""
-    t = np.arange(n_samples, dtype=np.float64) / sample_rate
+def sample_gains(gains: np.ndarray, fps: float, sample_rate: int, start: int, stop: int) -> np.ndarray:
+    """(stop - start,) float32: per-frame gains interpolated between frame centres, then smoothed.
+
+    Computed on a margin around the range and cropped, so consecutive blocks join exactly (no seam).
+    """
+    width = max(1, round(SMOOTH_S * sample_rate))
+    margin = width + 2
+    t = np.arange(start - margin, stop + margin, dtype=np.float64) / sample_rate
     centres = (np.arange(len(gains)) + 0.5) / fps
     g = np.interp(t, centres, gains)
-    width = max(1, round(SMOOTH_S * sample_rate))
     for _ in range(2):
         g = _box(g, width)
-    return g.astype(np.float32)
+    return g[margin:-margin].astype(np.float32)
 
 
 def _box(x: np.ndarray, width: int) -> np.ndarray:
@@ -81,21 +87,23 @@ def _box(x: np.ndarray, width: int) -> np.ndarray:
     return (c[width : width + len(x)] - c[: len(x)]) / width
 
 
+def _source_times(clip: Clip, placement: Placement, sample_rate: int, start: int, stop: int) -> np.ndarray:
+    t = np.arange(start, stop, dtype=np.float64) / sample_rate
+    return local_to_source(clip, placement, (t - placement.start) * placement.speed)
+
+
 def source_track(
-    audio: np.ndarray, clip: Clip, placement: Placement, sample_rate: int, n_samples: int
+    audio: np.ndarray, clip: Clip, placement: Placement, sample_rate: int, start: int, stop: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """((C, n) float32 audio on output time, (n,) bool frozen): the placement's sound through its time map.
+    """((C, n) float32 audio on output samples [start, stop), (n,) bool frozen): the placement's sound.
 
     Each output sample is mapped like a frame (``local_to_source``: loop wrap, ping-pong reflection, hold),
     so ping-pong plays backwards on the way back, speed != 1 resamples, and a held picture is marked frozen
     (silent). Source samples are read by linear interpolation between the two nearest ones.
     """
-    t = np.arange(n_samples, dtype=np.float64) / sample_rate
-    u = (t - placement.start) * placement.speed
-    source_s = local_to_source(clip, placement, u)
-    frozen = np.zeros(n_samples, bool)
-    frozen[1:] = source_s[1:] == source_s[:-1]
-    frozen[0] = frozen[1] if n_samples > 1 else False
+    source_s = _source_times(clip, placement, sample_rate, start, stop + 1)
+    frozen = source_s[1:] == source_s[:-1]  # sample j is frozen when j + 1 reads the same source time
+    source_s = source_s[:-1]
     length = audio.shape[1]
     pos = np.clip(source_s * sample_rate, 0.0, length - 1.0)
     i0 = pos.astype(np.int64)
@@ -104,7 +112,32 @@ def source_track(
     return audio[:, i0] * (1.0 - frac) + audio[:, i1] * frac, frozen
 
 
-def follow_audio(
+@dataclass(frozen=True)
+class _Voice:
+    """One placement that is heard: its clip's decoded audio and its per-frame gains."""
+
+    placement: Placement
+    clip: Clip
+    audio: np.ndarray  # (C, n) float32, the whole clip
+    gains: np.ndarray  # (F,) float64
+
+
+def _voice_block(
+    voice: _Voice, fps: float, sample_rate: int, start: int, stop: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(track (C, n), gain (n,)) of one voice on output samples [start, stop)."""
+    width = max(1, round(SMOOTH_S * sample_rate))
+    margin = width + 2  # the smoothing's reach: computed beyond the block, cropped, so blocks join exactly
+    track, frozen = source_track(
+        voice.audio, voice.clip, voice.placement, sample_rate, start - margin, stop + margin
+    )
+    gain = sample_gains(voice.gains, fps, sample_rate, start, stop)
+    # A held frame is a still picture: it makes no sound (the frozen mask is smoothed like any gain change).
+    gain *= _box(np.where(frozen, 0.0, 1.0), width)[margin:-margin].astype(np.float32)
+    return track[:, margin:-margin], gain
+
+
+def follow_audio_blocks(
     project: Project,
     shares: np.ndarray,
     *,
@@ -112,10 +145,15 @@ def follow_audio(
     channels: int = 2,
     cancel: CancelToken | None = None,
     timeline: PlacementTimeline | None = None,
-) -> np.ndarray:
-    """(C, n) float32 for the F = len(shares) output frames; shares is (F, n_clips) from the video pass.
+    block_s: float = 5.0,
+) -> Iterator[np.ndarray]:
+    """The output's audio as consecutive (C, n) float32 blocks, for F = len(shares) frames at project fps.
 
-    Clips without audio (or whose placement never gets a share) contribute silence; n = round(F / fps * sr).
+    ``shares`` is (F, n_clips) from the video pass. Two passes over the blocks keep memory flat in the
+    output's length: the first finds the mix's peak, the second mixes with ``mix_audio`` with every gain
+    pre-scaled so that peak lands at ``mix_audio``'s limit (the same result as one ``mix_audio`` over the
+    whole output). Clips without audio (or never given a share) are silent; total length
+    round(F / fps * sample_rate).
     """
     fps = float(project.settings.fps)
     frames = int(shares.shape[0])
@@ -124,25 +162,38 @@ def follow_audio(
         timeline = placement_timeline(project, frames, cancel)
     gains = frame_gains(project, timeline, shares)
     decoded: dict[Path, np.ndarray] = {}
-    tracks: list[np.ndarray] = []
-    track_gains: list[np.ndarray] = []
+    voices: list[_Voice] = []
     for p, placement in enumerate(project.placements):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
         clip = project.clip(placement.clip_id)
         if not clip.has_audio or not np.any(gains[:, p] > 0):
             continue
         if clip.path not in decoded:
             decoded[clip.path] = decode_audio(clip.path, sample_rate=sample_rate, channels=channels)
-        audio = decoded[clip.path]
-        if audio.shape[1] == 0:
+        if decoded[clip.path].shape[1]:
+            voices.append(_Voice(placement, clip, decoded[clip.path], gains[:, p]))
+    step = max(1, round(block_s * sample_rate))
+    ranges = [(a, min(a + step, n_samples)) for a in range(0, n_samples, step)]
+
+    def blocks() -> Iterator[list[tuple[np.ndarray, np.ndarray]]]:
+        for a, b in ranges:
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            yield [_voice_block(v, fps, sample_rate, a, b) for v in voices]
+
+    peak = 0.0
+    for parts in blocks():
+        if parts:
+            peak = max(peak, float(np.abs(sum(t * g for t, g in parts)).max()))
+    scale = PEAK_LIMIT / peak if peak > PEAK_LIMIT else 1.0
+    for (a, b), parts in zip(ranges, blocks(), strict=True):
+        if not parts:
+            yield np.zeros((channels, b - a), np.float32)
             continue
-        track, frozen = source_track(audio, clip, placement, sample_rate, n_samples)
-        gain = sample_gains(gains[:, p], fps, sample_rate, n_samples)
-        # A held frame is a still picture: it makes no sound (smoothed like any other gain change).
-        gain *= _box(np.where(frozen, 0.0, 1.0), max(1, round(SMOOTH_S * sample_rate))).astype(np.float32)
-        tracks.append(track)
-        track_gains.append(gain)
-    if not tracks:
-        return np.zeros((channels, n_samples), np.float32)
-    return mix_audio(tracks, track_gains)
+        yield mix_audio([t for t, _ in parts], [g * np.float32(scale) for _, g in parts])
+
+
+def follow_audio(project: Project, shares: np.ndarray, **kwargs: object) -> np.ndarray:
+    """The whole output's audio in one (C, n) float32 array (see :func:`follow_audio_blocks`)."""
+    channels = int(kwargs.get("channels", 2))
+    parts = list(follow_audio_blocks(project, shares, **kwargs))
+    return np.concatenate(parts, axis=1) if parts else np.zeros((channels, 0), np.float32)

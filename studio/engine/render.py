@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from studio.engine.audio_follow import follow_audio
+from studio.engine.audio_follow import follow_audio_blocks
 from studio.engine.maps_video import MapsOverlay
 from studio.engine.preview import RenderedFrame, make_synthesizer, synthesize
 from studio.engine.record import AttentionRecordWriter
@@ -254,8 +254,10 @@ class RenderJob:
             encode = None
             self.cancel.raise_if_cancelled()
             if settings.audio:
-                audio = follow_audio(self.project, shares, sample_rate=AUDIO_RATE, cancel=self.cancel)
-                writer.write_audio(audio)
+                for block in follow_audio_blocks(
+                    self.project, shares, sample_rate=AUDIO_RATE, cancel=self.cancel
+                ):
+                    writer.write_audio(block)
             self.cancel.raise_if_cancelled()
             if record is not None:
                 record.close()
