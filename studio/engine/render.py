@@ -25,6 +25,9 @@ from pathlib import Path
 import numpy as np
 
 from studio.engine.audio_follow import follow_audio_blocks
+from studio.engine.device import choose_device, describe
+from studio.engine.estimate import Estimate
+from studio.engine.estimate import estimate as engine_estimate
 from studio.engine.maps_video import MapsOverlay
 from studio.engine.preview import RenderedFrame, make_synthesizer, synthesize
 from studio.engine.record import AttentionRecordWriter
@@ -34,6 +37,7 @@ from studio.errors import Cancelled, CancelToken, EngineError
 from studio.media import VideoWriter
 from studio.project.io import require_online
 from studio.project.model import Project
+from studio.project.timemap import active_count
 
 AUDIO_RATE = 48000
 
@@ -44,15 +48,6 @@ class Progress:
     total: int
     fps: float  # frames per second so far
     eta_s: float  # seconds left at that rate (inf before the first frame)
-
-
-@dataclass(frozen=True)
-class Estimate:
-    seconds: float  # expected wall time of the whole render
-    peak_memory_bytes: int  # expected peak (RAM on CPU, GPU memory on a GPU)
-    device: str  # the device it will run on
-    fallback: str | None  # why it is not the device asked for (None when it is)
-    frames: int
 
 
 @dataclass(frozen=True)
@@ -124,14 +119,10 @@ class _EncodeBehind:
 def _resolve_device(name: str) -> tuple[str, str | None]:
     """(device it will use, why that is not the one asked for): an absent GPU falls back to the CPU."""
     try:
-        from studio.engine.device import choose_device
-    except ImportError:  # the engine is not built: the crossfade runs on the CPU
-        return "cpu", None if name in ("auto", "cpu") else f"{name} unavailable (no engine yet): using cpu"
-    try:
         device = choose_device(name)
     except EngineError as exc:
         return "cpu", f"{exc}: using cpu"
-    return (str(device), None)
+    return str(device), None
 
 
 class RenderJob:
@@ -167,28 +158,41 @@ class RenderJob:
 
     # -- estimate --------------------------------------------------------------------------------------------
     def estimate(self) -> Estimate:
-        """Time, memory and device before rendering; from the engine's estimator when it exists."""
+        """Time, memory and device before rendering: the real synthesizer timed on the busiest frame
+        (``studio.engine.estimate``: a short calibration run) plus the I/O around it."""
         settings = self.project.settings
-        device, fallback = _resolve_device(self.device)
         frames = int(settings.frame_count)
-        try:
-            from studio.engine.estimate import estimate_render  # type: ignore[attr-defined]
-        except ImportError:
-            estimate_render = None
-        if estimate_render is not None and self.synthesizer is None:
-            est = estimate_render(self.project, device=self.device)
-            return Estimate(
-                float(est.seconds), int(est.peak_memory_bytes), str(est.device), est.fallback, frames
-            )
-        # The crossfade (or an unknown synthesizer): I/O bound; ~40 frames/s at 640x360 on 2 cores, scaled by
-        # pixels and by how many sources are active at once.
+        device, fallback = _resolve_device(self.device)
+        counts = active_count(self.project)
+        busiest = int(np.argmax(counts)) if len(counts) else 0
+        k = int(counts.max()) if len(counts) else 0
+        with SourceGatherer(self.project) as gatherer:
+            sample = gatherer.gather(busiest).inp if frames else None
+        if sample is None:
+            engine = Estimate(0.0, 0.0, 0, describe(device), None, frames)
+        else:
+            given = self.synthesizer
+
+            def factory(dev: object) -> Synthesizer:
+                return given if given is not None else make_synthesizer(self.project, str(dev))
+
+            engine = engine_estimate(factory, sample, frames, device, calibration=2)
+        # Decode ahead + encode behind at 640x360 cost ~30 ms a frame with 4 sources on 2 cores
+        # (docs/benchmarks.md, "Render"); they scale with pixels and sources.
         pixels = settings.width * settings.height
-        k = max(1, _max_active(self.project))
-        per_frame = 1 / 40 * (pixels / (640 * 360)) * (0.5 + 0.25 * k)
-        t = 2 * int(settings.engine.window) + 1
-        frame_bytes = pixels * 3
-        peak = frame_bytes * (8 * k * t + 8 * 2 + 16 * k) + 200 * 2**20
-        return Estimate(frames * per_frame, int(peak), device, fallback, frames)
+        io_ms = 30.0 * pixels / (640 * 360) * (0.5 + 0.125 * max(1, k))
+        window = 2 * int(settings.engine.window) + 1
+        queues = 8 * pixels * 3 * (max(1, k) * window + 2)  # the two bounded queues, full
+        per_frame = engine.ms_per_frame + io_ms
+        reasons = "; ".join(r for r in (fallback, engine.fallback) if r) or None
+        return Estimate(
+            seconds=per_frame * frames / 1000.0,
+            ms_per_frame=per_frame,
+            peak_memory_bytes=int(engine.peak_memory_bytes + queues + 150 * 2**20),
+            device=engine.device,
+            fallback=reasons,
+            frames=frames,
+        )
 
     # -- run -------------------------------------------------------------------------------------------------
     def _warn(self, message: str) -> None:
@@ -335,16 +339,6 @@ def _replace_dir(tmp: Path, target: Path) -> None:
     os.replace(tmp, target)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-
-
-def _max_active(project: Project) -> int:
-    try:
-        from studio.project.timemap import active_count
-
-        counts = active_count(project)
-        return int(counts.max()) if len(counts) else 1
-    except ImportError:
-        return len(project.placements)
 
 
 __all__ = ["Cancelled", "Estimate", "Progress", "RenderJob", "RenderResult"]

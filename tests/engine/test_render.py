@@ -134,7 +134,9 @@ def test_estimate_before_run(clips, tmp_path) -> None:
     project = make_project(clips, [(0, 0.0, 1.0, None), (1, 0.0, 1.0, None)], duration=1.0)
     est = RenderJob(project, tmp_path / "o.mp4", device="cpu").estimate()
     assert est.frames == 24 and est.seconds > 0 and est.peak_memory_bytes > 0
-    assert est.device == "cpu" and est.fallback is None
+    assert est.device.startswith("CPU") and est.fallback is None
+    assert est.seconds == pytest.approx(est.ms_per_frame * 24 / 1000)
+    assert list(tmp_path.iterdir()) == []  # estimating writes nothing
 
 
 def test_missing_gpu_falls_back_with_a_warning(clips, tmp_path) -> None:
