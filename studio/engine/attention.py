@@ -5,7 +5,7 @@ offset o within the search radius (O = (2r+1)^2 of them, in whole patches). Ener
 feature distance)
 
     E = ||q_p - k_{i,d,p+o}||^2 + prior(d, o) - bonus * [o == offset chosen for clip i at the previous frame]
-    logit = -E / temperature + log importance_i                       (-inf for candidates outside the frame)
+    logit = -E / temperature + log importance_i                  (-inf for candidates outside the frame)
 
 and the attention weights are the softmax of the logits over all (i, d, o) of a patch.
 
@@ -16,7 +16,9 @@ needs.
 Instead the energies are computed offset by offset on shifted views (no gather) and the weights come from an
 explicit log-sum-exp, so the maps are exactly the weights the synthesis used.
 
-What leaves the band is small: each clip's score (the log-sum-exp of its logits: log of its unnormalised
+Features arrive pre-scaled by 1/sqrt(temperature), so energies come out in logit units, and log importance
+(the same for all of a clip's candidates) is added by the caller to the clip's score. What leaves the band
+is small: each clip's score (the log-sum-exp of its logits: log of its unnormalised
 attention mass), its argmax candidate (what the synthesis copies) and that candidate's offset's share of the
 clip's weight (summed over deltas: the next frame's stability bonus). The softmax *over clips* is taken by the
 caller on the whole frame, so the clips' scores can first be smoothed across neighbouring patches (regions).
@@ -33,7 +35,7 @@ import torch
 class Band:
     """Per-patch results of one band of patch rows [y0, y1)."""
 
-    score: torch.Tensor  # (K, rows, w) float32: log-sum-exp of clip i's logits (-inf: importance 0)
+    score: torch.Tensor  # (K, rows, w) float32: log-sum-exp of clip i's logits (importance not included)
     choice: torch.Tensor  # (K, rows, w) int64: the argmax candidate of each clip, as an index into T*O
     choice_share: (
         torch.Tensor
@@ -64,40 +66,51 @@ def static_bias(
     return bias.masked_fill_(~inside[None], float("-inf"))
 
 
+def expand_for_dot(query: torch.Tensor, keys: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Rewrite ||q - k||^2 as q'.k' (up to ||q||^2, the same for every candidate of a patch, so it cancels in
+    every softmax and argmax downstream): k' = [k, ||k||^2], q' = [-2q, 1]. One multiply-and-sum per offset
+    instead of subtract, square and sum. Only for fp32: in half precision ||k||^2 - 2q.k cancels badly.
+    """
+    ones = torch.ones_like(query[:1])
+    norm = keys.square().sum(-3, keepdim=True)
+    return torch.cat([query * -2.0, ones], 0), torch.cat([keys, norm], -3)
+
+
 def attend_band(
-    query: torch.Tensor,  # (D, h, w) compute dtype, feature weights already applied
-    keys: torch.Tensor,  # (K, T, D, h + 2r, w + 2r) compute dtype, zero-padded by r patches
+    query: torch.Tensor,  # (D, h, w): features * sqrt(weight / temperature), so energies come out in logits
+    keys: torch.Tensor,  # (K, T, D, h + 2r, w + 2r) the same, zero-padded by r patches
     bias: torch.Tensor,  # (T, O, h, w) float32 from static_bias
-    log_importance: torch.Tensor,  # (K,) float32, -inf for a zero importance
     y0: int,
     y1: int,
     radius: int,
-    temperature: float,
-    stable: tuple[torch.Tensor, torch.Tensor] | None,  # previous (offset index (K,h,w), bonus energy (K,h,w))
+    stable: tuple[torch.Tensor, torch.Tensor]
+    | None,  # previous (offset index (K,h,w), bonus in logits (K,h,w))
+    dot: bool = False,  # query/keys come from expand_for_dot
 ) -> Band:
     k, t, _, _, wp = keys.shape
     w = wp - 2 * radius
     rows, side = y1 - y0, 2 * radius + 1
     o_count = side * side
     q = query[None, None, :, y0:y1]  # (1, 1, D, rows, w)
-    energy = torch.empty((k, t, o_count, rows, w), dtype=torch.float32, device=keys.device)
+    logits = torch.empty((k, t, o_count, rows, w), dtype=torch.float32, device=keys.device)
     for index in range(o_count):  # shifted views: no (K, T, D, O, P) gather is ever materialised
         dy, dx = divmod(index, side)
         shifted = keys[:, :, :, y0 + dy : y1 + dy, dx : dx + w]
-        energy[:, :, index] = (shifted - q).square_().sum(2)
-    if stable is not None:
+        energy = shifted * q if dot else (shifted - q).square_()
+        if energy.dtype == torch.float32:
+            torch.sum(energy, 2, out=logits[:, :, index])
+        else:  # half precision: summed in its own type, stored as float32
+            logits[:, :, index] = energy.sum(2)
+    if stable is not None:  # energy minus the bonus of the previous frame's (clip, offset)
         prev_offset, bonus = stable
         index = prev_offset[:, None, None, y0:y1].expand(k, t, 1, rows, w)
-        energy.scatter_add_(2, index, -bonus[:, None, None, y0:y1].expand(k, t, 1, rows, w))
-    # logits = -E / T + bias + log I, in place: the energy buffer is the band's largest allocation
-    logits = energy.mul_(-1.0 / temperature).add_(bias[None, :, :, y0:y1])
-    logits.add_(log_importance.view(k, 1, 1, 1, 1))
+        logits.scatter_add_(2, index, -bonus[:, None, None, y0:y1].expand(k, t, 1, rows, w))
+    torch.sub(bias[None, :, :, y0:y1], logits, out=logits)  # logits = bias - energy, in place
     flat = logits.view(k, t * o_count, rows, w)
-    best, choice = flat.max(1)  # (K, rows, w): each clip's best candidate and its logit
-    best = torch.where(torch.isfinite(best), best, torch.zeros_like(best))  # dead clip: exp(-inf) = 0 below
+    best, choice = flat.max(1)  # (K, rows, w): each clip's best candidate and its logit (offset 0 is finite)
     weights = flat.sub_(best[:, None]).exp_()  # exp(logit - clip's best) <= 1: no overflow
-    clip_sum = weights.sum(1)  # (K, rows, w), >= 1 for a live clip, 0 for a dead one
-    chosen_offset = (choice % o_count)[:, None]  # (K, 1, rows, w)
-    per_offset = weights.view(k, t, o_count, rows, w).sum(1)  # (K, O, rows, w): summed over deltas
-    share = per_offset.gather(1, chosen_offset)[:, 0] / clip_sum.clamp_min(1.0)
+    clip_sum = weights.sum(1)  # (K, rows, w), >= 1
+    # the chosen offset's weight at every delta: a (K, T, 1, rows, w) gather, not a sum over the whole buffer
+    chosen_offset = (choice % o_count)[:, None, None].expand(k, t, 1, rows, w)
+    share = weights.view(k, t, o_count, rows, w).gather(2, chosen_offset).sum((1, 2)) / clip_sum
     return Band(score=best + clip_sum.log(), choice=choice, choice_share=share)

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from studio.engine.attention import attend_band, offsets, static_bias
+from studio.engine.attention import attend_band, expand_for_dot, offsets, static_bias
 from studio.engine.config import GeneratorConfig
 from studio.engine.device import choose_device, empty_cache, is_out_of_memory
 from studio.engine.features import DIM, PatchFeatures, grid_shape
@@ -181,53 +181,61 @@ class AttentionGenerator(nn.Module):
         if cfg.mode == "guide" and guide is None and not self._guide_warned:
             self._guide_warned = True
             self._warn("guide mode without a guide frame: generating in free mode where the guide is missing")
-        batch = [src.reshape(k * t, height, width, 3)]
-        if self._prev_frame is not None:
-            batch.append(self._prev_frame[None])
-        if guided:
-            batch.append(torch.from_numpy(np.ascontiguousarray(guide)).to(dev)[None])
-        feats = self.features(torch.cat(batch) if len(batch) > 1 else batch[0])  # (N, D, h, w) float32
-        keys = feats[: k * t].view(k, t, DIM, h, w)
+        live = np.flatnonzero(importance > 0)  # a clip at importance 0 gets mass 0: no need to search it
         weights = torch.from_numpy(importance / importance.sum()).float().to(dev)
-        query = feats[-1] if guided else torch.einsum("k,kdhw->dhw", weights, keys[:, t // 2])
+        chosen_src = src if len(live) == k else src[live]  # (indexing copies: only when a clip is dead)
+        keys = self.features(chosen_src.reshape(-1, height, width, 3)).view(len(live), t, DIM, h, w)
+        extra = [self._prev_frame] if self._prev_frame is not None else []
+        if guided:
+            extra.append(torch.from_numpy(np.ascontiguousarray(guide)).to(dev))
+        extra_feats = self.features(torch.stack(extra)) if extra else None  # (0..2, D, h, w)
+        query = extra_feats[-1] if guided else torch.einsum("k,kdhw->dhw", weights[live], keys[:, t // 2])
         if self._prev_frame is not None and cfg.coherence > 0:
-            query = torch.lerp(query, feats[k * t], self._pull(keys[:, t // 2], query, weights, guided))
+            pull = self._pull(keys[:, t // 2], query, weights[live], guided)
+            query = torch.lerp(query, extra_feats[0], pull)
 
-        scale = torch.ones(DIM, device=dev)
-        if cfg.mode == "guide":
-            scale = torch.tensor(GUIDE_WEIGHTS, device=dev)
+        # weight the features and fold the temperature in: squared distances come out in logits
+        scale = torch.tensor(GUIDE_WEIGHTS if cfg.mode == "guide" else (1.0,) * DIM, device=dev)
+        scale = (scale / cfg.temperature).sqrt()[:, None, None]
         dtype = self._compute_dtype()
-        query = (query * scale.sqrt()[:, None, None]).to(dtype)
-        padded = torch.nn.functional.pad(
-            (keys * scale.sqrt()[:, None, None]).reshape(k * t, DIM, h, w), (radius,) * 4
-        )
-        padded = padded.to(dtype).view(k, t, DIM, h + 2 * radius, w + 2 * radius)
-        with np.errstate(divide="ignore"):  # a zero importance is log 0 = -inf: never chosen
-            log_importance = torch.from_numpy(np.log(importance)).float().to(dev)
+        query = (query * scale).to(dtype)
+        padded = torch.nn.functional.pad((keys * scale).reshape(-1, DIM, h, w), (radius,) * 4)
+        padded = padded.to(dtype).view(len(live), t, DIM, h + 2 * radius, w + 2 * radius)
+        dot = dtype == torch.float32
+        if dot:
+            query, padded = expand_for_dot(query, padded)
 
         bias = self._bias(t, h, w, radius)
+        stable = None
+        if self._stable is not None:
+            stable = (self._stable[0][live], self._stable[1][live])
+        score = torch.full((k, h, w), float("-inf"), device=dev)
+        choice = torch.full((k, h, w), bias.shape[1] // 2 + t // 2 * bias.shape[1], device=dev)
+        share = torch.zeros((k, h, w), device=dev)
+        rows = self._band_rows(len(live), t, h, w, radius)
+        index = torch.from_numpy(live).to(dev)
+        for y0 in range(0, h, rows):
+            y1 = min(h, y0 + rows)
+            band = attend_band(query, padded, bias, y0, y1, radius, stable, dot)
+            score[index, y0:y1], choice[index, y0:y1], share[index, y0:y1] = (
+                band.score,
+                band.choice,
+                band.choice_share,
+            )
+        score[index] += weights[live].log()[:, None, None]
+        mass = clip_mass(score, weights, cfg.region, 0.0 if guided else cfg.balance)
+
         offs = offsets(radius).to(dev)
+        o_count = offs.shape[0]
         sources = pad_sources(src, s, h, w)
         canvas = FeatherCanvas(s, h, w, height, width, dev)
-        score = torch.empty((k, h, w), device=dev)
-        choice = torch.empty((k, h, w), dtype=torch.int64, device=dev)
-        share = torch.empty((k, h, w), device=dev)
-        rows = self._band_rows(k, t, h, w, radius)
         for y0 in range(0, h, rows):
-            y1 = min(h, y0 + rows)
-            band = attend_band(
-                query, padded, bias, log_importance, y0, y1, radius, cfg.temperature, self._stable
-            )
-            score[:, y0:y1], choice[:, y0:y1], share[:, y0:y1] = band.score, band.choice, band.choice_share
-        mass = clip_mass(score, weights, cfg.region, 0.0 if guided else cfg.balance)
-        o_count = offs.shape[0]
-        for y0 in range(0, h, rows):
-            y1 = min(h, y0 + rows)
-            picked = choice[:, y0:y1]
-            canvas.paste(sources, t, mass[:, y0:y1], picked // o_count, offs[picked % o_count], y0)
+            picked = choice[:, y0 : y0 + rows]
+            canvas.paste(sources, t, mass[:, y0 : y0 + rows], picked // o_count, offs[picked % o_count], y0)
         frame = canvas.finish()
         self._prev_frame = frame
-        bonus = mass * share * (BONUS * cfg.stability)  # previous weight of (clip, chosen offset), as energy
+        # the next frame's bonus: this frame's weight of (clip, chosen offset), as logits
+        bonus = mass * share * (BONUS * cfg.stability / cfg.temperature)
         self._stable = (choice % o_count, bonus) if cfg.stability > 0 else None
 
         shares = mass.mean((1, 2)).double()

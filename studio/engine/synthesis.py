@@ -7,7 +7,8 @@ The feather sin^2(pi (u + 1/2) / 2s) sums to exactly 1 over the 4 windows coveri
 and the sum is divided by the summed feather anyway, which makes the frame border exact too. Hence:
 
 - one clip, offset 0 everywhere -> the clip itself, bit for bit (up to float rounding);
-- radius 0, window 0 -> sum_i mass_i * clip_i, which is the crossfade when the masses are the importances;
+- radius 0, window 0 -> sum_i mass_i * clip_i, which is the crossfade when the masses are the importances
+  (a clip whose mass at a patch is below MIN_MASS is skipped there and the rest renormalised: < 0.5 grey);
 - where clip i's mass is 1 on all 4 covering patches, the pixel is clip i's pixel: the record explains it.
 """
 
@@ -17,6 +18,8 @@ import math
 
 import torch
 import torch.nn.functional as F
+
+MIN_MASS = 1.0 / 512.0  # a clip with less mass than this at a patch is not pasted there
 
 
 def feather(patch: int, device: torch.device) -> torch.Tensor:
@@ -33,10 +36,15 @@ def pad_sources(frames: torch.Tensor, patch: int, h: int, w: int) -> torch.Tenso
     """
     k, t, height, width, _ = frames.shape
     x = frames.reshape(k * t, height, width, 3).permute(0, 3, 1, 2)
-    # replicate padding as a clamped gather: stays uint8 (F.pad's replicate mode wants float)
-    ys = torch.arange(-patch, (h + 1) * patch, device=frames.device).clamp_(0, height - 1)
-    xs = torch.arange(-patch, (w + 1) * patch, device=frames.device).clamp_(0, width - 1)
-    return x.index_select(2, ys).index_select(3, xs).contiguous()
+    bottom, right = (h + 1) * patch - height, (w + 1) * patch - width
+    # one copy into a zero-padded canvas, then the thin margins filled with the edge pixels (replicate
+    # padding proper wants float, and a clamped index_select would copy the frames twice)
+    out = F.pad(x, (patch, right, patch, bottom))
+    out[:, :, :patch] = out[:, :, patch : patch + 1]
+    out[:, :, patch + height :] = out[:, :, patch + height - 1 : patch + height]
+    out[:, :, :, :patch] = out[:, :, :, patch : patch + 1]
+    out[:, :, :, patch + width :] = out[:, :, :, patch + width - 1 : patch + width]
+    return out
 
 
 class FeatherCanvas:
@@ -66,14 +74,23 @@ class FeatherCanvas:
         windows = sources.as_strided(
             (kt, hp - 2 * s + 1, wp - 2 * s + 1, c, 2 * s, 2 * s), (st[0], st[2], st[3], st[1], st[2], st[3])
         )
-        py = torch.arange(y0, y0 + rows, device=mass.device)[None, :, None]
-        px = torch.arange(w, device=mass.device)[None, None, :]
-        half = s // 2  # windows start s/2 before their patch; the padding adds s
-        top = (py + offset[..., 0]) * s - half + s
-        left = (px + offset[..., 1]) * s - half + s
-        frame = torch.arange(k, device=mass.device)[:, None, None] * t + delta
-        picked = windows[frame, top, left]  # (K, rows, w, 3, 2s, 2s) uint8: the one gather of the step
-        blended = torch.einsum("kpx,kp->px", picked.reshape(k, rows * w, -1).float(), mass.reshape(k, -1))
+        # only (clip, patch) pairs that carry weight: regions are mostly one clip, so this is ~1 window per
+        # patch instead of K; the dropped mass (< MIN_MASS each) is renormalised away (< 1/2 grey level)
+        kk, yy, xx = torch.nonzero(mass > MIN_MASS, as_tuple=True)
+        weight = mass[kk, yy, xx]
+        patch_index = yy * w + xx
+        total = torch.zeros(rows * w, device=mass.device).index_add_(0, patch_index, weight)
+        weight = weight / total[patch_index]
+        top = (yy + y0 + offset[kk, yy, xx, 0]) * s - s // 2 + s  # windows start s/2 before their patch;
+        left = (xx + offset[kk, yy, xx, 1]) * s - s // 2 + s  # the padding adds s
+        picked = windows[kk * t + delta[kk, yy, xx], top, left]  # (M, 3, 2s, 2s) uint8: the one gather
+        picked = picked.reshape(len(kk), -1)
+        blended = torch.zeros((rows * w, c * 4 * s * s), device=mass.device)
+        # clip by clip, so no patch is added to twice in one call: deterministic on the GPU too (no atomics)
+        bounds = torch.searchsorted(kk, torch.arange(k + 1, device=kk.device)).tolist()
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+            if b > a:
+                blended[patch_index[a:b]] += picked[a:b].float() * weight[a:b, None]
         cols = (blended.view(rows * w, c, 2 * s, 2 * s) * self.window).reshape(rows * w, -1).t()
         band = F.fold(cols[None], ((rows + 1) * s, (w + 1) * s), 2 * s, stride=s)[0]
         self.canvas[:, y0 * s : (y0 + rows + 1) * s] += band
