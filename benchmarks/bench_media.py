@@ -210,8 +210,8 @@ def seek_row(path: Path, total: int, reads: int = 30) -> str:
             reader.read(n)
         each = (time.perf_counter() - start) / reads
     return (
-        f"random-access read ({WIDTH}x{HEIGHT}, {keyframes} keyframe(s) in {total} frames, as x264's default "
-        f"GOP of 250 gives): {each * 1000:.0f} ms per frame on average over {reads} reads"
+        f"random-access read ({WIDTH}x{HEIGHT}, {keyframes} keyframe(s) in {total} frames from x264 "
+        f"defaults, GOP <= 250 plus scene cuts): {each * 1000:.0f} ms per frame on average over {reads} reads"
     )
 
 
