@@ -105,3 +105,17 @@ def test_preview_and_export_agree(make_test_clip, tmp_path) -> None:
         for n in (0, 9, 23):
             diff = np.abs(renderer.render(n).frame.astype(int) - exported[n].astype(int))
             assert diff.mean() < 2.5  # only the YUV 4:2:0 round trip between them
+
+
+def test_guide_clip_feeds_the_guide_not_the_sources(make_test_clip) -> None:
+    a, b = _clips(make_test_clip)
+    project = make_project([a, b], [(0, 0.0, 1.0, None), (1, 0.0, 1.0, None)], duration=1.0)
+    engine = replace(project.settings.engine, mode="guide", guide_clip="c0")
+    project = replace(project, settings=replace(project.settings, engine=engine))
+    spy = SpyCrossfade()
+    with FrameRenderer(project, synthesizer=spy) as renderer:
+        r = renderer.render(7)
+    inp = spy.inputs[-1]
+    assert inp.guide is not None and clipfactory.frame_index(inp.guide) == 7  # the guide's own frame
+    assert list(r.clip_indices) == [1] and inp.frames.shape[0] == 1  # appearance from the other clip
+    np.testing.assert_allclose(r.shares, [0.0, 1.0])
