@@ -7,7 +7,7 @@ and the overlay is a tiny (patch-resolution) image scaled by the painter, not a 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -42,6 +42,8 @@ def dominant_overlay(maps: np.ndarray) -> np.ndarray:
 
 class FrameView(QWidget):
     """Paints the latest frame letterboxed in the widget; holds the numpy arrays its QImages point into."""
+
+    framePainted = Signal()  # a frame reached the screen (latency benchmarks, tests)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -106,3 +108,4 @@ class FrameView(QWidget):
             painter.drawImage(target, self._overlay)
         painter.end()
         self.frames_painted += 1
+        self.framePainted.emit()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -77,7 +78,11 @@ class LibraryPanel(QWidget):
         self.tree.setDragEnabled(True)
         self.tree.setIconSize(THUMB_ICON)
         self.tree.setAccessibleName("clips")
-        self.tree.header().resizeSection(0, 170)
+        header = self.tree.header()
+        header.setStretchLastSection(True)
+        for col in range(1, len(COLUMNS) - 1):  # the numbers take what they need; Name and Status the rest
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.resizeSection(0, 130)
         self.tree.itemDoubleClicked.connect(self._activated)
         self.import_button = QPushButton("Import…")
         self.remove_button = QPushButton("Remove")

@@ -83,7 +83,7 @@ class MainWindow(QMainWindow):
         bottom = [self.docks["timeline"], self.docks["attentionHeatmap"]]
         self.splitDockWidget(*bottom, Qt.Orientation.Horizontal)
         sides = [self.docks["library"], self.docks["inspector"]]
-        self.resizeDocks(sides, [380, 320], Qt.Orientation.Horizontal)
+        self.resizeDocks(sides, [430, 320], Qt.Orientation.Horizontal)
         self.resizeDocks(bottom, [760, 640], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["timeline"]], [300], Qt.Orientation.Vertical)
         self._default_state = self.saveState()

@@ -3,10 +3,13 @@
 Why on the GUI side: the display rate is a GUI concern and a QTimer never blocks; the engine renders ahead of
 the playhead (up to ``AHEAD`` frames) into a small buffer here, and a tick shows the next frame only once it
 has arrived, so a slow generator plays slower instead of skipping or freezing the window.
+Frames are due on an absolute clock (a single-shot timer re-armed for the next due time), not a fixed
+integer-millisecond interval: 24 fps is 41.67 ms, and rounding that to 42 ms would play at 23.8 fps.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -40,7 +43,10 @@ class PlaybackController(QObject):
         self._scrub_generation = -1
         self._render_ema: float | None = None
         self.stalls = 0
+        self._due = 0.0  # perf_counter() time the next frame is due on screen
+        self._waiting = False  # a tick found its frame missing: show it the moment it arrives
         self._tick = QTimer(self)
+        self._tick.setSingleShot(True)
         self._tick.setTimerType(Qt.TimerType.PreciseTimer)
         self._tick.timeout.connect(self._on_tick)
         self._debounce = QTimer(self)
@@ -60,8 +66,6 @@ class PlaybackController(QObject):
         if self.position >= self.total:
             self.position = max(self.total - 1, 0)
         self.set_range(self.in_point, self.out_point)
-        if self.playing:
-            self._tick.setInterval(self._interval())
 
     # ---- seeking ----------------------------------------------------------------------------------------
     def seek(self, n: int, *, immediate: bool = False) -> None:
@@ -122,7 +126,8 @@ class PlaybackController(QObject):
         if start is None:  # at the end and not looping: start over, as players do
             start = self.first if self.rate > 0 else self.last
         self._start_engine(start)
-        self._tick.start(self._interval())
+        self._due = time.perf_counter() + self._period()
+        self._arm()
         self.playingChanged.emit(True)
 
     def _start_engine(self, start: int) -> None:
@@ -153,11 +158,15 @@ class PlaybackController(QObject):
 
     def _halt(self) -> None:
         self.rate = 0
+        self._waiting = False
         self._tick.stop()
         self._buffer.clear()
 
-    def _interval(self) -> int:
-        return max(1, round(1000.0 / (self.fps * max(abs(self.rate), 1))))
+    def _period(self) -> float:
+        return 1.0 / (self.fps * max(abs(self.rate), 1))
+
+    def _arm(self) -> None:
+        self._tick.start(max(0, int((self._due - time.perf_counter()) * 1000)))
 
     def _clamp(self, n: int) -> int:
         return min(max(int(n), 0), max(self.total - 1, 0))
@@ -180,8 +189,14 @@ class PlaybackController(QObject):
             self._start_engine(n)  # wrapped around the loop: the engine starts over there
         record = self._buffer.pop(n, None)
         if record is None:
-            self.stalls += 1  # the engine is slower than real time: hold this frame a tick longer
+            self.stalls += 1  # the engine is slower than real time: hold this frame until it arrives
+            self._waiting = True
             return
+        self._waiting = False
+        now = time.perf_counter()
+        period = self._period()
+        self._due = self._due + period if now - self._due < period / 2 else now + period  # late: re-base
+        self._arm()
         self.position = n
         self._engine_start = -1  # shown: a later wrap back to this frame must restart the engine again
         direction = 1 if self.rate > 0 else -1
@@ -201,6 +216,8 @@ class PlaybackController(QObject):
         self.frameArrived.emit(n, record)
         if generation == self.host.play_generation and self.playing:
             self._buffer[n] = record
+            if self._waiting and n == self._next_position():
+                self._on_tick()
         elif generation == self._scrub_generation and n == self.position:
             self.frameShown.emit(n, record)
 
