@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     window.playback.seek(round(args.at * fps), immediate=True)
     shown = len(arrived)
     wait_for(lambda: len(arrived) > shown or bool(errors), 30000)
-    window.viewer.set_overlay_opacity(0.25)  # show the dominant-source overlay a little
+    window.viewer.set_overlay_opacity(0.0)  # the natural picture (the overlay tints it by clip)
     window.library.jobs.wait()
     wait_for(lambda: False, 500)  # the panels' coalesced redraws (~30/s) catch up
     args.output.parent.mkdir(parents=True, exist_ok=True)

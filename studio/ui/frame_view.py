@@ -56,6 +56,7 @@ class FrameView(QWidget):
         self._image: QImage | None = None
         self._overlay_rgba: np.ndarray | None = None
         self._overlay: QImage | None = None
+        self._maps: np.ndarray | None = None
         self.overlay_opacity = 0.0
         self.placeholder = "No preview yet"
         self.frames_painted = 0
@@ -66,14 +67,17 @@ class FrameView(QWidget):
     def set_frame(self, frame: np.ndarray | None, maps: np.ndarray | None = None) -> None:
         self._frame = None if frame is None else np.ascontiguousarray(frame)
         self._image = None if self._frame is None else rgb_to_qimage(self._frame)
-        if maps is not None and maps.ndim == 3:
-            self._overlay_rgba = np.ascontiguousarray(dominant_overlay(maps))
+        self._maps = maps if maps is not None and maps.ndim == 3 else None
+        self._overlay_rgba = None  # made on the next paint that shows it (not at all while it is off)
+        self._overlay = None
+        self.update()
+
+    def _overlay_image(self) -> QImage | None:
+        if self._overlay is None and self._maps is not None:
+            self._overlay_rgba = np.ascontiguousarray(dominant_overlay(self._maps))
             h, w, _ = self._overlay_rgba.shape
             self._overlay = QImage(self._overlay_rgba.data, w, h, w * 4, QImage.Format.Format_RGBA8888)
-        else:
-            self._overlay_rgba = None
-            self._overlay = None
-        self.update()
+        return self._overlay
 
     def set_overlay_opacity(self, opacity: float) -> None:
         self.overlay_opacity = float(min(max(opacity, 0.0), 1.0))
@@ -103,9 +107,10 @@ class FrameView(QWidget):
         target = self.target_rect()
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         painter.drawImage(target, self._image)
-        if self._overlay is not None and self.overlay_opacity > 0:
+        overlay = self._overlay_image() if self.overlay_opacity > 0 else None
+        if overlay is not None:
             painter.setOpacity(self.overlay_opacity)
-            painter.drawImage(target, self._overlay)
+            painter.drawImage(target, overlay)
         painter.end()
         self.frames_painted += 1
         self.framePainted.emit()
