@@ -98,12 +98,17 @@ class EngineHost(QObject):
         return generation == self.shared.generation
 
     # ---- lifetime --------------------------------------------------------------------------------
-    def shutdown(self, timeout_ms: int = 10000) -> bool:
-        """Cancel what runs, drop what is queued, release the renderer on its own thread, join the thread."""
+    def shutdown(self, timeout_ms: int | None = None) -> bool:
+        """Cancel what runs, drop what is queued, release the renderer on its own thread, join the thread.
+
+        Waits for the frame being rendered to finish (bounded: a job checks its token between frames); by
+        default with no time limit, because destroying a QThread that still runs aborts the process."""
         self._stopped = True
         if not self.thread.isRunning():
             return True
         self.shared.bump()  # every queued preview request is now stale
         self.shared.cancel.cancel()
         self.thread.quit()
+        if timeout_ms is None:
+            return self.thread.wait()
         return self.thread.wait(timeout_ms)

@@ -46,6 +46,7 @@ def test_estimate_then_export_with_progress(
     dialog.path_edit.setText(str(out))
     dialog.width_box.setValue(80)
     dialog.height_box.setValue(60)
+    dialog.sidecar.setChecked(True)
     progress: list[object] = []
     host.worker.exportProgress.connect(progress.append)
     dialog.export_button.click()
@@ -57,6 +58,8 @@ def test_estimate_then_export_with_progress(
     assert (frames, width, height) == (12, 80, 60)
     assert has_audio  # one source has audio and the project mixes it
     assert progress and progress[-1].done == progress[-1].total == 12
+    record = out.with_suffix(".attention")
+    assert record.is_dir() and any(record.iterdir())  # the attention sidecar beside the video
     assert project.settings.width == 64  # the dialog's size applied to a copy, not the document
 
     opened: list[QUrl] = []
