@@ -108,7 +108,9 @@ def attend_band(
     torch.sub(bias[None, :, :, y0:y1], logits, out=logits)  # logits = bias - energy, in place
     flat = logits.view(k, t * o_count, rows, w)
     best, choice = flat.max(1)  # (K, rows, w): each clip's best candidate and its logit (offset 0 is finite)
-    weights = flat.sub_(best[:, None]).exp_()  # exp(logit - clip's best) <= 1: no overflow
+    # exp(logit - clip's best) <= 1: no overflow. Clamped at -80 first: exp is ~10x slower on inputs that
+    # underflow, and a weight of e^-80 (also what out-of-frame candidates get now) is nothing next to 1.
+    weights = flat.sub_(best[:, None]).clamp_(min=-80.0).exp_()
     clip_sum = weights.sum(1)  # (K, rows, w), >= 1
     # the chosen offset's weight at every delta: a (K, T, 1, rows, w) gather, not a sum over the whole buffer
     chosen_offset = (choice % o_count)[:, None, None].expand(k, t, 1, rows, w)

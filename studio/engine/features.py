@@ -105,3 +105,53 @@ def _pool(x: torch.Tensor, h: int, w: int) -> torch.Tensor:
     if kh * h == x.shape[-2] and kw * w == x.shape[-1]:
         return x if kh == kw == 1 else F.avg_pool2d(x, (kh, kw))
     return F.adaptive_avg_pool2d(x, (h, w))
+
+
+class FeatureCache:
+    """Reuses the features of byte-identical frames from the previous call.
+
+    The temporal window slides by one source frame per output frame, so with T = 3 two of every source's
+    three frames were already seen; a held or slowed-down clip repeats frames outright. A byte comparison
+    (~0.2 ms for a 640x360 frame) is far cheaper than the features (~1.5 ms on a core). Frames are
+    copied, not referenced: a caller may reuse its buffers.
+    """
+
+    def __init__(self) -> None:
+        self._frames: np.ndarray | None = None  # (K, T, H, W, 3) uint8 copy of the last call's input
+        self._feats: torch.Tensor | None = None  # (K, T, D, h, w)
+
+    def clear(self) -> None:
+        self._frames, self._feats = None, None
+
+    def __call__(self, extractor: nn.Module, frames: np.ndarray, device: torch.device) -> torch.Tensor:
+        """Features (K, T, D, h, w) of (K, T, H, W, 3) uint8 frames, computing only the new ones."""
+        k, t = frames.shape[:2]
+        found: dict[tuple[int, int], tuple[int, int]] = {}
+        old = self._frames
+        if old is not None and old.shape[2:] == frames.shape[2:] and self._feats is not None:
+            for i in range(min(k, old.shape[0])):
+                for j in range(t):
+                    for jj in (j + 1, j, *range(old.shape[1])):  # a slide by one, a hold, anything else
+                        if 0 <= jj < old.shape[1] and _same(frames[i, j], old[i, jj]):
+                            found[(i, j)] = (i, jj)
+                            break
+        todo = [(i, j) for i in range(k) for j in range(t) if (i, j) not in found]
+        new = None
+        if todo:
+            batch = torch.from_numpy(np.stack([frames[i, j] for i, j in todo])).to(device)
+            new = extractor(batch)
+        feats = torch.empty(
+            (k, t, DIM, *(new.shape[-2:] if new is not None else self._feats.shape[-2:])), device=device
+        )
+        for n, (i, j) in enumerate(todo):
+            feats[i, j] = new[n]
+        for (i, j), (oi, oj) in found.items():
+            feats[i, j] = self._feats[oi, oj]
+        self._frames, self._feats = frames.copy(), feats
+        return feats
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Byte-identical frames; a strided sample rejects most different frames before the full compare."""
+    flat_a, flat_b = a.reshape(-1), b.reshape(-1)
+    return bool(np.array_equal(flat_a[::997], flat_b[::997]) and np.array_equal(flat_a, flat_b))

@@ -28,9 +28,9 @@ from torch import nn
 from studio.engine.attention import attend_band, expand_for_dot, offsets, static_bias
 from studio.engine.config import GeneratorConfig
 from studio.engine.device import choose_device, empty_cache, is_out_of_memory
-from studio.engine.features import DIM, PatchFeatures, grid_shape
+from studio.engine.features import DIM, FeatureCache, PatchFeatures, grid_shape
 from studio.engine.synth import SynthInput, SynthOutput
-from studio.engine.synthesis import FeatherCanvas, pad_sources
+from studio.engine.synthesis import FeatherCanvas, source_blocks
 from studio.errors import EngineError
 
 PRIOR = 0.002  # energy per patch^2 of displacement / frame^2 of delay: a tie-breaker, not a force
@@ -64,6 +64,7 @@ class AttentionGenerator(nn.Module):
         self._tile_rows: int | None = None  # set after an OOM: never grow back within this generator
         self._guide_warned = False
         self._geometry: dict[tuple[int, ...], torch.Tensor] = {}
+        self._feature_cache = FeatureCache()
         self.reset()
 
     # -- Synthesizer protocol -------------------------------------------------------------------------------
@@ -116,6 +117,7 @@ class AttentionGenerator(nn.Module):
         self.device = device
         self.features.to(device)
         self._geometry.clear()
+        self._feature_cache.clear()
         self._tile_rows = None
         if self._prev_frame is not None:
             self._prev_frame = self._prev_frame.to(device)
@@ -183,8 +185,9 @@ class AttentionGenerator(nn.Module):
             self._warn("guide mode without a guide frame: generating in free mode where the guide is missing")
         live = np.flatnonzero(importance > 0)  # a clip at importance 0 gets mass 0: no need to search it
         weights = torch.from_numpy(importance / importance.sum()).float().to(dev)
-        chosen_src = src if len(live) == k else src[live]  # (indexing copies: only when a clip is dead)
-        keys = self.features(chosen_src.reshape(-1, height, width, 3)).view(len(live), t, DIM, h, w)
+        keys = self._feature_cache(self.features, frames, dev)  # (K, T, D, h, w)
+        if len(live) < k:
+            keys = keys[torch.from_numpy(live).to(dev)]
         extra = [self._prev_frame] if self._prev_frame is not None else []
         if guided:
             extra.append(torch.from_numpy(np.ascontiguousarray(guide)).to(dev))
@@ -227,7 +230,7 @@ class AttentionGenerator(nn.Module):
 
         offs = offsets(radius).to(dev)
         o_count = offs.shape[0]
-        sources = pad_sources(src, s, h, w)
+        sources = source_blocks(src, s, h, w)
         canvas = FeatherCanvas(s, h, w, height, width, dev)
         for y0 in range(0, h, rows):
             picked = choice[:, y0 : y0 + rows]
