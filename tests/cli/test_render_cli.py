@@ -105,3 +105,16 @@ def test_demo_renders(tmp_path) -> None:
         == 0
     )
     assert _frames_and_size(out) == (192, 640, 360)
+
+
+def test_project_with_missing_media_is_refused(two_clips, tmp_path, capsys) -> None:
+    moved = clipfactory.copy_clip(two_clips[0], tmp_path / "moved.mp4")
+    saved = tmp_path / "p.avsproj.json"
+    argv = ["render", "--clips", str(moved), str(two_clips[1]), "--duration", "0.25", "--size", "96x64"]
+    assert main([*argv, "--save-project", str(saved), "-o", str(tmp_path / "a.mp4"), "--no-progress"]) == 0
+    moved.unlink()
+    capsys.readouterr()
+    out = tmp_path / "b.mp4"
+    assert main(["render", str(saved), "-o", str(out)]) == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert "offline" in line and "moved" in line and not out.exists()
