@@ -160,6 +160,7 @@ class RenderJob:
     def estimate(self) -> Estimate:
         """Time, memory and device before rendering: the real synthesizer timed on the busiest frame
         (``studio.engine.estimate``: a short calibration run) plus the I/O around it."""
+        require_online(self.project)  # the calibration reads sources: refuse offline media first, by name
         settings = self.project.settings
         frames = int(settings.frame_count)
         device, fallback = _resolve_device(self.device)
