@@ -214,7 +214,7 @@ class RenderJob:
         synth.reset()
         shares = np.zeros((total, n_clips), np.float32)
         started = time.perf_counter()
-
+        gatherer = SourceGatherer(self.project)  # opens nothing yet; the writer's temp file comes next
         writer = VideoWriter(
             self.output,
             size[0],
@@ -227,7 +227,6 @@ class RenderJob:
         maps_writer = None
         record = None
         record_tmp: Path | None = None
-        gatherer = SourceGatherer(self.project)
         decode: DecodeAhead | None = None
         encode: _EncodeBehind | None = None
         try:
@@ -286,7 +285,7 @@ class RenderJob:
                     w.abort()
             if record is not None:
                 with contextlib.suppress(Exception):
-                    record.close()
+                    record.abort()  # never mark an unfinished record complete
             if record_tmp is not None:
                 shutil.rmtree(record_tmp, ignore_errors=True)
         seconds = time.perf_counter() - started
