@@ -160,3 +160,25 @@ def test_output_folder_untouched_on_failure(clips, tmp_path) -> None:
     with pytest.raises(ProjectError):
         RenderJob(project, out).run()
     assert out.read_bytes() == original
+
+
+def test_encode_error_propagates(clips, tmp_path, monkeypatch) -> None:
+    """A writer failing in the encode thread (disk full...) stops the job with its error, nothing left."""
+    from studio.media import VideoWriter
+
+    original = VideoWriter.write
+
+    def write(self, frame):
+        if self.frames_written == 3:
+            raise MediaError("out.mp4: No space left on device")
+        original(self, frame)
+
+    monkeypatch.setattr(VideoWriter, "write", write)
+    project = make_project(clips, [(0, 0.0, 1.0, None)], duration=1.0)
+    before = _threads()
+    with pytest.raises(MediaError, match="No space left"):
+        RenderJob(
+            project, tmp_path / "out.mp4", attention_dir=tmp_path / "rec", synthesizer=Crossfade()
+        ).run()
+    assert list(tmp_path.iterdir()) == []
+    assert _threads() == before
