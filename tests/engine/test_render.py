@@ -182,3 +182,15 @@ def test_encode_error_propagates(clips, tmp_path, monkeypatch) -> None:
         ).run()
     assert list(tmp_path.iterdir()) == []
     assert _threads() == before
+
+
+@pytest.mark.gpu
+def test_render_on_cuda(clips, tmp_path) -> None:
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA here")
+    project = make_project(clips, [(0, 0.0, 1.0, None), (1, 0.0, 1.0, None)], duration=1.0, window=1)
+    result = RenderJob(project, tmp_path / "o.mp4", attention_dir=tmp_path / "rec", device="cuda").run()
+    assert result.device.startswith("cuda") and not result.warnings
+    np.testing.assert_allclose(np.load(tmp_path / "rec" / "shares.npy").sum(1), 1.0, atol=1e-3)
+    assert decode_video(tmp_path / "o.mp4").shape == (24, H, W, 3)
