@@ -7,11 +7,12 @@ timing is ``PlaybackController``; this class is the switchboard between them.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
 
@@ -25,7 +26,7 @@ from studio.ui.engine_worker import JobFactory, RendererFactory
 from studio.ui.export_dialog import ExportDialog
 from studio.ui.inspector import InspectorPanel
 from studio.ui.library import LibraryPanel
-from studio.ui.panels import optional_panel
+from studio.ui.panels import LazyPanel, optional_panel
 from studio.ui.playback import PlaybackController
 from studio.ui.snapshot import render_key
 from studio.ui.viewer import ViewerPanel
@@ -61,7 +62,11 @@ class MainWindow(QMainWindow):
         self.inspector = InspectorPanel()
         self.timeline = optional_panel("timeline", "TimelineView", "timeline")
         self.attention = optional_panel("attention_panel", "AttentionPanel", "attentionHeatmap")
-        self.training = optional_panel("training_panel", "TrainingPanel", "training", required=False)
+        self.training = (
+            LazyPanel("training_panel", "TrainingPanel", "training")
+            if importlib.util.find_spec("studio.ui.training_panel") is not None
+            else None
+        )
         self.export_dialog: ExportDialog | None = None
         self.selected_placement: str | None = None
         self.last_error = ""
@@ -77,8 +82,12 @@ class MainWindow(QMainWindow):
         self._dock(self.timeline, "Timeline", AREA.BottomDockWidgetArea)
         self._dock(self.attention, "Attention", AREA.BottomDockWidgetArea)
         if self.training is not None:
-            self._dock(self.training, "Training", AREA.RightDockWidgetArea)
+            self._dock(self.training, "Training", AREA.RightDockWidgetArea, name="training")
             self.tabifyDockWidget(self.docks["inspector"], self.docks["training"])
+            # its tab being picked shows no new widget: build the lazy panel on the dock's visibility
+            self.docks["training"].visibilityChanged.connect(
+                lambda _v: QTimer.singleShot(0, self.training.build_if_seen)
+            )
             self.docks["inspector"].raise_()
         bottom = [self.docks["timeline"], self.docks["attentionHeatmap"]]
         self.splitDockWidget(*bottom, Qt.Orientation.Horizontal)
@@ -99,8 +108,8 @@ class MainWindow(QMainWindow):
         self.restore_layout()
 
     # ---- construction -----------------------------------------------------------------------------------
-    def _dock(self, widget: QWidget, title: str, area: Qt.DockWidgetArea) -> None:
-        name = widget.objectName()
+    def _dock(self, widget: QWidget, title: str, area: Qt.DockWidgetArea, name: str = "") -> None:
+        name = name or widget.objectName()
         dock = QDockWidget(title, self)
         dock.setObjectName(f"{name}Dock")  # saveState() keys docks by objectName
         dock.setAccessibleName(name)

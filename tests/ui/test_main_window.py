@@ -52,7 +52,10 @@ def test_panels_are_named_docks_and_the_layout_persists(make_window, project_fil
     assert not again.findChild(QDockWidget, "libraryDock").isHidden()
     assert not again.host.thread.isRunning()  # never shown: the engine never started
     if importlib.util.find_spec("studio.ui.training_panel") is not None:
-        assert again.findChild(QDockWidget, "trainingDock").widget().objectName() == "training"
+        training = again.findChild(QDockWidget, "trainingDock")
+        assert training.widget().panel is None  # tabbed behind the inspector: not built yet
+        training.widget().ensure()
+        assert again.findChild(QWidget, "training") is training.widget().panel
 
 
 def test_first_run_opens_the_demo_then_the_last_project(make_window, project_file: Path) -> None:  # noqa: ANN001
