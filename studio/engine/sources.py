@@ -12,6 +12,7 @@ synthesis while memory stays flat however long the render is.
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 from collections.abc import Iterable, Iterator
@@ -96,12 +97,14 @@ class SourceGatherer:
         return entry[1]
 
     def _bounds(self, clip_id: str, reader: ClipReader) -> tuple[int, int]:
-        """First and last readable frame of the clip's used range (in/out points), on the reader's grid."""
+        """First and last frame of the clip's used range (in/out points) on the reader's grid, rounded the
+        way the time map rounds (``source_frame_of``: the frame showing at a time), so a window never
+        clamps the very frame the time map chose."""
         clip = self.clips[clip_id]
         last = max(0, int(reader.frame_count) - 1)
-        first = min(last, max(0, int(round(float(clip.in_s or 0.0) * reader.fps))))
+        first = min(last, max(0, math.floor(float(clip.in_s or 0.0) * reader.fps + 1e-6)))
         if clip.out_s is not None:
-            last = max(first, min(last, int(round(float(clip.end_s) * reader.fps)) - 1))
+            last = max(first, min(last, math.ceil(float(clip.end_s) * reader.fps - 1e-6) - 1))
         return first, last
 
     def _read(self, clip_id: str, index: int) -> np.ndarray:

@@ -119,3 +119,16 @@ def test_guide_clip_feeds_the_guide_not_the_sources(make_test_clip) -> None:
     assert inp.guide is not None and clipfactory.frame_index(inp.guide) == 7  # the guide's own frame
     assert list(r.clip_indices) == [1] and inp.frames.shape[0] == 1  # appearance from the other clip
     np.testing.assert_allclose(r.shares, [0.0, 1.0])
+
+
+def test_window_clamps_at_in_and_out_points_like_the_time_map(make_test_clip) -> None:
+    a, _ = _clips(make_test_clip)
+    project = make_project([a], [(0, 0.0, 1.0, None)], duration=1.0, window=1, end_mode="hold")
+    # In at 0.53 s (frame 12.72 -> frame 12 is showing), out at 0.8 s (frame 19.2 -> last frame 19).
+    project.clips[0] = replace(project.clips[0], in_s=0.53, out_s=0.8)
+    spy = SpyCrossfade()
+    with FrameRenderer(project, synthesizer=spy) as renderer:
+        renderer.render(0)
+        assert [clipfactory.frame_index(f) for f in spy.inputs[-1].frames[0]] == [12, 12, 13]
+        renderer.render(20)  # held on the last frame of the segment
+        assert [clipfactory.frame_index(f) for f in spy.inputs[-1].frames[0]] == [18, 19, 19]
