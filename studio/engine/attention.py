@@ -83,29 +83,32 @@ def attend_band(
     y0: int,
     y1: int,
     radius: int,
-    stable: tuple[torch.Tensor, torch.Tensor]
-    | None,  # previous (offset index (K,h,w), bonus in logits (K,h,w))
+    stable: tuple[torch.Tensor, torch.Tensor] | None,  # previous (offset index, bonus in logits), (K, h, w)
     dot: bool = False,  # query/keys come from expand_for_dot
+    aggregate: int = 0,  # energies summed over a (2a+1)^2 patch neighbourhood (caller scales features)
 ) -> Band:
-    k, t, _, _, wp = keys.shape
-    w = wp - 2 * radius
+    k, t, _, hp, wp = keys.shape
+    h, w = hp - 2 * radius, wp - 2 * radius
     rows, side = y1 - y0, 2 * radius + 1
     o_count = side * side
-    q = query[None, None, :, y0:y1]  # (1, 1, D, rows, w)
-    logits = torch.empty((k, t, o_count, rows, w), dtype=torch.float32, device=keys.device)
+    # aggregation needs `aggregate` rows of energies beyond the band on each side (inside the frame)
+    e0, e1 = max(0, y0 - aggregate), min(h, y1 + aggregate)
+    q = query[None, None, :, e0:e1]  # (1, 1, D, rows', w)
+    energy = torch.empty((k, t, o_count, e1 - e0, w), dtype=torch.float32, device=keys.device)
     for index in range(o_count):  # shifted views: no (K, T, D, O, P) gather is ever materialised
         dy, dx = divmod(index, side)
-        shifted = keys[:, :, :, y0 + dy : y1 + dy, dx : dx + w]
-        energy = shifted * q if dot else (shifted - q).square_()
-        if energy.dtype == torch.float32:
-            torch.sum(energy, 2, out=logits[:, :, index])
+        shifted = keys[:, :, :, e0 + dy : e1 + dy, dx : dx + w]
+        term = shifted * q if dot else (shifted - q).square_()
+        if term.dtype == torch.float32:
+            torch.sum(term, 2, out=energy[:, :, index])
         else:  # half precision: summed in its own type, stored as float32
-            logits[:, :, index] = energy.sum(2)
+            energy[:, :, index] = term.sum(2)
+    logits = _box_sum(energy, aggregate)[..., y0 - e0 : y1 - e0, :] if aggregate else energy
     if stable is not None:  # energy minus the bonus of the previous frame's (clip, offset)
         prev_offset, bonus = stable
         index = prev_offset[:, None, None, y0:y1].expand(k, t, 1, rows, w)
         logits.scatter_add_(2, index, -bonus[:, None, None, y0:y1].expand(k, t, 1, rows, w))
-    torch.sub(bias[None, :, :, y0:y1], logits, out=logits)  # logits = bias - energy, in place
+    logits = torch.sub(bias[None, :, :, y0:y1], logits, out=logits)  # logits = bias - energy, in place
     flat = logits.view(k, t * o_count, rows, w)
     best, choice = flat.max(1)  # (K, rows, w): each clip's best candidate and its logit (offset 0 is finite)
     # exp(logit - clip's best) <= 1: no overflow. Clamped at -80 first: exp is ~10x slower on inputs that
@@ -116,3 +119,22 @@ def attend_band(
     chosen_offset = (choice % o_count)[:, None, None].expand(k, t, 1, rows, w)
     share = weights.view(k, t, o_count, rows, w).gather(2, chosen_offset).sum((1, 2)) / clip_sum
     return Band(score=best + clip_sum.log(), choice=choice, choice_share=share)
+
+
+def _box_sum(energy: torch.Tensor, radius: int) -> torch.Tensor:
+    """Sum over a (2r+1)^2 neighbourhood of patches (the last two dims), by shifted slice additions.
+
+    Why: a patch alone is small (8x8 px); its neighbours voting for the same (clip, delta, offset) makes
+    neighbouring patches agree on one offset, so pasted windows line up instead of smearing textures. It is
+    cost-volume filtering as in stereo matching. Slices, because avg_pool2d is ~6x slower here on the CPU.
+    Every candidate of a patch sums over the same neighbours, so nothing is biased at the frame border.
+    """
+    out = energy.clone()
+    for shift in range(1, radius + 1):
+        out[..., shift:] += energy[..., :-shift]
+        out[..., :-shift] += energy[..., shift:]
+    rows = out.clone()
+    for shift in range(1, radius + 1):
+        rows[..., shift:, :] += out[..., :-shift, :]
+        rows[..., :-shift, :] += out[..., shift:, :]
+    return rows

@@ -30,6 +30,7 @@ class GeneratorConfig:
     coherence: float = 0.3  # pull of the query toward the previous output frame's features, in [0, 1]
     stability: float = 0.5  # bonus for the (clip, offset) chosen at the previous frame
     patch: int = 8  # patch stride in output pixels; maps are at this resolution
+    aggregate: int = 1  # free mode: match costs averaged over (2a+1)^2 patches (neighbours agree)
     region: int = 1  # clips' scores are averaged over (2*region+1)^2 patches: regions, not a checkerboard
     balance: float = 1.0  # free mode: 1 = shares follow importance, 0 = raw attention (guide mode: 0)
     mode: Mode = "free"
@@ -46,6 +47,7 @@ class GeneratorConfig:
             (self.window >= 0, f"window must be >= 0 frames, got {self.window}"),
             (0.0 <= self.coherence <= 1.0, f"coherence must be in [0, 1], got {self.coherence}"),
             (self.stability >= 0, f"stability must be >= 0, got {self.stability}"),
+            (self.aggregate >= 0, f"aggregate must be >= 0 patches, got {self.aggregate}"),
             (self.region >= 0, f"region must be >= 0 patches, got {self.region}"),
             (0.0 <= self.balance <= 1.0, f"balance must be in [0, 1], got {self.balance}"),
             (self.patch >= 2, f"patch must be >= 2 pixels, got {self.patch}"),
@@ -69,6 +71,7 @@ class GeneratorConfig:
             "coherence": float(getattr(settings, "coherence", cls.coherence)),
             "stability": float(getattr(settings, "stability", cls.stability)),
             "patch": int(getattr(settings, "patch", cls.patch)),
+            "aggregate": int(getattr(settings, "aggregate", cls.aggregate)),
             "region": int(getattr(settings, "region", cls.region)),
             "balance": float(getattr(settings, "balance", cls.balance)),
             "mode": mode,

@@ -16,6 +16,8 @@ picked against that unit. The module is an ``nn.Module`` with a fixed output lay
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import numpy as np
 import torch
@@ -123,7 +125,9 @@ class FeatureCache:
     def clear(self) -> None:
         self._frames, self._feats = None, None
 
-    def __call__(self, extractor: nn.Module, frames: np.ndarray, device: torch.device) -> torch.Tensor:
+    def __call__(
+        self, extractor: Callable[[torch.Tensor], torch.Tensor], frames: np.ndarray, device: torch.device
+    ) -> torch.Tensor:
         """Features (K, T, D, h, w) of (K, T, H, W, 3) uint8 frames, computing only the new ones."""
         k, t = frames.shape[:2]
         found: dict[tuple[int, int], tuple[int, int]] = {}

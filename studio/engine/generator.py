@@ -65,6 +65,7 @@ class AttentionGenerator(nn.Module):
         self._guide_warned = False
         self._geometry: dict[tuple[int, ...], torch.Tensor] = {}
         self._feature_cache = FeatureCache()
+        self._norms: dict[tuple[int, ...], torch.Tensor] = {}  # summed feathers by geometry (synthesis)
         self.reset()
 
     # -- Synthesizer protocol -------------------------------------------------------------------------------
@@ -117,6 +118,7 @@ class AttentionGenerator(nn.Module):
         self.device = device
         self.features.to(device)
         self._geometry.clear()
+        self._norms.clear()
         self._feature_cache.clear()
         self._tile_rows = None
         if self._prev_frame is not None:
@@ -199,7 +201,9 @@ class AttentionGenerator(nn.Module):
 
         # weight the features and fold the temperature in: squared distances come out in logits
         scale = torch.tensor(GUIDE_WEIGHTS if cfg.mode == "guide" else (1.0,) * DIM, device=dev)
-        scale = (scale / cfg.temperature).sqrt()[:, None, None]
+        # guide mode matches each patch to the guide's own structure: aggregating over neighbours blurs it
+        aggregate = 0 if guided else cfg.aggregate
+        scale = (scale / (cfg.temperature * (2 * aggregate + 1) ** 2)).sqrt()[:, None, None]  # a mean
         dtype = self._compute_dtype()
         query = (query * scale).to(dtype)
         padded = torch.nn.functional.pad((keys * scale).reshape(-1, DIM, h, w), (radius,) * 4)
@@ -219,7 +223,7 @@ class AttentionGenerator(nn.Module):
         index = torch.from_numpy(live).to(dev)
         for y0 in range(0, h, rows):
             y1 = min(h, y0 + rows)
-            band = attend_band(query, padded, bias, y0, y1, radius, stable, dot)
+            band = attend_band(query, padded, bias, y0, y1, radius, stable, dot, aggregate)
             score[index, y0:y1], choice[index, y0:y1], share[index, y0:y1] = (
                 band.score,
                 band.choice,
@@ -231,7 +235,7 @@ class AttentionGenerator(nn.Module):
         offs = offsets(radius).to(dev)
         o_count = offs.shape[0]
         sources = source_blocks(src, s, h, w)
-        canvas = FeatherCanvas(s, h, w, height, width, dev)
+        canvas = FeatherCanvas(s, h, w, height, width, dev, self._norms)
         for y0 in range(0, h, rows):
             picked = choice[:, y0 : y0 + rows]
             canvas.paste(sources, t, mass[:, y0 : y0 + rows], picked // o_count, offs[picked % o_count], y0)

@@ -204,3 +204,22 @@ def test_fp16_on_gpu_matches_fp32(make_input):
         assert psnr(a.frame, b.frame) > 30
         assert np.abs(a.shares - b.shares).max() < 0.05
         assert np.abs(a.maps.astype(np.float32) - b.maps.astype(np.float32)).mean() < 0.05
+
+
+def test_features_of_repeated_frames_are_reused_not_recomputed(make_input):
+    from studio.engine.features import FeatureCache, PatchFeatures
+
+    extractor, calls = PatchFeatures(8), []
+    counting = lambda batch: calls.append(len(batch)) or extractor(batch)  # noqa: E731
+    cache = FeatureCache()
+    first = make_input(ALL, 3).frames
+    second = make_input(ALL, 4).frames  # the window slid by one frame: 2 of 3 frames per source repeat
+    cache(counting, first, torch.device("cpu"))
+    reused = cache(counting, second, torch.device("cpu"))
+    assert calls == [9, 3]
+    fresh = extractor(torch.from_numpy(second.reshape(-1, *second.shape[2:]))).view(reused.shape)
+    torch.testing.assert_close(reused, fresh, rtol=0, atol=0)
+    held = second.copy()
+    held[1, 2] = held[1, 1]  # a held frame inside the window is found too
+    cache(counting, held, torch.device("cpu"))
+    assert calls == [9, 3]  # nothing new to compute
