@@ -54,7 +54,7 @@ def test_render_saved_project_with_crossfade(two_clips, tmp_path, capsys) -> Non
         "96x64",
         "--no-progress",
     ]
-    assert main([*base, "--save-project", str(saved), "-o", str(tmp_path / "a.mp4")]) == 0
+    assert main([*base, "--save-project", str(saved), "-o", str(tmp_path / "a.mp4"), "--crossfade"]) == 0
     out = tmp_path / "b.mp4"
     assert main(["render", str(saved), "-o", str(out), "--crossfade", "--crf", "30", "--no-progress"]) == 0
     assert "crossfade on CPU" in capsys.readouterr().out
