@@ -121,6 +121,7 @@ class FeatureCache:
     def __init__(self) -> None:
         self._frames: np.ndarray | None = None  # (K, T, H, W, 3) uint8 copy of the last call's input
         self._feats: torch.Tensor | None = None  # (K, T, D, h, w)
+        self._extractor: object | None = None
 
     def clear(self) -> None:
         self._frames, self._feats = None, None
@@ -130,6 +131,9 @@ class FeatureCache:
     ) -> torch.Tensor:
         """Features (K, T, D, h, w) of (K, T, H, W, 3) uint8 frames, computing only the new ones."""
         k, t = frames.shape[:2]
+        if extractor is not self._extractor:  # a swapped-in encoder: nothing cached is valid
+            self.clear()
+            self._extractor = extractor
         found: dict[tuple[int, int], tuple[int, int]] = {}
         old = self._frames
         if old is not None and old.shape[2:] == frames.shape[2:] and self._feats is not None:
@@ -144,9 +148,8 @@ class FeatureCache:
         if todo:
             batch = torch.from_numpy(np.stack([frames[i, j] for i, j in todo])).to(device)
             new = extractor(batch)
-        feats = torch.empty(
-            (k, t, DIM, *(new.shape[-2:] if new is not None else self._feats.shape[-2:])), device=device
-        )
+        like = new if new is not None else self._feats
+        feats = torch.empty((k, t, *like.shape[-3:]), device=device)
         for n, (i, j) in enumerate(todo):
             feats[i, j] = new[n]
         for (i, j), (oi, oj) in found.items():

@@ -59,7 +59,8 @@ class AttentionGenerator(nn.Module):
         self.stride = self.config.patch
         self.on_warning = on_warning
         self.fallbacks: list[str] = []
-        self.features = PatchFeatures(self.config.patch)  # swappable: anything (N,H,W,3) u8 -> (N,DIM,h,w)
+        # swappable (a learned encoder): any module (N, H, W, 3) uint8 -> (N, D, h, w) float32 at patch stride
+        self.features: nn.Module = PatchFeatures(self.config.patch)
         self.features.to(self.device)
         self._tile_rows: int | None = None  # set after an OOM: never grow back within this generator
         self._guide_warned = False
@@ -200,14 +201,16 @@ class AttentionGenerator(nn.Module):
             query = torch.lerp(query, extra_feats[0], pull)
 
         # weight the features and fold the temperature in: squared distances come out in logits
-        scale = torch.tensor(GUIDE_WEIGHTS if cfg.mode == "guide" else (1.0,) * DIM, device=dev)
+        dim = keys.shape[2]  # DIM for the built-in features; whatever a swapped-in encoder gives
+        guide_weights = GUIDE_WEIGHTS if dim == DIM else (1.0,) * dim  # the weights know only our features
+        scale = torch.tensor(guide_weights if cfg.mode == "guide" else (1.0,) * dim, device=dev)
         # guide mode matches each patch to the guide's own structure: aggregating over neighbours blurs it
         aggregate = 0 if guided else cfg.aggregate
         scale = (scale / (cfg.temperature * (2 * aggregate + 1) ** 2)).sqrt()[:, None, None]  # a mean
         dtype = self._compute_dtype()
         query = (query * scale).to(dtype)
-        padded = torch.nn.functional.pad((keys * scale).reshape(-1, DIM, h, w), (radius,) * 4)
-        padded = padded.to(dtype).view(len(live), t, DIM, h + 2 * radius, w + 2 * radius)
+        padded = torch.nn.functional.pad((keys * scale).reshape(-1, dim, h, w), (radius,) * 4)
+        padded = padded.to(dtype).view(len(live), t, dim, h + 2 * radius, w + 2 * radius)
         dot = dtype == torch.float32
         if dot:
             query, padded = expand_for_dot(query, padded)

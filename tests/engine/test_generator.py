@@ -223,3 +223,19 @@ def test_features_of_repeated_frames_are_reused_not_recomputed(make_input):
     held[1, 2] = held[1, 1]  # a held frame inside the window is found too
     cache(counting, held, torch.device("cpu"))
     assert calls == [9, 3]  # nothing new to compute
+
+
+def test_the_feature_extractor_is_swappable(make_input, engine_clips):
+    """A learned encoder can replace the hand-made features: any (N,H,W,3) u8 -> (N,D,h,w) module."""
+    import torch.nn.functional as F
+
+    class MeanColour(torch.nn.Module):
+        def forward(self, frames: torch.Tensor) -> torch.Tensor:  # D = 3: the patch's mean colour
+            return F.avg_pool2d(frames.permute(0, 3, 1, 2).float() / 25.5, 8, ceil_mode=True)
+
+    gen = generator()
+    gen.features = MeanColour()
+    for n in range(3):
+        assert psnr(gen(make_input(["dots"], n)).frame, engine_clips["dots"][n]) > 45
+    out = gen(make_input(ALL, 3))
+    np.testing.assert_allclose(out.maps.astype(np.float32).sum(0), 1.0, atol=2e-3)
