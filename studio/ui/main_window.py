@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
 
@@ -85,9 +85,7 @@ class MainWindow(QMainWindow):
             self._dock(self.training, "Training", AREA.RightDockWidgetArea, name="training")
             self.tabifyDockWidget(self.docks["inspector"], self.docks["training"])
             # its tab being picked shows no new widget: build the lazy panel on the dock's visibility
-            self.docks["training"].visibilityChanged.connect(
-                lambda _v: QTimer.singleShot(0, self.training.build_if_seen)
-            )
+            self.docks["training"].visibilityChanged.connect(self.training.schedule_build)
             self.docks["inspector"].raise_()
         bottom = [self.docks["timeline"], self.docks["attentionHeatmap"]]
         self.splitDockWidget(*bottom, Qt.Orientation.Horizontal)
@@ -149,8 +147,8 @@ class MainWindow(QMainWindow):
         pb.playingChanged.connect(v.set_playing)
         pb.generationFps.connect(self._on_generation_fps)
         w.error.connect(self.show_error)
-        w.stateChanged.connect(lambda s: self.state_label.setText(f"engine: {s}"))
-        w.deviceChanged.connect(lambda d: self.device_label.setText(f"device: {d}"))
+        w.stateChanged.connect(self._on_engine_state)
+        w.deviceChanged.connect(self._on_device)
         for panel in (self.timeline, self.attention):
             if hasattr(panel, "seekRequested"):
                 panel.seekRequested.connect(lambda n: pb.seek(n, immediate=True))
@@ -280,6 +278,12 @@ class MainWindow(QMainWindow):
     def _on_frame_arrived(self, n: int, record: Any) -> None:
         if hasattr(self.attention, "add_frame"):
             self.attention.add_frame(n, record.shares, record.maps)
+
+    def _on_engine_state(self, state: str) -> None:
+        self.state_label.setText(f"engine: {state}")
+
+    def _on_device(self, device: str) -> None:
+        self.device_label.setText(f"device: {device}")
 
     def _on_generation_fps(self, fps: float) -> None:
         self.viewer.set_generation_fps(fps)

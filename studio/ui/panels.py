@@ -71,7 +71,11 @@ class LazyPanel(QWidget):
 
     def showEvent(self, event: object) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
-        QTimer.singleShot(0, self.build_if_seen)
+        self.schedule_build()
+
+    def schedule_build(self, *_: object) -> None:
+        """After this event, build if on screen (the context object drops it if we are gone by then)."""
+        QTimer.singleShot(0, self, self.build_if_seen)
 
     def build_if_seen(self, *_: object) -> None:
         """Build once really on screen: a dock tabbed behind another is 'visible' but covers nothing."""
