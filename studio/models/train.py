@@ -39,6 +39,7 @@ class TrainConfig:
     minutes: float | None = None  # ... or after this much wall time in this run; neither → DEFAULT_STEPS
     batch_size: int = 8
     lr: float = 1e-3
+    warmup_steps: int = 50  # linear lr warm-up: attention layers diverge easily at full lr from step 0
     seed: int = 0
     device: str = "auto"
     gan: bool = False
@@ -117,6 +118,7 @@ def train(cfg: TrainConfig, data: FrameData, cancel: CancelToken | None = None) 
         raise StudioError("training frames must be square")
     model = build_model(cfg.kind, make_config(cfg.kind, cfg.preset, **overrides)).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.0)
+    warmup = max(1, cfg.warmup_steps)
     disc = d_opt = None
     if cfg.gan:
         disc = PatchDiscriminator3D(cfg.gan_cfg).to(device)
@@ -187,6 +189,8 @@ def train(cfg: TrainConfig, data: FrameData, cancel: CancelToken | None = None) 
             raise StudioError(
                 f"training diverged at step {step} (loss {loss.item()}); try a lower learning rate"
             )
+        for group in opt.param_groups:
+            group["lr"] = cfg.lr * min(1.0, (step + 1) / warmup)
         opt.zero_grad(set_to_none=True)
         scaler.scale(loss).backward()
         scaler.unscale_(opt)
