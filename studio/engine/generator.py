@@ -6,10 +6,14 @@ For output frame n the generator asks, for every patch, "which source patch shou
   the guide frame's features (structure weighted up, colour down: structure from the guide, appearance from
   the sources). Either is pulled toward the previous *output* frame's features by ``coherence``.
 - keys: every source's patches at its mapped frame +-window and at offsets within ``radius`` patches.
-- weights: softmax of -||q-k||^2 / temperature + log importance + priors (see ``attention.py``).
-- pixels: each clip's best candidate, weighted by that clip's attention mass, pasted as feathered
-  overlapping windows (see ``synthesis.py``).
-- record: per clip the mass map at patch resolution and its mean (the share).
+- weights: softmax of -||q-k||^2 / temperature + log importance + priors (see ``attention.py``); in free
+  mode the match costs are averaged over 3x3 patches (``aggregate``) so neighbours agree on an offset.
+- clip mass: each clip's share of a patch's weights, with the clips' scores averaged over neighbouring
+  patches (``region``: coherent regions) and, in free mode, balanced so the frame's shares follow the
+  importance (``balance``: importance says how much of each clip, similarity says where).
+- pixels: each clip's best candidate, weighted by that clip's mass, pasted as feathered overlapping
+  windows (see ``synthesis.py``).
+- record: per clip the mass map at patch resolution and its mean (the share): the weights the pixels used.
 
 Work is split into bands of patch rows so memory stays bounded (``max_tile_bytes``); an out-of-memory error
 halves the band and retries, then moves to the CPU; every fallback is reported through ``on_warning`` and kept
