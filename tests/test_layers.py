@@ -1,6 +1,6 @@
 """The layer rule: media, project, engine and models never import Qt (only studio.ui does).
 
-Every module of those packages is imported in a child process in which importing any Qt binding raises, so a Qt
+Every module of those packages is imported in a child process in which importing a Qt binding raises, so a Qt
 import anywhere below the ui layer — even a lazy one at module level of a rarely used file — fails here.
 """
 
@@ -38,13 +38,17 @@ CHECK = textwrap.dedent(
 
 @pytest.mark.parametrize("package", ["studio.media", "studio.project", "studio.engine", "studio.models"])
 def test_package_imports_no_qt(package: str) -> None:
-    result = subprocess.run([sys.executable, "-c", CHECK, package], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", CHECK, package], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "modules" in result.stdout
 
 
 def test_the_checker_catches_a_qt_import() -> None:
     """Guard against a checker that cannot fail: a module that imports PySide6 must be refused."""
-    result = subprocess.run([sys.executable, "-c", CHECK, "studio.ui"], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", CHECK, "studio.ui"], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode != 0
     assert "layer violation" in result.stderr

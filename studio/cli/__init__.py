@@ -1,8 +1,8 @@
 """The ``studio`` console entry point.
 
-``studio`` with no sub-command opens the window; every sub-command lives in its own module here and registers
+``studio`` with no sub-command opens the window; each sub-command lives in its own module here and registers
 itself through ``register(subparsers)`` (keeps this file small and lets each feature own its command).
-Errors a user can cause (``StudioError``) print one line on stderr and exit with status 2; ``--debug`` shows the
+User errors (``StudioError``) print one line on stderr and exit with status 2; ``--debug`` shows the
 traceback instead.
 """
 

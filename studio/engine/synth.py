@@ -1,7 +1,7 @@
 """The contract between the render job and whatever synthesises an output frame from its sources.
 
 The render job gathers, for output frame n, the active sources' frames around their mapped frame and their
-importance, and hands them to a :class:`Synthesizer`. The crossfade below is the engine's exact degenerate case
+importance, and hands them to a :class:`Synthesizer`. The crossfade below is the exact degenerate case
 (radius 0, window 0, infinite temperature); the attention generator implements the same protocol.
 """
 
@@ -15,7 +15,9 @@ import numpy as np
 
 @dataclass(frozen=True)
 class SynthInput:
-    frames: np.ndarray  # (K, T, H, W, 3) uint8: K active sources, T = 2*window+1 frames centred on the mapped one
+    frames: (
+        np.ndarray
+    )  # (K, T, H, W, 3) uint8: K active sources, T = 2*window+1 frames centred on the mapped one
     importance: np.ndarray  # (K,) float32 >= 0, at least one > 0
     guide: np.ndarray | None = None  # (H, W, 3) uint8: the guide clip's frame in guide mode
 
