@@ -1,6 +1,6 @@
 """Render the README's window screenshot: the demo project, a few live preview frames, grabbed offscreen.
 
-    python scripts/screenshot.py [-o docs/images/window.png] [--frames 24] [--at 2.5]
+    python scripts/screenshot.py [-o docs/images/window.png] [--frames 24] [--at 2.5] [--project FILE]
 
 Settings, autosave and caches go to a temp folder, so running it never touches the user's own. The preview
 frames come from the real engine on its thread; the script waits for them with a local event loop fed by
@@ -45,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-o", "--output", type=Path, default=ROOT / "docs" / "images" / "window.png")
     parser.add_argument("--frames", type=int, default=24, help="preview frames to render before the grab")
     parser.add_argument("--at", type=float, default=2.5, help="where the playhead rests, in seconds")
+    parser.add_argument("--project", type=Path, default=None, help="another project than the demo")
+    parser.add_argument("--size", default="1600x960", help="window size, WxH")
     parser.add_argument("--timeout", type=float, default=240.0, help="seconds to wait for the frames")
     args = parser.parse_args(argv)
     _isolate()
@@ -54,21 +56,23 @@ def main(argv: list[str] | None = None) -> int:
     from studio.ui.theme import apply_dark_theme
 
     apply_dark_theme(ensure_app())
-    window = build_main_window(paths.DEMO_PROJECT)
-    window.resize(1600, 960)
+    window = build_main_window(args.project or paths.DEMO_PROJECT)
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    window.resize(width, height)
     window.show()
     arrived: list[int] = []
     errors: list[str] = []
     window.playback.frameArrived.connect(lambda n, _rec: arrived.append(n))
     window.host.worker.error.connect(errors.append)
     fps = window.project.settings.fps
-    start = max(0, round(args.at * fps) - args.frames + 1)
+    at = min(round(args.at * fps), window.project.settings.frame_count - 1)
+    start = max(0, at - args.frames + 1)
     window.playback.seek(start, immediate=True)
     window.playback.play()  # fills the heatmap as the frames come
     ok = wait_for(lambda: len(arrived) >= args.frames or bool(errors), int(args.timeout * 1000))
     ok = ok and not errors
     window.playback.pause()
-    window.playback.seek(round(args.at * fps), immediate=True)
+    window.playback.seek(at, immediate=True)
     shown = len(arrived)
     wait_for(lambda: len(arrived) > shown or bool(errors), 30000)
     window.viewer.set_overlay_opacity(0.0)  # the natural picture (the overlay tints it by clip)

@@ -3,6 +3,7 @@ last project after, shortcuts, engine errors shown without killing the window, u
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import os
@@ -147,3 +148,73 @@ def test_recovery_after_a_crash_reopens_the_autosave_unsaved(make_window, projec
     assert window.project.settings.seed == 21
     assert window.document.path == project_file.absolute() and window.document.dirty
     assert not marker.exists() and not autosave.exists()
+
+
+def test_in_out_marks_and_delete_go_through_the_timeline(qtbot, make_window, project_file: Path) -> None:  # noqa: ANN001
+    window = make_window(project_file)
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    view, pb = window.viewer.view, window.playback
+    pb.seek(2, immediate=True)
+    qtbot.keyClick(view, Qt.Key.Key_I)
+    pb.seek(5, immediate=True)
+    qtbot.keyClick(view, Qt.Key.Key_O)
+    assert (pb.first, pb.last) == (2, 5)
+    if hasattr(window.timeline, "in_out"):
+        assert tuple(window.timeline.in_out) == (2, 5)
+    qtbot.keyClick(view, Qt.Key.Key_End)
+    assert pb.position == 5  # End goes to the out point
+    if hasattr(window.timeline, "select"):
+        window.timeline.select("p-2")  # as a click on the block does; the window follows its signal
+    else:
+        window.selected_placement = "p-2"
+    assert window.selected_placement == "p-2"
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert [p.id for p in window.project.placements] == ["p-1"]
+    window.document.stack.undo()
+    assert [p.id for p in window.project.placements] == ["p-1", "p-2"]
+
+
+def test_relinking_an_offline_clip_brings_it_back(
+    qtbot, make_window, project_file: Path, tmp_path: Path
+) -> None:  # noqa: ANN001
+    import shutil
+
+    from studio.project import load_project, save_project
+
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    project = load_project(project_file)
+    original = project.clips[0].path
+    shutil.copy(original, moved / "a.mp4")
+    project.clips[0] = dataclasses.replace(project.clips[0], path=tmp_path / "missing.mp4")
+    save_project(project, project_file)
+    window = make_window(project_file, show=False)
+    assert window.project.clips[0].offline_reason
+    assert window.library.row_for("clip-1").text(0).startswith("⚠")
+    window.library.relink("clip-1", moved / "a.mp4")
+    qtbot.waitUntil(lambda: window.project.clips[0].offline_reason is None, timeout=30000)
+    assert window.project.clips[0].path == (moved / "a.mp4").resolve()
+    assert window.library.row_for("clip-1").text(0) == "ui_a"
+    assert window.document.stack.undoText() == "Relink"
+
+
+def test_start_up_offers_the_crashed_session(qtbot, make_window, project_file: Path, monkeypatch) -> None:  # noqa: ANN001
+    from PySide6.QtWidgets import QMessageBox
+
+    from studio.ui import app
+    from studio.ui.autosave import Recovery
+
+    window = make_window(project_file, show=False)
+    window.document.push(SetSetting("seed", 9))
+    window.autosaver.save_now()
+    window.document.stack.setClean()
+    recovery = Recovery(window.autosaver.marker, window.autosaver.autosave_path, project_file)
+    monkeypatch.setattr(app, "find_recoveries", lambda: [recovery])
+    asked: list[str] = []
+    monkeypatch.setattr(
+        QMessageBox, "question", lambda *a, **k: asked.append(a[1]) or QMessageBox.StandardButton.Yes
+    )
+    app.offer_recovery(window)
+    assert asked == ["Recover unsaved work"]
+    assert window.project.settings.seed == 9 and window.document.dirty
