@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +20,10 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer
 
 from studio import paths
+from studio.errors import StudioError
 from studio.project import save_project
 
+log = logging.getLogger(__name__)
 INTERVAL_MS = 60_000
 
 
@@ -94,8 +97,13 @@ class Autosaver(QObject):
         """Write the autosave if there is anything unsaved; the marker follows the document's file name."""
         if not self.document.dirty:
             return False
-        save_project(copy.deepcopy(self.document.project), self.autosave_path)
-        self._write_marker()
+        try:
+            save_project(copy.deepcopy(self.document.project), self.autosave_path)
+            self._write_marker()
+        except (StudioError, OSError) as exc:  # a full disk must not break editing: say it, retry next time
+            log.warning("autosave failed: %s", exc)
+            self.document.message.emit(f"autosave failed: {exc}")
+            return False
         self.saves += 1
         return True
 

@@ -89,3 +89,17 @@ def test_a_crashed_session_is_offered_for_recovery(doc: Document, project_file: 
     assert load_project(found[0].autosave).settings.seed == 13
     found[0].discard()
     assert find_recoveries() == []
+
+
+def test_a_failing_autosave_is_reported_and_editing_goes_on(doc: Document) -> None:
+    saver = Autosaver(doc)
+    saver.autosave_path.mkdir()  # a folder where the file should go: the write fails
+    messages: list[str] = []
+    doc.message.connect(messages.append)
+    doc.push(SetSetting("seed", 4))
+    assert not saver.save_now()
+    assert messages and messages[-1].startswith("autosave failed:") and "\n" not in messages[-1]
+    assert doc.push(SetSetting("seed", 5)) and doc.project.settings.seed == 5
+    saver.autosave_path.rmdir()
+    assert saver.save_now()
+    saver.stop()
