@@ -10,7 +10,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 from studio.project import AddClip, Project, clip_from_info, mark_missing
-from studio.ui.library import COLUMNS, LibraryPanel
+from studio.ui.library import CLIP_MIME, COLUMNS, LibraryPanel
 from tests.clipfactory import truncate_copy
 
 STATUS = len(COLUMNS) - 1
@@ -89,6 +89,8 @@ def test_drop_remove_and_relink(qtbot, two_clips: tuple[Path, Path]) -> None:  #
     AddClip(clip_from_info("clip-1", two_clips[0], probe(two_clips[0]))).redo(project)
     lib.set_project(project)
     lib.row_for("clip-1").setSelected(True)
+    dragged = lib.tree.mimeData(lib.tree.selectedItems())  # what a drag onto the timeline carries
+    assert bytes(dragged.data(CLIP_MIME).data()) == b"clip-1"
     with qtbot.waitSignal(lib.removeRequested, timeout=1000) as removed:
         lib.remove_button.click()
     assert removed.args == [["clip-1"]]
