@@ -321,6 +321,8 @@ class MainWindow(QMainWindow):
         self.last_error = text
         log.warning("%s", text)
         self.statusBar().showMessage(f"Error: {text}", 15000)
+        self.viewer.view.placeholder = f"No preview: {text}"  # seen where the picture would be
+        self.viewer.view.update()
 
     def show_export_dialog(self) -> ExportDialog:
         if self.export_dialog is not None and self.export_dialog.running:

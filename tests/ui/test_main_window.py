@@ -110,6 +110,7 @@ def test_engine_errors_show_in_the_window(qtbot, make_window, project_file: Path
     qtbot.waitUntil(lambda: bool(window.last_error), timeout=20000)
     assert window.last_error == "CUDA out of memory on this device; try the CPU"
     assert "CUDA out of memory" in window.statusBar().currentMessage()
+    assert window.viewer.view.frame is None and "CUDA out of memory" in window.viewer.view.placeholder
     assert window.host.thread.isRunning() and window.isVisible()
 
 
