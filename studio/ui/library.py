@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -95,6 +96,9 @@ class LibraryPanel(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(buttons)
         layout.addWidget(self.tree)
+        self.hint = QLabel("Drop video files here, or Import…", self.tree.viewport())
+        self.hint.setStyleSheet("color: #8a8a8a; padding: 12px;")
+        self.hint.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.import_button.clicked.connect(self.import_dialog)
         self.remove_button.clicked.connect(self.remove_selected)
         self.relink_button.clicked.connect(self.relink_dialog)
@@ -129,6 +133,8 @@ class LibraryPanel(QWidget):
             item.setData(0, PATH_ROLE, str(path))
             self._badge(item, reason)
             self.tree.addTopLevelItem(item)
+        self.hint.setVisible(self.tree.topLevelItemCount() == 0)
+        self.hint.adjustSize()
 
     def _clip_item(self, clip: Any, selected: bool) -> QTreeWidgetItem:
         key = str(Path(clip.path))

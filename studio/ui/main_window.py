@@ -33,6 +33,7 @@ from studio.ui.viewer import ViewerPanel
 
 log = logging.getLogger(__name__)
 AREA = Qt.DockWidgetArea
+EMPTY_HINT = "Import clips (Ctrl+I or drop files on the library), then put them on the timeline (Ctrl+T)"
 
 
 def fresh_ids(project: Any, prefix: str, count: int) -> list[str]:
@@ -187,6 +188,11 @@ class MainWindow(QMainWindow):
             self.timeline.refresh()
         self.playback.set_timing(s.fps, s.frame_count)
         self.viewer.set_timing(s.fps, s.frame_count)
+        if not project.placements:
+            self.viewer.view.placeholder = EMPTY_HINT
+            self.viewer.view.set_frame(None)
+        elif self.viewer.view.placeholder == EMPTY_HINT:
+            self.viewer.view.placeholder = "Rendering…"
         clips_key = tuple((c.id, c.name, c.offline_reason) for c in project.clips)
         if clips_key != self._clips_key and hasattr(self.training, "set_project"):
             self.training.set_project(project)  # it re-ticks every clip: only when the clip list changed
@@ -271,6 +277,11 @@ class MainWindow(QMainWindow):
                 panel.set_playhead(n)
 
     def _on_frame_shown(self, n: int, record: Any) -> None:
+        if not self.project.placements:  # nothing to generate from: a hint helps more than a black frame
+            self.viewer.view.placeholder = EMPTY_HINT
+            self.viewer.view.set_frame(None)
+            self.viewer.set_position(n)
+            return
         self.viewer.show_frame(n, record.frame, record.maps)
         if hasattr(self.attention, "set_current"):
             self.attention.set_current(n, record.maps, record.shares)

@@ -20,6 +20,7 @@ def test_import_place_play_export_undo(
     window = make_window(empty)
     lib, inspector, doc = window.library, window.inspector, window.document
 
+    assert window.viewer.view.placeholder.startswith("Import clips")  # an empty project says what to do
     lib.import_files(list(two_clips))
     qtbot.waitUntil(lambda: len(window.project.clips) == 2, timeout=30000)
     assert doc.stack.undoText() == "Import 2 clips"
