@@ -87,3 +87,20 @@ def test_showing_the_document_never_edits_it(bound) -> None:  # noqa: ANN001
     for _ in range(3):
         inspector.set_project(doc.project)
     assert doc.stack.count() == 0
+
+
+def test_quick_repeated_edits_of_one_setting_are_one_step(bound) -> None:  # noqa: ANN001
+    doc, inspector = bound
+    original = doc.project.settings.engine.radius
+    box = inspector.fields["engine.radius"]
+    for _ in range(3):
+        box.stepUp()  # three clicks on the arrow
+    assert doc.project.settings.engine.radius == original + 3
+    assert doc.stack.count() == 1
+    inspector.fields["engine.window"].stepUp()  # another setting: its own step
+    assert doc.stack.count() == 2
+    doc.stack.undo()
+    doc.stack.undo()
+    assert doc.project.settings.engine.radius == original and doc.stack.isClean()
+    doc.stack.redo()
+    assert doc.project.settings.engine.radius == original + 3
