@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from studio.models.attention import Attention, AttentionMixin
 
@@ -137,18 +136,20 @@ class VideoTransformer(AttentionMixin, nn.Module):
         """Random task per step (prediction with 1..T-1 known frames, 2× or 4× interpolation); loss on the
         unknown frames (+ a little on the known ones). Returns (loss, logs, predicted unknown, true
         unknown)."""
-        t = video.shape[1]
-        known = random_mask(t, video.device)
+        known = random_mask(video.shape[1], video.device)
+        video = video[:, : len(known)]  # interpolation windows end on a known frame, as at inference
         _, raw = self(video, known)
         unknown = ~known
-        loss_u = F.mse_loss(raw[:, unknown], video[:, unknown])
-        loss_k = F.mse_loss(raw[:, known], video[:, known])
-        # Relative to the initial guess's own error: easy tasks (2× interpolation) and hard ones (8 ahead)
-        # then pull equally, and 1.0 means "no better than the blend/repeat baseline".
+        # Each unknown frame's error relative to the initial guess's error on that frame: easy frames (2×
+        # interpolation) and hard ones (8 ahead) pull equally, and 1.0 means "no better than blend/repeat".
         with torch.no_grad():
-            base = F.mse_loss(initial_guess(video, known)[:, unknown], video[:, unknown]).clamp_min(1e-6)
-        loss = loss_u / base + self.cfg.known_loss_weight * loss_k / base
-        logs = {"masked": loss_u.item(), "known": loss_k.item(), "vs_guess": (loss_u / base).item()}
+            guess = initial_guess(video, known)
+            base = (guess - video).pow(2).mean(dim=(0, 2, 3, 4)).clamp_min(1e-5)  # (T,)
+        err = (raw - video).pow(2).mean(dim=(0, 2, 3, 4))  # (T,)
+        rel = (err / base)[unknown].mean()
+        loss_k = err[known].mean()
+        loss = rel + self.cfg.known_loss_weight * loss_k / base[unknown].mean()
+        logs = {"masked": err[unknown].mean().item(), "known": loss_k.item(), "vs_guess": rel.item()}
         return loss, logs, raw[:, unknown], video[:, unknown]
 
     # --- uses -----------------------------------------------------------------------------------------------
@@ -191,10 +192,12 @@ class VideoTransformer(AttentionMixin, nn.Module):
 
 
 def random_mask(t: int, device: torch.device | str) -> torch.Tensor:
-    """(T,) bool known-frames mask: half prediction (a random number of leading frames known), a quarter each
-    2× and 4× interpolation (every 2nd / 4th frame known, whatever lies past the last known one predicted)."""
+    """Known-frames mask (T',) bool, T' <= T: half prediction (a random number of leading frames known,
+    T' = T), a quarter each 2× and 4× interpolation (every 2nd / 4th frame known, T' ends on the last known
+    frame)."""
     r = torch.rand(()).item()
-    idx = torch.arange(t, device=device)
     if r < 0.5:
-        return idx < int(torch.randint(1, t, ()).item())
-    return idx % (2 if r < 0.75 else 4) == 0
+        return torch.arange(t, device=device) < int(torch.randint(1, t, ()).item())
+    factor = 2 if r < 0.75 else 4
+    span = (t - 1) // factor * factor + 1
+    return torch.arange(span, device=device) % factor == 0

@@ -8,7 +8,7 @@ import torch
 from studio.models.attention import AttnProcessor, RecordingProcessor
 from studio.models.gan import GANConfig, PatchDiscriminator3D, d_hinge_loss, g_hinge_loss
 from studio.models.registry import build_model, make_config
-from studio.models.transformer import initial_guess
+from studio.models.transformer import initial_guess, random_mask
 from studio.models.vae import slerp
 
 
@@ -73,6 +73,23 @@ def test_untrained_transformer_is_the_initial_guess_and_keeps_known_frames() -> 
     assert torch.allclose(out[:, 2], (v[:, 0] + v[:, 4]) / 2, atol=1e-6)  # halfway between known neighbours
     assert model.extend(v[:, :4], 13).shape == (2, 13, 3, 32, 32)  # longer than one window: chunked
     assert model.interpolate(v[:, :5], 4).shape == (2, 17, 3, 32, 32)
+
+
+def test_training_masks_cover_prediction_and_pure_interpolation() -> None:
+    torch.manual_seed(0)
+    kinds = set()
+    for _ in range(200):
+        known = random_mask(12, "cpu")
+        assert known[0] and not known.all()
+        idx = known.nonzero().flatten().tolist()
+        if idx == list(range(len(idx))):  # a known prefix: prediction over the full window
+            assert len(known) == 12
+            kinds.add("predict")
+        else:  # every f-th frame known, the window ending on a known frame (no extrapolated tail)
+            f = idx[1]
+            assert known[-1] and idx == list(range(0, len(known), f)) and len(known) == 11 // f * f + 1
+            kinds.add(f"interp-{f}")
+    assert kinds == {"predict", "interp-2", "interp-4"}
 
 
 def test_recording_processor_matches_sdpa_and_records_every_layer() -> None:
