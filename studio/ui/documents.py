@@ -59,10 +59,11 @@ class Document(QObject):
         name = self.path.name if self.path else self.project.name
         return f"{name}{' *' if self.dirty else ''} — Attention Video Studio"
 
-    def push(self, command: Any) -> bool:
-        """Apply an edit through the undo stack; a refused edit becomes a message, not an exception."""
+    def push(self, command: Any, *, merge: bool = False) -> bool:
+        """Apply an edit through the undo stack; a refused edit becomes a message, not an exception.
+        ``merge``: quick repeats of the same setting edit become one step (see ``undo.ProjectCommand``)."""
         try:
-            push_command(self.stack, self.project, command)
+            push_command(self.stack, self.project, command, merge=merge)
         except StudioError as exc:
             self.message.emit(str(exc))
             return False

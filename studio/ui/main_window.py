@@ -252,7 +252,7 @@ class MainWindow(QMainWindow):
     def _settings_edited(self, label: str, values: dict) -> None:
         from studio.project import SetSettings
 
-        if not self.document.push(SetSettings(values, label)):
+        if not self.document.push(SetSettings(values, label), merge=True):
             self.inspector.set_project(self.project)  # refused: show the document's value again
 
     def recover(self, recovery: Recovery) -> bool:

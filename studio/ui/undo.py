@@ -27,16 +27,17 @@ def _setting_keys(command: Any) -> tuple[str, ...] | None:
 
 
 class ProjectCommand(QUndoCommand):
-    """One undo step. Repeated edits of the same setting within two seconds (spin box arrows, a held key)
-    merge into one step: undo restores the value from before the first, redo applies the last."""
+    """One undo step. With ``merge=True`` (the inspector's fields), repeated edits of the same setting within
+    two seconds (spin box arrows, a held key) merge into one step: undo restores the value from before the
+    first, redo applies the last. Gestures (timeline drags) stay one step each."""
 
-    def __init__(self, project: Any, command: Any, *, applied: bool = True) -> None:
+    def __init__(self, project: Any, command: Any, *, applied: bool = True, merge: bool = False) -> None:
         super().__init__(getattr(command, "text", "") or type(command).__name__)
         self.project = project
         self.command = command  # its undo() restores the state before this step
         self.last = command  # its redo() gives the state after this step
         self._skip_redo = applied
-        self._keys = _setting_keys(command)
+        self._keys = _setting_keys(command) if merge else None
         self._stamp = time.monotonic()
 
     def id(self) -> int:
@@ -60,10 +61,10 @@ class ProjectCommand(QUndoCommand):
         self.command.undo(self.project)
 
 
-def push_command(stack: QUndoStack, project: Any, command: Any) -> Any:
+def push_command(stack: QUndoStack, project: Any, command: Any, *, merge: bool = False) -> Any:
     """Apply ``command`` to ``project`` and record it; a refused edit raises and records nothing."""
     command.redo(project)
-    stack.push(ProjectCommand(project, command, applied=True))
+    stack.push(ProjectCommand(project, command, applied=True, merge=merge))
     return command
 
 

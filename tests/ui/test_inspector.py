@@ -28,7 +28,7 @@ def bound(qtbot, settings_dir: Path, project_file: Path):  # noqa: ANN001
 def _push(doc: Document, label: str, values: dict) -> None:
     from studio.project import SetSettings
 
-    doc.push(SetSettings(values, label))
+    doc.push(SetSettings(values, label), merge=True)  # as the window does
 
 
 def test_fields_show_the_project_settings(bound) -> None:  # noqa: ANN001
