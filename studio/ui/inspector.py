@@ -134,7 +134,7 @@ class InspectorPanel(QScrollArea):
             guide = self.fields["engine.guide_clip"]
             assert isinstance(guide, QComboBox)
             guide.clear()
-            guide.addItem("None (free generation)", None)
+            guide.addItem("None (free)", None)
             for clip in project.clips:
                 guide.addItem(clip.name, clip.id)
             for key, widget in self.fields.items():
