@@ -82,6 +82,7 @@ class ExportDialog(QDialog):
         self.audio = QCheckBox("Mix the sources' audio (AAC)")
         self.audio.setChecked(bool(s.audio))
         self.sidecar = QCheckBox("Write the attention record beside the video")
+        self.reveal_when_done = QCheckBox("Show the file in its folder when done")
         self.estimate_label = QLabel("Estimating…")
         self.estimate_label.setObjectName("estimate")
         self.progress = QProgressBar()
@@ -109,6 +110,7 @@ class ExportDialog(QDialog):
         form.addRow("Frame rate", self.fps_box)
         form.addRow("Audio", self.audio)
         form.addRow("Attention", self.sidecar)
+        form.addRow("", self.reveal_when_done)
         form.addRow("Estimate", self.estimate_label)
         buttons = QHBoxLayout()
         buttons.addWidget(self.reveal_button)
@@ -225,6 +227,8 @@ class ExportDialog(QDialog):
         self.progress.setValue(self.progress.maximum())
         self._done(f"Exported {self.result_path.name}")
         self.reveal_button.setEnabled(True)
+        if self.reveal_when_done.isChecked():
+            self.reveal()
         self.finished_path.emit(path)
 
     def _on_failed(self, message: str) -> None:

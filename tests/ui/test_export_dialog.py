@@ -49,6 +49,9 @@ def test_estimate_then_export_with_progress(
     dialog.sidecar.setChecked(True)
     progress: list[object] = []
     host.worker.exportProgress.connect(progress.append)
+    opened: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    dialog.reveal_when_done.setChecked(True)
     dialog.export_button.click()
     assert dialog.running and not dialog.export_button.isEnabled()
     qtbot.waitUntil(lambda: not dialog.running, timeout=60000)
@@ -62,10 +65,9 @@ def test_estimate_then_export_with_progress(
     assert record.is_dir() and any(record.iterdir())  # the attention sidecar beside the video
     assert project.settings.width == 64  # the dialog's size applied to a copy, not the document
 
-    opened: list[QUrl] = []
-    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    assert [u.toLocalFile() for u in opened] == [str(tmp_path)]  # revealed when done, as asked
     dialog.reveal_button.click()
-    assert [u.toLocalFile() for u in opened] == [str(tmp_path)]
+    assert len(opened) == 2
 
 
 def test_cancel_leaves_no_file(qtbot, host: EngineHost, project_file: Path, tmp_path: Path) -> None:  # noqa: ANN001
