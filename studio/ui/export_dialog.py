@@ -12,7 +12,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QStandardPaths, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio import paths
 from studio.ui.engine_host import EngineHost
 from studio.ui.engine_worker import ExportProgress
 
@@ -60,8 +61,7 @@ class ExportDialog(QDialog):
         self.last_progress: ExportProgress | None = None
         s = project.settings
 
-        default = (project.path.parent if project.path else Path.home()) / f"{_stem(project)}.mp4"
-        self.path_edit = QLineEdit(str(default))
+        self.path_edit = QLineEdit(str(default_output(project)))
         self.browse_button = QPushButton("Browse…")
         self.crf = QSpinBox()
         self.crf.setRange(0, 51)
@@ -244,6 +244,15 @@ class ExportDialog(QDialog):
         if self.running:  # closing the dialog must not orphan a render nobody can cancel any more
             self.host.cancel()
         super().closeEvent(event)
+
+
+def default_output(project: Any) -> Path:
+    """Beside the project file, unless that is the bundled demo (never write into the app's own folder)."""
+    folder = project.path.parent if project.path is not None else None
+    if folder is None or folder.resolve().is_relative_to(paths.RESOURCES.resolve()):
+        movies = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.MoviesLocation)
+        folder = Path(movies) if movies and Path(movies).is_dir() else Path.home()
+    return folder / f"{_stem(project)}.mp4"
 
 
 def _stem(project: Any) -> str:

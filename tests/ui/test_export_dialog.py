@@ -84,3 +84,12 @@ def test_cancel_leaves_no_file(qtbot, host: EngineHost, project_file: Path, tmp_
     assert "Cancelled" in dialog.status.text()
     left = [p.name for p in tmp_path.iterdir() if p.name != "proj.avsproj.json"]
     assert left == []  # neither the file nor a temp part
+
+
+def test_default_file_is_beside_the_project_but_never_in_the_bundled_demo(project_file: Path) -> None:
+    from studio import paths
+    from studio.ui.export_dialog import default_output
+
+    assert default_output(load_project(project_file)) == project_file.parent / "proj.mp4"
+    demo = default_output(load_project(paths.DEMO_PROJECT))
+    assert not demo.resolve().is_relative_to(paths.RESOURCES.resolve()) and demo.name == "demo.mp4"
