@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from studio import paths
 from studio.errors import StudioError
 from studio.project import Project, load_project, save_project
 from studio.ui.settings import add_recent_file, recent_files
@@ -54,6 +55,11 @@ class Document(QObject):
     @property
     def dirty(self) -> bool:
         return not self.stack.isClean() or self.recovered_from is not None
+
+    @property
+    def is_bundled(self) -> bool:
+        """The project is one the app ships (the demo): never written in place."""
+        return self.path is not None and self.path.resolve().is_relative_to(paths.RESOURCES.resolve())
 
     def title(self) -> str:
         name = self.path.name if self.path else self.project.name
@@ -103,8 +109,8 @@ class Document(QObject):
         return True
 
     def save(self) -> bool:
-        if self.path is None:
-            return self.save_as()
+        if self.path is None or self.is_bundled:
+            return self.save_as()  # the demo ships with the app: edits go to the user's own file
         return self._save_to(self.path)
 
     def save_as(self, path: Path | str | None = None) -> bool:
@@ -162,6 +168,6 @@ class Document(QObject):
         return Path(name) if name else None
 
     def ask_save_path(self) -> Path | None:
-        start = str(self.path) if self.path else f"{self.project.name}{SUFFIX}"
+        start = str(self.path) if self.path and not self.is_bundled else f"{self.project.name}{SUFFIX}"
         name, _ = QFileDialog.getSaveFileName(self.parent_widget, "Save project", start, PROJECT_FILTER)
         return Path(name) if name else None

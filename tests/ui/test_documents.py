@@ -103,3 +103,19 @@ def test_a_failing_autosave_is_reported_and_editing_goes_on(doc: Document) -> No
     saver.autosave_path.rmdir()
     assert saver.save_now()
     saver.stop()
+
+
+def test_saving_the_bundled_demo_asks_for_a_new_file(settings_dir: Path, tmp_path: Path) -> None:
+    from studio import paths
+
+    d = Document(open_settings())
+    assert d.open(paths.DEMO_PROJECT)
+    before = paths.DEMO_PROJECT.read_bytes()
+    d.push(SetSetting("seed", 3))
+    asked: list[int] = []
+    d.ask_save_path = lambda: asked.append(1) or tmp_path / "mine.avsproj.json"
+    assert d.save()
+    assert asked == [1] and d.path == tmp_path / "mine.avsproj.json"
+    assert paths.DEMO_PROJECT.read_bytes() == before
+    assert not paths.DEMO_PROJECT.with_name(paths.DEMO_PROJECT.name + ".bak").exists()
+    assert load_project(d.path).clips[0].path == paths.DEMO_PROJECT.parent.joinpath("sky.mp4").resolve()
