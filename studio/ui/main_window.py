@@ -16,7 +16,17 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
 
-from studio.project import AddClip, AddPlacement, Macro, Placement, RelinkClip, RemoveClip, RemovePlacement
+from studio.project import (
+    AddClip,
+    AddPlacement,
+    Macro,
+    Placement,
+    RelinkClip,
+    RemoveClip,
+    RemovePlacement,
+    SetSettings,
+    load_project,
+)
 from studio.project.model import clip_from_info
 from studio.ui.actions import build_actions
 from studio.ui.autosave import Autosaver, Recovery
@@ -28,6 +38,7 @@ from studio.ui.inspector import InspectorPanel
 from studio.ui.library import LibraryPanel
 from studio.ui.panels import LazyPanel, optional_panel
 from studio.ui.playback import PlaybackController
+from studio.ui.settings import restore_window, save_window
 from studio.ui.snapshot import render_key
 from studio.ui.viewer import ViewerPanel
 
@@ -176,6 +187,7 @@ class MainWindow(QMainWindow):
         self._heatmap_key = ()
         self._clips_key = None
         self.playback.position = 0
+        self._on_position(0)
         self._on_document_changed()
 
     def _on_document_changed(self) -> None:
@@ -250,15 +262,11 @@ class MainWindow(QMainWindow):
             self.document.push(RemovePlacement(self.selected_placement))
 
     def _settings_edited(self, label: str, values: dict) -> None:
-        from studio.project import SetSettings
-
         if not self.document.push(SetSettings(values, label), merge=True):
             self.inspector.set_project(self.project)  # refused: show the document's value again
 
     def recover(self, recovery: Recovery) -> bool:
         """Open a crashed session's autosave as an unsaved document that belongs to its original file."""
-        from studio.project import load_project
-
         try:
             project = load_project(recovery.autosave)
         except Exception as exc:
@@ -344,21 +352,10 @@ class MainWindow(QMainWindow):
         return self.export_dialog
 
     def restore_layout(self) -> None:
-        geometry = self.settings.value("window/geometry")
-        state = self.settings.value("window/state")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state)
-        self._set_overlay_opacity(float(self.settings.value("viewer/overlay", 0.0)))
-        self.viewer.loop_button.setChecked(self.settings.value("viewer/loop", "true") in (True, "true"))
+        restore_window(self, self.settings)
 
     def save_layout(self) -> None:
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
-        self.settings.setValue("viewer/overlay", self.viewer.overlay_slider.value() / 100)
-        self.settings.setValue("viewer/loop", self.viewer.loop)
-        self.settings.sync()
+        save_window(self, self.settings)
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state)

@@ -1,5 +1,8 @@
 """Preferences and window layout in QSettings (INI format), plus the recent-files list.
 
+Layout = the window's geometry and dock state (``saveState`` keys docks by objectName) and the viewer's
+overlay opacity and loop switch.
+
 INI everywhere (not the Windows registry) so tests can point the whole store at a temp folder with
 ``QSettings.setPath(IniFormat, UserScope, tmp)`` or the ``STUDIO_SETTINGS_DIR`` environment variable.
 """
@@ -8,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QSettings
 
@@ -43,3 +47,22 @@ def add_recent_file(settings: QSettings, path: Path) -> list[Path]:
 def last_project(settings: QSettings) -> Path | None:
     files = recent_files(settings)
     return files[0] if files else None
+
+
+def restore_window(window: Any, settings: QSettings) -> None:
+    geometry = settings.value("window/geometry")
+    state = settings.value("window/state")
+    if geometry is not None:
+        window.restoreGeometry(geometry)
+    if state is not None:
+        window.restoreState(state)
+    window._set_overlay_opacity(float(settings.value("viewer/overlay", 0.0)))
+    window.viewer.loop_button.setChecked(settings.value("viewer/loop", "true") in (True, "true"))
+
+
+def save_window(window: Any, settings: QSettings) -> None:
+    settings.setValue("window/geometry", window.saveGeometry())
+    settings.setValue("window/state", window.saveState())
+    settings.setValue("viewer/overlay", window.viewer.overlay_slider.value() / 100)
+    settings.setValue("viewer/loop", window.viewer.loop)
+    settings.sync()

@@ -47,10 +47,14 @@ def test_panels_are_named_docks_and_the_layout_persists(make_window, project_fil
     dock = window.findChild(QDockWidget, "inspectorDock")
     assert dock.widget() is window.inspector
     dock.hide()
+    window.viewer.overlay_slider.setValue(40)
+    window.viewer.loop_button.setChecked(False)
     window.shutdown()  # saves the layout, as closing does
     again = make_window(project_file, show=False)
     assert again.findChild(QDockWidget, "inspectorDock").isHidden()
     assert not again.findChild(QDockWidget, "libraryDock").isHidden()
+    assert again.viewer.overlay_slider.value() == 40 and not again.playback.loop
+    assert again.attention.overlay_opacity == pytest.approx(0.4)  # the two overlay sliders agree
     assert not again.host.thread.isRunning()  # never shown: the engine never started
     if importlib.util.find_spec("studio.ui.training_panel") is not None:
         training = again.findChild(QDockWidget, "trainingDock")
