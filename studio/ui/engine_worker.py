@@ -239,8 +239,8 @@ class EngineWorker(QObject):
 
     # ---- preview ---------------------------------------------------------------------------------
     def _render_request(self, req: RenderFrame) -> None:
-        if req.generation != self._shared.generation:
-            return  # a newer request is queued behind this one
+        if req.generation != self._shared.generation or self._project is None:
+            return  # a newer request is queued behind this one (or there is nothing to render yet)
         self._play = None
         total = frame_count(self._project)
         if total <= 0:
@@ -252,7 +252,7 @@ class EngineWorker(QObject):
         self.stateChanged.emit("idle")
 
     def _start_play(self, req: Play) -> None:
-        if req.generation != self._shared.generation:
+        if req.generation != self._shared.generation or self._project is None:
             return
         self._play = req
         self._next = req.from_n
