@@ -4,7 +4,8 @@
 
 At 640x360, 24 fps, with 2, 4 and 8 clips (every clip over the whole output, equal importance, window 1):
 
-- engine ms/frame: the synthesizer alone on pre-gathered inputs (attention generator vs the crossfade);
+- engine ms/frame: the synthesizer alone on pre-gathered inputs, median after 2 warm-up frames (attention
+  generator vs the crossfade);
 - end-to-end fps: ``RenderJob.run()`` (decode ahead, synthesize, encode H.264 + AAC behind), with the
   attention generator and with the plain crossfade through the same I/O (the cost of attention);
 - ffmpeg CLI: the same clips scaled and averaged (``mix``) + ``amix``, encoded with the same preset/crf:
@@ -23,6 +24,7 @@ import os
 import platform
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -73,17 +75,19 @@ def gathered_inputs(project, count: int):
         return [gatherer.gather(n).inp for n in range(count)]
 
 
-def engine_ms(synth, inputs, sync=None) -> float:
+def engine_ms(synth, inputs, sync=None, warmup: int = 2) -> float:
+    """Median ms per frame after ``warmup`` frames (allocator, thread pool and caches settle over the first
+    few; on a shared box the median also shrugs off another process's burst)."""
     synth.reset()
-    synth(inputs[0])  # warm-up (allocations, kernels)
-    if sync:
-        sync()
-    start = time.perf_counter()
-    for inp in inputs[1:]:
+    times = []
+    for i, inp in enumerate(inputs):
+        start = time.perf_counter()
         synth(inp)
-    if sync:
-        sync()
-    return (time.perf_counter() - start) / max(1, len(inputs) - 1) * 1000
+        if sync:
+            sync()
+        if i >= min(warmup, len(inputs) - 1):
+            times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
 
 
 def decode_ms(project, count: int) -> float:
@@ -189,7 +193,7 @@ def main() -> None:
     load_before = os.getloadavg()[0]  # the box is shared: say how busy it was
     seconds = 1.0 if args.quick else 3.0  # output length of the end-to-end renders
     attention_seconds = 0.5 if args.quick else 1.0  # output length of the attention renders
-    attention_frames = 4 if args.quick else 8  # engine timing samples
+    attention_frames = 5 if args.quick else 9  # engine timing: 2 warm-up frames, the median of the rest
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-render-") as tmp:
         folder = Path(tmp)
@@ -221,7 +225,7 @@ def main() -> None:
         enc = encode_ms(folder, frames, args.preset)
 
         hd = adhoc_project(clips[:4], 1.0, fps=FPS, size=(1920, 1080))
-        hd_inputs = gathered_inputs(hd, 2)
+        hd_inputs = gathered_inputs(hd, 3)
         if args.device == "cuda":
             torch.cuda.reset_peak_memory_stats()
         hd_engine = engine_ms(make_synthesizer(hd, args.device), hd_inputs, sync)
