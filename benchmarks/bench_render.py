@@ -173,7 +173,10 @@ def write_section(table: str) -> None:
     text = doc.read_text() if doc.exists() else "# Benchmarks\n"
     section = f"## Render\n\n{table}\n"
     pattern = re.compile(r"^## Render\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
+    if pattern.search(text):  # replaced in place; the blank line before the next section is kept
+        text = pattern.sub(lambda _: section + "\n", text)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
     tmp = doc.with_suffix(".md.tmp")
     tmp.write_text(text)
     os.replace(tmp, doc)
