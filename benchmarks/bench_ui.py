@@ -10,7 +10,8 @@ On the bundled demo (3 clips, 640x360, 24 fps), offscreen, CPU:
   (target < 50 ms: the engine never blocks the GUI);
 - scrub latency: ``seek(n)`` (through the 8 ms debounce, as a drag ends) to that frame painted in the viewer,
   p50/p95 over uncached frames, and over frames already in the preview cache (target p95 < 150 ms);
-- playback fps: frames shown per second while playing (target >= 24), and the engine's own generation fps;
+- playback fps: frames shown per second while playing from 2 s, where two or three clips overlap (target
+  >= 24), and the engine's own generation fps;
 - GUI work per frame: what the GUI thread spends to show one frame everywhere (viewer, heatmap, timeline
   playhead, repaint of the whole window), timed directly so it does not depend on the machine's load.
 
@@ -45,6 +46,8 @@ from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer  # noqa: E402
 
 from studio import paths  # noqa: E402
 from studio.ui.app import build_main_window, ensure_app  # noqa: E402
+
+PLAY_FROM_S = 2.0
 
 
 def wait_for(condition: Callable[[], bool], timeout_s: float) -> bool:
@@ -152,9 +155,11 @@ def measure(factory: Callable | None, quick: bool) -> dict[str, float]:
     cached = scrub(fresh[::-1])
 
     play_s = 3.0 if quick else 6.0
-    pb.seek(0, immediate=True)
-    wait_for(lambda: shown[0] == 0, 60)
-    window.host.worker.cache.clear()  # safe here: the worker is idle (frame 0 shown), only it writes
+    # Play where the demo's clips overlap (from 2 s on): a lone source is the generator's cheap case.
+    start = round(PLAY_FROM_S * window.project.settings.fps)
+    pb.seek(start, immediate=True)
+    wait_for(lambda: shown[0] == start, 60)
+    window.host.worker.cache.clear()  # safe here: the worker is idle (its frame shown), only it writes
     gen_fps: list[float] = []
     pb.generationFps.connect(gen_fps.append)
     moved: list[float] = []
@@ -261,7 +266,7 @@ def run(quick: bool, repeats: int) -> str:
     row("scrub: seek → frame painted, p50 (uncached)", "", "scrub_p50", "{:.0f} ms")
     row("scrub: seek → frame painted, p95 (uncached)", "< 150 ms", "scrub_p95", "{:.0f} ms")
     row("scrub: seek → frame painted, p95 (preview cache)", "< 150 ms", "cached_p95", "{:.0f} ms")
-    row("playback: frames shown per second", ">= 24", "play_fps", "{:.1f}")
+    row("playback from 2 s (2-3 clips active): frames shown per second", ">= 24", "play_fps", "{:.1f}")
     row("engine generation speed while playing", "", "gen_fps", "{:.1f} fps")
     row("GUI thread work to show one frame (all panels + repaint)", "", "gui_ms", "{:.1f} ms")
     row("GUI heartbeat worst lateness, playing", "< 50 ms", "play_late", "{:.0f} ms")
