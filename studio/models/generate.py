@@ -2,8 +2,8 @@
 into another; the result is an H.264 MP4 added to the project with where it came from (model, checkpoint,
 inputs).
 
-The project's ``Clip`` has no provenance field yet, so provenance is written to a sidecar
-``<clip>.provenance.json`` beside the generated file (and also set on the clip if the field appears).
+Provenance is stored on the project's ``Clip`` (``Clip.provenance``) and also in a sidecar
+``<clip>.provenance.json`` beside the generated file, so it survives the clip being used in another project.
 Models work at their training size (square, e.g. 64×64): generated clips have that size.
 """
 
@@ -88,7 +88,7 @@ def generate(
     """Run ``op`` ("extend" | "interpolate" | "morph") on the named clips, write the MP4, add it to the
     project."""
     from studio.media import VideoWriter, probe
-    from studio.project import AddClip, Clip, clip_from_info, load_project, save_project
+    from studio.project import AddClip, clip_from_info, load_project, save_project
 
     if op not in OPERATIONS:
         raise StudioError(f"unknown operation {op!r}")
@@ -123,8 +123,7 @@ def generate(
     atomic_write_text(json.dumps(provenance, indent=2), provenance_path(out_path))
 
     clip = clip_from_info(project.new_id("clip"), out_path, probe(out_path), name=out_path.stem)
-    if "provenance" in {f.name for f in dataclasses.fields(Clip)}:
-        clip = dataclasses.replace(clip, provenance=provenance)
+    clip = dataclasses.replace(clip, provenance=provenance)
     AddClip(clip).redo(project)
     save_project(project, project_path)
     return GenerateResult(out_path, clip.id, len(out_frames), fps, provenance)

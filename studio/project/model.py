@@ -48,6 +48,8 @@ class Clip:
     height: int = 0
     has_audio: bool = False
     offline_reason: str | None = None  # set on load when the file is missing/unreadable; never saved
+    # Set on clips a learned generator made: model, checkpoint, task, inputs (shown in the library).
+    provenance: dict[str, Any] | None = field(default=None, hash=False, compare=True)
 
     @property
     def duration(self) -> float:

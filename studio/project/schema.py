@@ -63,6 +63,7 @@ def clip_to_dict(clip: Clip, base_dir: Path | None) -> dict[str, Any]:
         "width": clip.width,
         "height": clip.height,
         "has_audio": clip.has_audio,
+        **({"provenance": clip.provenance} if clip.provenance else {}),
     }
 
 
@@ -133,7 +134,15 @@ def clip_from_dict(data: Any, path: str, base_dir: Path | None) -> Clip:
         width=f.number("width", lo=1, integer=True),
         height=f.number("height", lo=1, integer=True),
         has_audio=f.boolean("has_audio", False),
+        provenance=_provenance(f),
     )
+
+
+def _provenance(f: Fields) -> dict[str, Any] | None:
+    value = f.raw("provenance", None)
+    if value is not None and not isinstance(value, dict):
+        raise bad(f.at("provenance"), "an object", value)
+    return value
 
 
 def placement_from_dict(data: Any, path: str) -> Placement:

@@ -72,6 +72,8 @@ def test_generate_extend_adds_a_clip_with_provenance(trained: dict[str, Path]) -
     prov = json.loads(path.with_name(path.stem + ".provenance.json").read_text())
     assert prov["operation"] == "extend" and prov["model"] == "convlstm"
     assert prov["inputs"][0]["clip_id"] == "clip-1" and Path(prov["checkpoint"]).exists()
+    saved = next(c for c in load_project(trained["project"]).clips if c.path == path)
+    assert saved.provenance == prov  # the project file carries it too, not only the sidecar
 
 
 def test_generate_interpolate_doubles_the_frame_rate(trained: dict[str, Path]) -> None:

@@ -232,3 +232,20 @@ def test_saved_files_get_normal_permissions(tmp_path: Path) -> None:
         assert path.stat().st_mode & 0o777 == 0o664  # an existing file keeps its mode
     finally:
         os.umask(umask)
+
+
+def test_generated_clip_provenance_round_trips_and_is_validated(tmp_path: Path) -> None:
+    import dataclasses
+
+    project, path = _saved(tmp_path)
+    provenance = {"operation": "extend", "model": "convlstm", "inputs": [{"clip_id": project.clips[0].id}]}
+    project.clips[0] = dataclasses.replace(project.clips[0], provenance=provenance)
+    save_project(project, path)
+    assert load_project(path).clips[0].provenance == provenance
+    assert load_project(path).clips[1].provenance is None
+
+    data = json.loads(path.read_text())
+    data["clips"][0]["provenance"] = "by hand"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ProjectError, match=r"clips\[0\]\.provenance: expected an object"):
+        load_project(path)
