@@ -37,6 +37,16 @@ PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 THUMB_ICON = QSize(48, 27)
 
 
+def _status_of(clip: Any) -> str:
+    provenance = getattr(clip, "provenance", None)
+    return f"generated ({provenance.get('model', 'model')})" if provenance else "ok"
+
+
+def _provenance_text(provenance: dict[str, Any]) -> str:
+    inputs = ", ".join(str(i.get("name") or i.get("clip_id")) for i in provenance.get("inputs", []))
+    return f"generated: {provenance.get('operation', '?')} by {provenance.get('model', '?')} from {inputs}"
+
+
 def _length(seconds: float) -> str:
     minutes, s = divmod(seconds, 60.0)
     return f"{int(minutes)}:{s:05.2f}"
@@ -156,7 +166,9 @@ class LibraryPanel(QWidget):
             item.setText(len(COLUMNS) - 1, values[-1])
             self._badge(item, reason)
         else:
-            item.setText(len(COLUMNS) - 1, "ok")
+            item.setText(len(COLUMNS) - 1, _status_of(clip))
+            if clip.provenance:  # made by a learned generator: say by what, from what
+                item.setToolTip(0, f"{key}\n{_provenance_text(clip.provenance)}")
             pixmap = self._thumbs.get(key)
             if pixmap is not None:
                 item.setIcon(0, pixmap)

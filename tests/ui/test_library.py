@@ -99,3 +99,20 @@ def test_drop_remove_and_relink(qtbot, two_clips: tuple[Path, Path]) -> None:  #
     clip_id, (path, info) = relinked.args
     assert clip_id == "clip-1" and path == two_clips[1].resolve() and info.audio is not None
     lib.jobs.wait()
+
+
+def test_generated_clips_are_marked_with_their_provenance(qtbot, two_clips: tuple[Path, Path]) -> None:  # noqa: ANN001
+    from studio.media import probe
+
+    lib = _library(qtbot)
+    project = Project()
+    made = {"operation": "extend", "model": "convlstm", "inputs": [{"clip_id": "clip-1", "name": "beach"}]}
+    AddClip(clip_from_info("clip-1", two_clips[0], probe(two_clips[0]))).redo(project)
+    generated = clip_from_info("clip-2", two_clips[1], probe(two_clips[1]))
+    AddClip(dataclasses.replace(generated, provenance=made)).redo(project)
+    lib.set_project(project)
+    assert lib.row_for("clip-1").text(STATUS) == "ok"
+    row = lib.row_for("clip-2")
+    assert row.text(STATUS) == "generated (convlstm)"
+    assert "extend by convlstm from beach" in row.toolTip(0)
+    lib.jobs.wait()
