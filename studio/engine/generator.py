@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from studio.engine.attention import attend_band, expand_for_dot, offsets, static_bias
+from studio.engine.attention import Workspace, attend_band, expand_for_dot, offsets, static_bias
 from studio.engine.config import GeneratorConfig
 from studio.engine.device import choose_device, empty_cache, is_out_of_memory
 from studio.engine.features import DIM, FeatureCache, PatchFeatures, grid_shape
@@ -70,6 +70,7 @@ class AttentionGenerator(nn.Module):
         self._guide_warned = False
         self._geometry: dict[tuple[int, ...], torch.Tensor] = {}
         self._feature_cache = FeatureCache()
+        self._workspace = Workspace()  # attention buffers reused across frames
         self._norms: dict[tuple[int, ...], torch.Tensor] = {}  # summed feathers by geometry (synthesis)
         self.reset()
 
@@ -124,6 +125,7 @@ class AttentionGenerator(nn.Module):
         self.features.to(device)
         self._geometry.clear()
         self._norms.clear()
+        self._workspace.clear()
         self._feature_cache.clear()
         self._tile_rows = None
         if self._prev_frame is not None:
@@ -230,7 +232,7 @@ class AttentionGenerator(nn.Module):
         index = torch.from_numpy(live).to(dev)
         for y0 in range(0, h, rows):
             y1 = min(h, y0 + rows)
-            band = attend_band(query, padded, bias, y0, y1, radius, stable, dot, aggregate)
+            band = attend_band(query, padded, bias, y0, y1, radius, stable, dot, aggregate, self._workspace)
             score[index, y0:y1], choice[index, y0:y1], share[index, y0:y1] = (
                 band.score,
                 band.choice,

@@ -68,6 +68,8 @@ class FeatherCanvas:
     ) -> None:
         self.patch, self.h, self.w, self.height, self.width = patch, h, w, height, width
         self.window = feather(patch, device)
+        # the feather per colour channel, flat: a contiguous multiplier vectorises, a broadcast over 3 not
+        self.window_rgb = self.window.expand(2, 2, patch, patch, 3).reshape(-1)
         self.canvas = torch.zeros((h + 1, w + 1, patch, patch, 3), device=device)
         key = (patch, h, w)
         if key not in norms:  # the summed feather: 1 inside, less at the border; the same every frame
@@ -105,8 +107,10 @@ class FeatherCanvas:
         first = ((kk * t + delta[kk, yy, xx]) * (h + 1) + by) * (w + 1) + bx
         corners = torch.tensor([0, 1, w + 1, w + 2], device=mass.device)
         picked = blocks.index_select(0, (first[:, None] + corners).reshape(-1))  # the one gather
-        scale = weight.view(-1, 1, 1, 1, 1, 1) * self.window  # (M, 2, 2, s, s, 1)
-        contrib = picked.view(-1, 2, 2, s, s, 3).float().mul_(scale)  # (a mixed-dtype mul is slower)
+        contrib = (
+            picked.view(-1, self.window_rgb.numel()).float().mul_(self.window_rgb).mul_(weight[:, None])
+        )  # (M, 2*2*s*s*3)
+        contrib = contrib.view(-1, 2, 2, s, s, 3)  # (a mixed-dtype mul is slower)
         windows = contrib[: rows * w]
         extra = kk[rows * w :]
         # clip by clip, so no patch is added to twice in one call: deterministic on the GPU too (no atomics)
