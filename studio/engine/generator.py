@@ -80,13 +80,13 @@ class AttentionGenerator(nn.Module):
         """Forget the previous output frame and choices (start of a render, or a seek)."""
         self._prev_frame: torch.Tensor | None = None  # (H, W, 3) uint8 on the device
         self._stable: tuple[torch.Tensor, torch.Tensor] | None = None  # (offset idx, bonus energy) (K, h, w)
-        self._state_key: tuple[int, ...] | None = None
+        self._state_key: tuple[object, ...] | None = None
 
     @torch.inference_mode()
     def forward(self, inp: SynthInput) -> SynthOutput:
         frames, importance = _validate(inp)
         k, t, height, width, _ = frames.shape
-        key = (k, t, height, width)
+        key = (k, t, height, width, inp.sources)  # ids: the same number of *other* clips is a new set too
         if key != self._state_key:  # a different set of sources: the old choices mean nothing now
             self.reset()
             self._state_key = key

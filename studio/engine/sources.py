@@ -150,8 +150,9 @@ class SourceGatherer:
             self.read_window(sample.clip_id, sample.source_frame, out=frames[k])
         importance = np.array([s.importance for s in samples], np.float32)
         indices = np.array([self.clip_index[s.clip_id] for s in samples], np.int64)
-        inp = SynthInput(frames=frames, importance=importance, guide=guide)
-        return Gathered(n, inp, indices, tuple(s.placement_id for s in samples))
+        placements = tuple(s.placement_id for s in samples)
+        inp = SynthInput(frames=frames, importance=importance, guide=guide, sources=placements)
+        return Gathered(n, inp, indices, placements)
 
 
 _DONE = object()

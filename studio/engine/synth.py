@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+import cv2
 import numpy as np
 
 
@@ -20,6 +21,9 @@ class SynthInput:
     )  # (K, T, H, W, 3) uint8: K active sources, T = 2*window+1 frames centred on the mapped one
     importance: np.ndarray  # (K,) float32 >= 0, at least one > 0
     guide: np.ndarray | None = None  # (H, W, 3) uint8: the guide clip's frame in guide mode
+    # (K,) placement ids of the sources, in order: lets a stateful synthesizer see that different clips
+    # swapped in even when their number stays the same. None: unknown (tests, benchmarks, old callers).
+    sources: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -55,9 +59,25 @@ class Crossfade:
         k, t, h, w, _ = inp.frames.shape
         weights = inp.importance.astype(np.float32)
         weights = weights / weights.sum()
-        centre = inp.frames[:, t // 2].astype(np.float32)  # (K, H, W, 3)
-        frame = np.tensordot(weights, centre, axes=1)
-        out = np.clip(np.rint(frame), 0, 255).astype(np.uint8)
+        out = weighted_sum([np.ascontiguousarray(inp.frames[i, t // 2]) for i in range(k)], weights)
         mh, mw = map_shape(h, w, self.stride)
         maps = np.broadcast_to(weights[:, None, None], (k, mh, mw)).astype(np.float16)
         return SynthOutput(frame=out, shares=weights, maps=maps)
+
+
+def weighted_sum(frames: list[np.ndarray], weights: np.ndarray) -> np.ndarray:
+    """sum_i weights_i * frames_i, rounded to uint8 (within 1/2 grey of the exact average).
+
+    OpenCV's SIMD ``addWeighted`` instead of converting every frame to float32 in numpy (5-20 ms/frame at
+    640x360 for 2-8 clips; this is 0.1-1.4 ms): two clips in one uint8 call (it rounds once), more clips
+    accumulated in float32 and rounded at the end.
+    """
+    if len(frames) == 1:
+        return frames[0].copy()
+    w = [float(x) for x in weights]
+    if len(frames) == 2:
+        return cv2.addWeighted(frames[0], w[0], frames[1], w[1], 0.0)
+    acc = cv2.addWeighted(frames[0], w[0], frames[1], w[1], 0.0, dtype=cv2.CV_32F)
+    for frame, weight in zip(frames[2:], w[2:], strict=True):
+        acc = cv2.addWeighted(acc, 1.0, frame, weight, 0.0, dtype=cv2.CV_32F)
+    return np.clip(np.rint(acc), 0, 255).astype(np.uint8)

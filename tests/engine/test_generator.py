@@ -91,6 +91,25 @@ def test_reset_forgets_the_previous_frame(make_input):
     np.testing.assert_array_equal(gen(make_input(ALL, 5)).frame, fresh)
 
 
+def test_other_clips_swapping_in_reset_the_temporal_state(make_input):
+    """Same K, T and size but other placements: the old choices belong to other clips, so start afresh."""
+    from dataclasses import replace
+
+    gen = generator()
+    ab, cd = ("p-stripes", "p-dots"), ("p-gradient", "p-dots")
+    fresh = gen(replace(make_input(["gradient", "dots"], 5), sources=cd)).frame
+    gen.reset()
+    for n in range(5):
+        gen(replace(make_input(["stripes", "dots"], n), sources=ab))
+    swapped = gen(replace(make_input(["gradient", "dots"], 5), sources=cd)).frame
+    np.testing.assert_array_equal(swapped, fresh)
+    # without ids the generator cannot tell, and carries the stripes' frame over (the old behaviour)
+    gen.reset()
+    for n in range(5):
+        gen(make_input(["stripes", "dots"], n))
+    assert not np.array_equal(gen(make_input(["gradient", "dots"], 5)).frame, fresh)
+
+
 def test_record_explains_the_output(make_input, engine_clips):
     """Stripes are pure red, dots pure blue: where the map says "stripes" the output has no blue, etc."""
     stray_blue = int(engine_clips["stripes"][..., 2].max())  # what H.264 leaves of "no blue" in the stripes

@@ -59,6 +59,8 @@ def test_columns_gaps_and_window(make_test_clip) -> None:
         assert frames.shape == (3, 3, H, W, 3)
         assert [clipfactory.frame_index(f) for f in frames[0]] == [11, 12, 13]
         assert [clipfactory.frame_index(f) for f in frames[1]] == [5, 6, 7]  # placed at 0.25 s
+        # the placement ids ride along, in the sources' order (the generator resets when they change)
+        assert spy.inputs[-1].sources == tuple(p.id for p in project.placements)
         r0 = renderer.render(0)
         assert [clipfactory.frame_index(f) for f in spy.inputs[-1].frames[0]] == [0, 0, 1]
         gap = renderer.render(30)
