@@ -48,7 +48,8 @@ class PatchFeatures(nn.Module):
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
         h, w = grid_shape(frames.shape[1], frames.shape[2], self.patch)
         rgb_fine = self.fine_grid(frames, h, w)  # (N, 3, h*f, w*f) float32 in [0, 1]
-        luma_fine = rgb_fine.mean(1, keepdim=True)
+        # the channel mean as two adds: ``mean(1)`` on the CPU's channels-last cells is ~5x slower
+        luma_fine = (rgb_fine[:, 0:1] + rgb_fine[:, 1:2] + rgb_fine[:, 2:3]) * (1.0 / 3.0)
         rgb = _pool(rgb_fine, h, w)  # (N, 3, h, w) patch means
         r, g, b = rgb.unbind(1)
         colour = torch.stack([(r + g + b) / 3.0, (r - g) / 2.0, (r + g - 2.0 * b) / 4.0], 1)
@@ -105,8 +106,24 @@ def _pool(x: torch.Tensor, h: int, w: int) -> torch.Tensor:
     """Area average to (h, w): a plain strided average when the size divides, adaptive otherwise."""
     kh, kw = x.shape[-2] // h, x.shape[-1] // w
     if kh * h == x.shape[-2] and kw * w == x.shape[-1]:
-        return x if kh == kw == 1 else F.avg_pool2d(x, (kh, kw))
+        if kh == kw == 1:
+            return x
+        if x.device.type == "cpu" and x.dtype == torch.float32:
+            return _area_cv2(x, h, w)
+        return F.avg_pool2d(x, (kh, kw))
     return F.adaptive_avg_pool2d(x, (h, w))
+
+
+def _area_cv2(x: torch.Tensor, h: int, w: int) -> torch.Tensor:
+    """(N, C, H, W) -> (N, C, h, w) block means by OpenCV's area resize (an exact box mean for integer
+    factors), channels-last: 2-4x faster than ``avg_pool2d`` on the CPU, whose input here is channels-last.
+    """
+    n, c = x.shape[:2]
+    cells = x.permute(0, 2, 3, 1).contiguous().numpy()  # a view when x is channels-last already
+    out = np.empty((n, h, w, c), np.float32)
+    for i in range(n):
+        out[i] = cv2.resize(cells[i], (w, h), interpolation=cv2.INTER_AREA).reshape(h, w, c)
+    return torch.from_numpy(out).permute(0, 3, 1, 2)
 
 
 class FeatureCache:
