@@ -14,6 +14,7 @@ K clips x T = 3 frames, equal importance, the project's default EngineSettings u
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -105,7 +106,7 @@ def main() -> None:
         profiler.enable()
         measure(gen, data, warmup=0)
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(18)
+        pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "tottime")).print_stats(int(os.environ.get("TOP", "18")))
 
 
 if __name__ == "__main__":

@@ -139,9 +139,13 @@ class FeatureCache:
         self._frames: np.ndarray | None = None  # (K, T, H, W, 3) uint8 copy of the last call's input
         self._feats: torch.Tensor | None = None  # (K, T, D, h, w)
         self._extractor: object | None = None
+        # (i, j) -> (i', j') of the last call: frame j of source i was frame j' of source i' the call before
+        # (the generator reuses its per-frame pixel blocks by the same map)
+        self.reused: dict[tuple[int, int], tuple[int, int]] = {}
 
     def clear(self) -> None:
         self._frames, self._feats = None, None
+        self.reused = {}
 
     def __call__(
         self, extractor: Callable[[torch.Tensor], torch.Tensor], frames: np.ndarray, device: torch.device
@@ -172,6 +176,7 @@ class FeatureCache:
         for (i, j), (oi, oj) in found.items():
             feats[i, j] = self._feats[oi, oj]
         self._frames, self._feats = frames.copy(), feats
+        self.reused = found
         return feats
 
 

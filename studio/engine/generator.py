@@ -34,7 +34,7 @@ from studio.engine.config import GeneratorConfig
 from studio.engine.device import choose_device, empty_cache, is_out_of_memory
 from studio.engine.features import DIM, FeatureCache, PatchFeatures, grid_shape
 from studio.engine.synth import SynthInput, SynthOutput
-from studio.engine.synthesis import FeatherCanvas, source_blocks
+from studio.engine.synthesis import FeatherCanvas, cut_blocks
 from studio.errors import EngineError
 
 PRIOR = 0.002  # energy per patch^2 of displacement / frame^2 of delay: a tie-breaker, not a force
@@ -71,6 +71,8 @@ class AttentionGenerator(nn.Module):
         self._geometry: dict[tuple[int, ...], torch.Tensor] = {}
         self._feature_cache = FeatureCache()
         self._workspace = Workspace()  # attention buffers reused across frames
+        self._block_pool: torch.Tensor | None = None  # (slots, blocks per frame, s*s*3) uint8 source pixels
+        self._block_slots: np.ndarray | None = None  # (K, T) slot of each frame of the last call
         self._norms: dict[tuple[int, ...], torch.Tensor] = {}  # summed feathers by geometry (synthesis)
         self.reset()
 
@@ -126,6 +128,7 @@ class AttentionGenerator(nn.Module):
         self._geometry.clear()
         self._norms.clear()
         self._workspace.clear()
+        self._block_pool = self._block_slots = None
         self._feature_cache.clear()
         self._tile_rows = None
         if self._prev_frame is not None:
@@ -167,6 +170,32 @@ class AttentionGenerator(nn.Module):
         if key not in self._geometry:
             self._geometry[key] = static_bias(t, radius, h, w, self.config.temperature, PRIOR, self.device)
         return self._geometry[key]
+
+    def _source_blocks(self, src: torch.Tensor, h: int, w: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """``source_blocks`` of (K, T, H, W, 3) in a pool of frame slots, cutting only frames the feature
+        cache did not see last call: (slots * blocks per frame, s*s*3) uint8 and the (K, T) slot of each.
+
+        The window slides by one frame per output frame, so 2 of every source's 3 frames were cut already;
+        re-cutting all of them (pad + a permuting copy of every frame) cost ~3 ms of ~25 at 640x360 x 4,
+        and copying the old ones over would cost most of that again: they stay in their slots instead.
+        """
+        k, t = src.shape[:2]
+        per = (h + 1) * (w + 1)
+        shape = (2 * k * t, per, self.stride**2 * 3)  # room for this call's frames beside the last call's
+        pool, slots, reused = self._block_pool, self._block_slots, self._feature_cache.reused
+        if pool is None or pool.shape != shape or pool.device != src.device or slots is None:
+            pool = torch.empty(shape, dtype=torch.uint8, device=src.device)
+            reused = {}
+        slot = np.full((k, t), -1, np.int64)
+        for (i, j), (oi, oj) in reused.items():
+            slot[i, j] = slots[oi, oj]
+        todo = [(i, j) for i in range(k) for j in range(t) if slot[i, j] < 0]
+        free = iter(sorted(set(range(shape[0])) - set(slot[slot >= 0].tolist())))
+        for i, j in todo:
+            slot[i, j] = next(free)
+            cut_blocks(src[i, j], self.stride, h, w, out=pool[slot[i, j]])
+        self._block_pool, self._block_slots = pool, slot
+        return pool.view(-1, shape[2]), torch.from_numpy(slot).to(src.device)
 
     def _pull(
         self, centre: torch.Tensor, query: torch.Tensor, weights: torch.Tensor, guided: bool
@@ -243,11 +272,12 @@ class AttentionGenerator(nn.Module):
 
         offs = offsets(radius).to(dev)
         o_count = offs.shape[0]
-        sources = source_blocks(src, s, h, w)
+        sources, frame_slot = self._source_blocks(src, h, w)
         canvas = FeatherCanvas(s, h, w, height, width, dev, self._norms)
         for y0 in range(0, h, rows):
             picked = choice[:, y0 : y0 + rows]
-            canvas.paste(sources, t, mass[:, y0 : y0 + rows], picked // o_count, offs[picked % o_count], y0)
+            delta, offset = picked // o_count, offs[picked % o_count]
+            canvas.paste(sources, frame_slot, mass[:, y0 : y0 + rows], delta, offset, y0)
         frame = canvas.finish()
         self._prev_frame = frame
         # the next frame's bonus: this frame's weight of (clip, chosen offset), as logits

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 
+import cv2
 import torch
 import torch.nn.functional as F
 
@@ -53,6 +54,22 @@ def source_blocks(frames: torch.Tensor, patch: int, h: int, w: int) -> torch.Ten
     return blocks.reshape(-1, patch * patch * 3)
 
 
+def cut_blocks(frame: torch.Tensor, patch: int, h: int, w: int, out: torch.Tensor) -> None:
+    """One (H, W, 3) uint8 frame into ``out`` ((h+1)*(w+1), s*s*3), as ``source_blocks`` cuts it.
+
+    On the CPU the edge padding is OpenCV's (one SIMD pass) and the block order one copy into ``out``.
+    """
+    if frame.device.type != "cpu":
+        out.copy_(source_blocks(frame[None, None], patch, h, w))
+        return
+    height, width, _ = frame.shape
+    top = patch // 2
+    bottom, right = (h + 1) * patch - height - top, (w + 1) * patch - width - top
+    padded = cv2.copyMakeBorder(frame.numpy(), top, bottom, top, right, cv2.BORDER_REPLICATE)
+    image = torch.from_numpy(padded).view(h + 1, patch, w + 1, patch, 3)
+    out.view(h + 1, w + 1, patch, patch, 3).copy_(image.permute(0, 2, 1, 3, 4))
+
+
 class FeatherCanvas:
     """Accumulates bands of pasted windows in block layout and returns the finished (H, W, 3) uint8 frame."""
 
@@ -80,8 +97,8 @@ class FeatherCanvas:
 
     def paste(
         self,
-        blocks: torch.Tensor,  # (K*T*(h+1)*(w+1), s*s*3) uint8 from source_blocks
-        t: int,
+        blocks: torch.Tensor,  # (N*(h+1)*(w+1), s*s*3) uint8: N frames from source_blocks
+        frame_slot: torch.Tensor,  # (K, T) int64: which of the N frames is clip k's frame delta
         mass: torch.Tensor,  # (K, rows, w) float32
         delta: torch.Tensor,  # (K, rows, w) int64 frame index in 0..T-1
         offset: torch.Tensor,  # (K, rows, w, 2) int64 (dy, dx) in patches
@@ -104,7 +121,7 @@ class FeatherCanvas:
         weight = weight / total[patch_index]
         by = yy + y0 + offset[kk, yy, xx, 0]  # the window's top-left block
         bx = xx + offset[kk, yy, xx, 1]
-        first = ((kk * t + delta[kk, yy, xx]) * (h + 1) + by) * (w + 1) + bx
+        first = (frame_slot[kk, delta[kk, yy, xx]] * (h + 1) + by) * (w + 1) + bx
         corners = torch.tensor([0, 1, w + 1, w + 2], device=mass.device)
         picked = blocks.index_select(0, (first[:, None] + corners).reshape(-1))  # the one gather
         contrib = (
