@@ -92,8 +92,20 @@ class PatchFeatures(nn.Module):
 def _sobel(luma: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Sobel x/y gradients (scaled by 1/8: intensity per cell), edges replicated, as separable slices.
 
-    A 3x3 conv2d with two output channels is slow on the CPU (oneDNN set-up per call); slices are not.
+    A 3x3 conv2d with two output channels is slow on the CPU (oneDNN set-up per call); slices are not, and
+    OpenCV's Sobel (the same kernels and border) is ~4x faster again than the replicate pad + slices.
     """
+    if luma.device.type == "cpu" and luma.dtype == torch.float32:
+        cells = luma[:, 0].contiguous().numpy()
+        gx, gy = np.empty_like(cells), np.empty_like(cells)
+        for i, image in enumerate(cells):
+            cv2.Sobel(
+                image, cv2.CV_32F, 1, 0, dst=gx[i], ksize=3, scale=0.125, borderType=cv2.BORDER_REPLICATE
+            )
+            cv2.Sobel(
+                image, cv2.CV_32F, 0, 1, dst=gy[i], ksize=3, scale=0.125, borderType=cv2.BORDER_REPLICATE
+            )
+        return torch.from_numpy(gx)[:, None], torch.from_numpy(gy)[:, None]
     p = F.pad(luma, (1, 1, 1, 1), mode="replicate")
     dx = p[..., :, 2:] - p[..., :, :-2]  # (N, 1, H+2, W)
     dy = p[..., 2:, :] - p[..., :-2, :]  # (N, 1, H, W+2)
