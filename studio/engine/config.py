@@ -25,8 +25,8 @@ class GeneratorConfig:
     """
 
     temperature: float = 0.1  # softmax temperature over squared feature distances
-    radius: int = 4  # spatial search radius, in patches
-    window: int = 1  # temporal window, in source frames each side (the input's T wins if it differs)
+    radius: int = 3  # spatial search radius, in patches (the project's EngineSettings default, see there)
+    window: int = 0  # temporal window, in source frames each side (the input's T wins if it differs)
     coherence: float = 0.3  # pull of the query toward the previous output frame's features, in [0, 1]
     stability: float = 0.5  # bonus for the (clip, offset) chosen at the previous frame
     patch: int = 8  # patch stride in output pixels; maps are at this resolution
