@@ -1,7 +1,7 @@
 """Engine CPU cost per frame, measured so that a shared, loaded box does not blur it.
 
     python benchmarks/profile_engine.py [--threads 1 2] [--clips 2 4 8] [--size 640x360] [--frames 8]
-                                        [--radius R] [--patch S] [--profile]
+                                        [--radius R] [--patch S] [--profile]   (SORT=cumulative TOP=40)
 
 Per-call CPU time of the calling thread (``time.thread_time``) with ``torch.set_num_threads(n)``: with one
 thread this is the engine's whole cost; with more, torch's pool threads do part of the work outside the
@@ -106,7 +106,8 @@ def main() -> None:
         profiler.enable()
         measure(gen, data, warmup=0)
         profiler.disable()
-        pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "tottime")).print_stats(int(os.environ.get("TOP", "18")))
+        stats = pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "tottime"))  # or cumulative
+        stats.print_stats(int(os.environ.get("TOP", "18")))
 
 
 if __name__ == "__main__":
