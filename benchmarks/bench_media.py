@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
-import re
 import resource
 import subprocess
 import sys
@@ -30,6 +28,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from _report import machine, write_section  # noqa: E402 (benchmarks/ is on sys.path when run as a script)
 
 from studio.media import ClipReader, VideoWriter  # noqa: E402
 
@@ -215,17 +215,6 @@ def seek_row(path: Path, total: int, reads: int = 30) -> str:
     )
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        match = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
-        model = match.group(1).strip() if match else model
-    except OSError:
-        pass
-    system = f"{platform.system()} {platform.machine()}, Python {platform.python_version()}"
-    return f"{model}, nproc={os.cpu_count()}, {system}"
-
-
 def run(quick: bool) -> str:
     import av
 
@@ -285,23 +274,6 @@ def run(quick: bool) -> str:
     return "\n".join(lines + notes)
 
 
-def write_section(table: str, command: str) -> Path:
-    """Replace (or add) the ``## Media`` section of docs/benchmarks.md, keeping every other section."""
-    doc = ROOT / "docs" / "benchmarks.md"
-    text = doc.read_text() if doc.exists() else "# Benchmarks\n"
-    section = f"## Media\n\n`{command}` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})\n\n{table}\n"
-    pattern = re.compile(r"^## Media\n.*?(?=^## |\Z)", re.S | re.M)
-    text = (
-        pattern.sub(lambda _: section + "\n", text)
-        if pattern.search(text)
-        else text.rstrip() + "\n\n" + section
-    )
-    tmp = doc.with_name(f".{doc.name}.{os.getpid()}.part")
-    tmp.write_text(text)
-    os.replace(tmp, doc)
-    return doc
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -313,7 +285,7 @@ def main() -> None:
     print(table)
     if not args.no_write:
         command = "python benchmarks/bench_media.py" + (" --quick" if args.quick else "")
-        print(f"written to {write_section(table, command)}")
+        print(f"written to {write_section('Media', table, command)}")
 
 
 if __name__ == "__main__":

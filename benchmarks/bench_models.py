@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
-import re
 import sys
 import time
 from pathlib import Path
@@ -29,6 +27,8 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from _report import cpu_model, write_section  # noqa: E402 (benchmarks/ is on sys.path as a script)
 
 from studio.models.data import FrameData  # noqa: E402
 from studio.models.registry import build_model, make_config  # noqa: E402
@@ -128,7 +128,7 @@ def run(device_name: str, preset: str, quick: bool, kinds: tuple[str, ...] = KIN
     if device.type == "cuda":
         machine = f"{torch.cuda.get_device_name(device)}, torch {torch.__version__}, bf16 autocast"
     else:
-        machine = f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads"
+        machine = f"{cpu_model()}, {torch.get_num_threads()} torch threads"
         machine += f", nproc={os.cpu_count()}, torch {torch.__version__}, float32"
     return (
         "\n".join(rows)
@@ -136,24 +136,6 @@ def run(device_name: str, preset: str, quick: bool, kinds: tuple[str, ...] = KIN
         + f"Mode: {'quick' if quick else 'full'} ({steps} timed training steps after {warmup} warm-up; "
         + f"{reps} timed inference calls)."
     )
-
-
-def write_section(text: str, command: str) -> Path:
-    """Replace (or add) the ``## Models`` section of docs/benchmarks.md, keeping every other section."""
-    doc = ROOT / "docs" / "benchmarks.md"
-    current = doc.read_text() if doc.exists() else "# Benchmarks\n"
-    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    section = f"## Models\n\n`{command}` ({stamp})\n\n{text}\n"
-    # Up to the next section, or to the "### Quality" notes that benchmarks/quality_models.py keeps there.
-    pattern = re.compile(r"^## Models\n.*?(?=^## |^### Quality|\Z)", re.S | re.M)
-    if pattern.search(current):
-        current = pattern.sub(lambda _: section + "\n", current)
-    else:
-        current = current.rstrip() + "\n\n" + section
-    tmp = doc.with_name(f".{doc.name}.{os.getpid()}.part")
-    tmp.write_text(current)
-    os.replace(tmp, doc)
-    return doc
 
 
 def main() -> None:
@@ -170,7 +152,12 @@ def main() -> None:
     print(text)
     if not args.no_write:
         argv = " ".join(sys.argv[1:])
-        print("wrote", write_section(text, f"python benchmarks/bench_models.py {argv}".strip()))
+        print(
+            "wrote",
+            write_section(
+                "Models", text, f"python benchmarks/bench_models.py {argv}".strip(), stop_at="### Quality"
+            ),
+        )
 
 
 if __name__ == "__main__":

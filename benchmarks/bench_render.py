@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
-import re
 import resource
 import statistics
 import subprocess
@@ -36,6 +34,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from _report import cpu_model, write_section  # noqa: E402 (benchmarks/ is on sys.path as a script)
 
 from studio.engine.adhoc import adhoc_project  # noqa: E402
 from studio.engine.preview import make_synthesizer  # noqa: E402
@@ -159,30 +159,6 @@ def child_rss(clips: list[Path], seconds: float, preset: str) -> float:
     return int(result.stdout.strip().splitlines()[-1]) / 1024
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def write_section(table: str) -> None:
-    doc = ROOT / "docs" / "benchmarks.md"
-    text = doc.read_text() if doc.exists() else "# Benchmarks\n"
-    section = f"## Render\n\n{table}\n"
-    pattern = re.compile(r"^## Render\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):  # replaced in place; the blank line before the next section is kept
-        text = pattern.sub(lambda _: section + "\n", text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    tmp = doc.with_suffix(".md.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, doc)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer frames (a smoke run, noisier numbers)")
@@ -286,7 +262,7 @@ def main() -> None:
     print()
     print(table)
     if not args.no_write:
-        write_section(table)
+        write_section("Render", table)
 
 
 if __name__ == "__main__":

@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
-import re
 import subprocess
 import sys
 import tempfile
@@ -42,6 +40,7 @@ _TMP = Path(tempfile.mkdtemp(prefix="studio-bench-ui-"))
 for _name in ("SETTINGS", "STATE", "CACHE"):
     os.environ[f"STUDIO_{_name}_DIR"] = str(_TMP / _name.lower())
 
+from _report import machine, write_section  # noqa: E402 (benchmarks/ is on sys.path as a script)
 from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer  # noqa: E402
 
 from studio import paths  # noqa: E402
@@ -229,19 +228,6 @@ def _shorter(project: object, seconds: float) -> object:
     return dataclasses.replace(project, settings=dataclasses.replace(project.settings, duration=seconds))
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    system = f"{platform.system()} {platform.machine()}"
-    return f"{cpu}, nproc={os.cpu_count()}, {system}, Python {platform.python_version()}"
-
-
 def best_of(runs: list[dict[str, float]]) -> dict[str, float]:
     """Per measurement, the best run: the machine is shared, and other jobs only ever make things worse."""
     return {k: (max if "fps" in k else min)(r[k] for r in runs) for k in runs[0]}
@@ -282,23 +268,6 @@ def run(quick: bool, repeats: int) -> str:
     return "\n".join(rows + notes)
 
 
-def write_section(table: str, command: str) -> Path:
-    """Replace (or add) the ``## UI`` section of docs/benchmarks.md, keeping every other section."""
-    doc = ROOT / "docs" / "benchmarks.md"
-    text = doc.read_text() if doc.exists() else "# Benchmarks\n"
-    section = f"## UI\n\n`{command}` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})\n\n{table}\n"
-    pattern = re.compile(r"^## UI\n.*?(?=^## |\Z)", re.S | re.M)
-    text = (
-        pattern.sub(lambda _: section + "\n", text)
-        if pattern.search(text)
-        else text.rstrip() + "\n\n" + section
-    )
-    tmp = doc.with_name(f".{doc.name}.{os.getpid()}.part")
-    tmp.write_text(text)
-    os.replace(tmp, doc)
-    return doc
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -311,7 +280,7 @@ def main() -> None:
     print(table)
     if not args.no_write:
         command = "python benchmarks/bench_ui.py" + (" --quick" if args.quick else "")
-        print(f"written to {write_section(table, command)}")
+        print(f"written to {write_section('UI', table, command)}")
 
 
 if __name__ == "__main__":
