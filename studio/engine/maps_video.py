@@ -11,28 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-# Distinct, colour-blind-friendlier hues (Okabe-Ito first, then Tableau): readable on dark and light.
-PALETTE = np.array(
-    [
-        (230, 159, 0),
-        (86, 180, 233),
-        (0, 158, 115),
-        (240, 228, 66),
-        (204, 121, 167),
-        (213, 94, 0),
-        (0, 114, 178),
-        (148, 103, 189),
-        (140, 86, 75),
-        (127, 127, 127),
-    ],
-    np.uint8,
-)
-
-
-def clip_colour(index: int) -> tuple[int, int, int]:
-    """RGB colour of project clip ``index`` (the palette repeats after ten clips)."""
-    r, g, b = PALETTE[index % len(PALETTE)]
-    return int(r), int(g), int(b)
+from studio.palette import clip_colour
 
 
 def dominant_map(maps: np.ndarray, size: tuple[int, int]) -> np.ndarray:

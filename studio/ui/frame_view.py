@@ -11,7 +11,7 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from studio.ui.theme import clip_colour
+from studio.palette import clip_colour
 
 
 def rgb_to_qimage(frame: np.ndarray) -> QImage:

@@ -15,23 +15,6 @@ HIGHLIGHT = "#3d7bd9"
 BUTTON = "#353535"
 OFFLINE = "#e0604f"
 
-# Per-clip colours for the viewer's dominant-source overlay and anything that colours clips by index.
-CLIP_COLOURS = (
-    (230, 159, 0),
-    (86, 180, 233),
-    (0, 158, 115),
-    (240, 228, 66),
-    (204, 121, 167),
-    (213, 94, 0),
-    (0, 114, 178),
-    (170, 170, 170),
-)
-
-
-def clip_colour(index: int) -> tuple[int, int, int]:
-    """The colour of clip ``index`` (Okabe-Ito palette: distinguishable by colour-blind users)."""
-    return CLIP_COLOURS[index % len(CLIP_COLOURS)]
-
 
 def dark_palette() -> QPalette:
     pal = QPalette()

@@ -36,8 +36,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication, QGraphicsScene, QGraphicsView, QToolTip, QWidget
 
 from studio.errors import StudioError
+from studio.palette import clip_colour
 from studio.project import Command, Project, SetSetting
-from studio.ui.theme import clip_colour
 from studio.ui.timecode import format_timecode
 from studio.ui.timeline_drags import Drag, EndDrag, KeyDrag, MoveDrag, TrimDrag
 from studio.ui.timeline_geometry import EDGE_PX, LEFT_PAD, MARKER_HIT_PX, ROW_H, RULER_H, TimeScale

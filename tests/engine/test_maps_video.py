@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from studio.engine.maps_video import MapsOverlay, clip_colour, dominant_map
+from studio.engine.maps_video import MapsOverlay, dominant_map
 from studio.engine.render import RenderJob
 from studio.engine.synth import Crossfade
+from studio.palette import clip_colour
 from tests.engine.test_render_support import H, W, decode_video, make_project, ramp
 
 

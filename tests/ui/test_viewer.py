@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
+from studio.palette import clip_colour
 from studio.ui.frame_view import dominant_overlay
-from studio.ui.theme import clip_colour
 from studio.ui.viewer import ViewerPanel
 
 
