@@ -68,7 +68,9 @@ def sources_from_clips(clips: Sequence[object], clip_ids: Sequence[str] | None =
         )
     if wanted and len(out) < len(wanted):
         found = {s.id for s in out} | {s.name for s in out}
-        raise StudioError(f"no online clip named {sorted(wanted - found)[0]!r} in the project")
+        online = ", ".join(c.id for c in clips if not getattr(c, "offline_reason", None)) or "none"
+        missing = sorted(wanted - found)[0]
+        raise StudioError(f"no online clip named {missing!r} in the project (online clip ids: {online})")
     if not out:
         raise StudioError("the project has no online clips to learn from")
     return out

@@ -75,7 +75,7 @@ def test_too_short_clips_and_bad_sizes_are_user_errors(moving_clip: Path) -> Non
 def test_sources_from_project_by_name_and_id(project_file: Path) -> None:
     assert [s.id for s in sources_from_project(project_file)] == ["clip-1", "clip-2"]
     assert [s.id for s in sources_from_project(project_file, ["models_other"])] == ["clip-2"]
-    with pytest.raises(StudioError, match="nope"):
+    with pytest.raises(StudioError, match=r"named .nope.* \(online clip ids: clip-1, clip-2\)"):
         sources_from_project(project_file, ["nope"])
 
 
