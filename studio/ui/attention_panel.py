@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Property, QEvent, QObject, QPointF, Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSplitter, QVBoxLayout, QWidget
 
 from studio.ui.attention_heatmap import HeatmapPlot
 from studio.ui.attention_maps import SpatialMapsRow
@@ -79,12 +79,18 @@ class AttentionPanel(QWidget):
         bottom.addWidget(self.hover_label, 1)
         bottom.addWidget(QLabel("Overlay"))
         bottom.addWidget(self.opacity_slider)
+        # A splitter, not fixed stretch: in a short dock the maps were a few pixels tall; the user decides.
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.plot_widget)
+        self.splitter.addWidget(self.maps_row)
+        self.splitter.setStretchFactor(0, 3)  # the heatmap stays the main view
+        self.splitter.setStretchFactor(1, 2)
+        self.maps_row.setMinimumHeight(48)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(self.plot_widget, 3)
+        layout.addWidget(self.splitter, 1)
         layout.addLayout(bottom)
-        layout.addWidget(self.maps_row, 1)
-        self.maps_row.setMaximumHeight(150)  # small multiples: the heatmap is the main view
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
