@@ -7,10 +7,10 @@ Why this shape:
   the GUI bumps a shared counter for each, and the worker compares it before the expensive call, so queued
   stale requests are dropped (latest wins) without any locking around the render itself.
 - Playback is paced by the GUI's QTimer; the worker renders ahead up to a *horizon* the GUI moves forward,
-  and yields to its event loop between frames (a zero-timeout QTimer), so Stop/Cancel/new requests are seen
+  and yields to its event loop between frames (a zero-timeout QTimer), so Stop and new requests are seen
   at once.
-- Exports run here too (one owner for the device); cancelling flips a CancelToken directly from the GUI
-  thread, because the worker is busy inside the job and would not see a queued request until it ends.
+- Exports and estimates do NOT run here: each gets its own thread (``export_worker.py``), so the preview
+  keeps answering while a render goes on.
 """
 
 from __future__ import annotations
@@ -20,18 +20,17 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from studio.errors import Cancelled, CancelToken, StudioError
+from studio.errors import StudioError
 from studio.ui.frame_cache import DEFAULT_BUDGET, FrameCache
 
 log = logging.getLogger(__name__)
 
 RendererFactory = Callable[[Any, str], Any]
-JobFactory = Callable[..., Any]
+JobFactory = Callable[..., Any]  # builds a RenderJob; used by export_worker (kept here: app.py imports it)
 
 
 # ---- requests (frozen: they cross threads and must not change underway) --------------------------
@@ -60,36 +59,12 @@ class UpdateProject:
     render_key: str  # changes only when an edit changes the pixels; the frame cache survives the rest
 
 
-@dataclass(frozen=True)
-class Export:
-    project: Any
-    output: Path
-    attention_dir: Path | None = None
-    device: str = "auto"
-    estimate_only: bool = False  # answer with estimateReady instead of running
-    cancel: CancelToken = field(default_factory=CancelToken)  # made by the sender: a cancel never misses
-
-
-@dataclass(frozen=True)
-class Cancel:
-    pass
-
-
-@dataclass(frozen=True)
-class ExportProgress:
-    done: int
-    total: int
-    fps: float
-    eta_s: float
-
-
 @dataclass
 class SharedState:
     """What the GUI thread writes and the worker reads between frames (ints under the GIL)."""
 
     generation: int = 0
     horizon: int = 0
-    cancel: CancelToken = field(default_factory=CancelToken)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def bump(self) -> int:
@@ -102,12 +77,6 @@ def default_renderer_factory(project: Any, device: str) -> Any:
     from studio.engine.preview import FrameRenderer  # torch loads here, on the worker thread
 
     return FrameRenderer(project, device=device)
-
-
-def default_job_factory(project: Any, output: Path, **kwargs: Any) -> Any:
-    from studio.engine.render import RenderJob
-
-    return RenderJob(project, output, **kwargs)
 
 
 def _device_of(project: Any) -> str:
@@ -138,26 +107,19 @@ def one_line(exc: BaseException) -> str:
 class EngineWorker(QObject):
     frameReady = Signal(int, object, int)  # n, RenderedFrame, generation
     error = Signal(str)
-    stateChanged = Signal(str)  # loading | idle | rendering | playing | exporting
+    stateChanged = Signal(str)  # loading | idle | rendering | playing (exports report through EngineHost)
     deviceChanged = Signal(str)
     renderTime = Signal(float)  # seconds the last uncached frame took (the live generation speed)
-    exportProgress = Signal(object)  # ExportProgress
-    exportFinished = Signal(str)
-    exportCancelled = Signal()
-    exportFailed = Signal(str)
-    estimateReady = Signal(object)
 
     def __init__(
         self,
         shared: SharedState,
         renderer_factory: RendererFactory | None = None,
-        job_factory: JobFactory | None = None,
         cache_budget: int = DEFAULT_BUDGET,
     ) -> None:
         super().__init__()
         self._shared = shared
         self._renderer_factory = renderer_factory or default_renderer_factory
-        self._job_factory = job_factory or default_job_factory
         self.cache = FrameCache(cache_budget)
         self._project: Any = None
         self._render_key = ""
@@ -182,10 +144,6 @@ class EngineWorker(QObject):
                 self._start_play(request)
             elif isinstance(request, Stop):
                 self._stop_play()
-            elif isinstance(request, Export):
-                self._export(request)
-            elif isinstance(request, Cancel):
-                self._shared.cancel.cancel()
         except Exception as exc:  # never let an engine failure kill the thread: report it and stay alive
             log.exception("engine request %r failed", type(request).__name__)
             self._play = None
@@ -293,51 +251,6 @@ class EngineWorker(QObject):
         self.frameReady.emit(n, record, play.generation)
         self._next = n + play.direction
         self._step_timer.start()
-
-    # ---- export ----------------------------------------------------------------------------------
-    def _export(self, req: Export) -> None:
-        self._play = None
-        token = req.cancel
-        started = time.perf_counter()
-
-        def progress(report: Any, total: int | None = None) -> None:
-            """Takes the engine's Progress record (or bare done/total) and re-emits it as ours."""
-            if total is None:
-                done, total = int(report.done), int(report.total)
-                fps, eta = float(report.fps), float(report.eta_s)
-            else:
-                done = int(report)
-                elapsed = time.perf_counter() - started
-                fps = done / elapsed if elapsed > 0 else 0.0
-                eta = (total - done) / fps if fps > 0 else float("inf")
-            self.exportProgress.emit(ExportProgress(done, int(total), fps, eta))
-
-        try:
-            job = self._job_factory(
-                req.project,
-                req.output,
-                attention_dir=req.attention_dir,
-                device=req.device,
-                progress=progress,
-                cancel=token,
-            )
-            if req.estimate_only:
-                self.estimateReady.emit(job.estimate())
-                return
-            self.stateChanged.emit("exporting")
-            result = job.run()
-        except Cancelled:
-            self.exportCancelled.emit()
-        except Exception as exc:
-            log.exception("export failed")
-            if req.estimate_only:
-                self.error.emit(one_line(exc))
-            else:
-                self.exportFailed.emit(one_line(exc))
-        else:
-            self.exportFinished.emit(str(getattr(result, "path", None) or req.output))
-        finally:
-            self.stateChanged.emit("idle")
 
     @Slot()
     def shutdown(self) -> None:

@@ -1,8 +1,9 @@
 """The export dialog: where, what quality/size/fps/audio, an attention sidecar; the engine's estimate before
 starting; progress with fps and ETA; cancel; reveal the file when done.
 
-The dialog is modeless (``show()``, never ``exec()``): the render runs on the engine thread and the window
-stays usable. Its export settings apply to a copy of the project handed to the engine, not to the document.
+The dialog is modeless (``show()``, never ``exec()``): the render and the estimate run on threads of their
+own (``export_worker.py``), so the window, the preview included, stays usable meanwhile. Its export
+settings apply to a copy of the project handed to the engine, not to the document.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from studio import paths
 from studio.ui.engine_host import EngineHost
-from studio.ui.engine_worker import ExportProgress
+from studio.ui.export_worker import ExportProgress, ExportTask
 
 
 def _fmt_seconds(seconds: float) -> str:
@@ -59,6 +60,7 @@ class ExportDialog(QDialog):
         self.result_path: Path | None = None
         self.last_estimate: Any = None
         self.last_progress: ExportProgress | None = None
+        self.task: ExportTask | None = None  # this dialog's running export
         s = project.settings
 
         self.path_edit = QLineEdit(str(default_output(project)))
@@ -130,12 +132,13 @@ class ExportDialog(QDialog):
         self.reveal_button.clicked.connect(self.reveal)
         for box in (self.width_box, self.height_box, self.fps_box):
             box.valueChanged.connect(self.request_estimate)
-        w = host.worker
-        w.estimateReady.connect(self._on_estimate)
-        w.exportProgress.connect(self._on_progress)
-        w.exportFinished.connect(self._on_finished)
-        w.exportFailed.connect(self._on_failed)
-        w.exportCancelled.connect(self._on_cancelled)
+        # The host's signals, not the workers': they are delivered on the GUI thread.
+        host.estimateReady.connect(self._on_estimate)
+        host.estimateFailed.connect(self._on_estimate_failed)
+        host.exportProgress.connect(self._on_progress)
+        host.exportFinished.connect(self._on_finished)
+        host.exportFailed.connect(self._on_failed)
+        host.exportCancelled.connect(self._on_cancelled)
         self.request_estimate()
 
     # ---- what to render ---------------------------------------------------------------------------------
@@ -184,12 +187,21 @@ class ExportDialog(QDialog):
         self.export_button.setEnabled(False)
         self.reveal_button.setEnabled(False)
         self.cancel_button.setText("Cancel")
-        self.host.export(project, self.output, self.attention_dir())
+        self.task = self.host.export(project, self.output, self.attention_dir())
+        if self.task is None:  # the window is shutting down
+            self._done("The engine has stopped")
+
+    def cancel_export(self) -> None:
+        """Flip this export's token; the job stops at its next frame and removes what it wrote."""
+        if self.task is not None:
+            self.task.cancel()
+        else:
+            self.host.cancel()
 
     def cancel_or_close(self) -> None:
         if self.running:
             self.status.setText("Cancelling…")
-            self.host.cancel()
+            self.cancel_export()
         else:
             self.close()
 
@@ -200,6 +212,7 @@ class ExportDialog(QDialog):
 
     def _done(self, text: str) -> None:
         self.running = False
+        self.task = None
         self.status.setText(text)
         self.export_button.setEnabled(True)
         self.cancel_button.setText("Close")
@@ -211,6 +224,10 @@ class ExportDialog(QDialog):
             f"about {_fmt_seconds(est.seconds)} on {est.device}{fallback}, "
             f"peak memory {_fmt_bytes(est.peak_memory_bytes)}, {est.frames} frames"
         )
+
+    def _on_estimate_failed(self, message: str) -> None:
+        self.last_estimate = None
+        self.estimate_label.setText(f"no estimate: {message}")
 
     def _on_progress(self, p: ExportProgress) -> None:
         if not self.running:
@@ -242,7 +259,7 @@ class ExportDialog(QDialog):
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
         if self.running:  # closing the dialog must not orphan a render nobody can cancel any more
-            self.host.cancel()
+            self.cancel_export()
         super().closeEvent(event)
 
 

@@ -129,9 +129,10 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         self.device_label = QLabel("device: not loaded")
-        self.state_label = QLabel("engine: idle")
+        self.state_label = QLabel("engine: idle")  # the preview; an export runs beside it on its own thread
+        self.export_label = QLabel("")
         self.fps_label = QLabel("")
-        for label in (self.device_label, self.state_label, self.fps_label):
+        for label in (self.device_label, self.state_label, self.export_label, self.fps_label):
             self.statusBar().addPermanentWidget(label)
 
     def _connect(self) -> None:
@@ -161,6 +162,7 @@ class MainWindow(QMainWindow):
         w.error.connect(self.show_error)
         w.stateChanged.connect(self._on_engine_state)
         w.deviceChanged.connect(self._on_device)
+        self.host.exportStatus.connect(self.export_label.setText)
         for panel in (self.timeline, self.attention):
             if hasattr(panel, "seekRequested"):
                 panel.seekRequested.connect(lambda n: pb.seek(n, immediate=True))
@@ -388,9 +390,7 @@ class MainWindow(QMainWindow):
         self._closed = True
         self.save_layout()
         self.playback.pause()
-        if self.export_dialog is not None and self.export_dialog.running:
-            self.host.cancel()
-        self.host.shutdown()
+        self.host.shutdown()  # cancels and joins the export threads too
         self.library.jobs.wait()
         if hasattr(self.timeline, "wait_for_jobs"):
             self.timeline.wait_for_jobs()

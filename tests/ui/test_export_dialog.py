@@ -1,5 +1,5 @@
-"""The export dialog: the engine's estimate first, then a real MP4 rendered on the engine thread with
-progress, decoded again; cancel leaves no file; reveal opens the folder."""
+"""The export dialog: the engine's estimate first, then a real MP4 rendered on its own export thread with
+progress, decoded again; cancel leaves no file and no thread; reveal opens the folder."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ def host(qtbot):  # noqa: ANN001
     h.start()
     yield h
     assert h.shutdown()
+    assert h.tasks == []  # every export/estimate thread joined
 
 
 def decode(path: Path) -> tuple[int, int, int, bool]:
@@ -48,7 +49,7 @@ def test_estimate_then_export_with_progress(
     dialog.height_box.setValue(60)
     dialog.sidecar.setChecked(True)
     progress: list[object] = []
-    host.worker.exportProgress.connect(progress.append)
+    host.exportProgress.connect(progress.append)
     opened: list[QUrl] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
     dialog.reveal_when_done.setChecked(True)
@@ -78,12 +79,14 @@ def test_cancel_leaves_no_file(qtbot, host: EngineHost, project_file: Path, tmp_
     out = tmp_path / "cancelled.mp4"
     dialog.path_edit.setText(str(out))
     dialog.start()
+    task = dialog.task
     dialog.cancel_button.click()
-    # not waitSignal on a worker signal: pytest-qt's blocker would run (and stop its timer) on that thread
     qtbot.waitUntil(lambda: not dialog.running, timeout=60000)
     assert "Cancelled" in dialog.status.text()
     left = [p.name for p in tmp_path.iterdir() if p.name != "proj.avsproj.json"]
     assert left == []  # neither the file nor a temp part
+    qtbot.waitUntil(lambda: not host.exporting, timeout=10000)
+    assert not task.is_running()
 
 
 def test_default_file_is_beside_the_project_but_never_in_the_bundled_demo(project_file: Path) -> None:
