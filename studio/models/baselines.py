@@ -3,10 +3,13 @@
 Prediction (k frames after the last context frame): repeat the last frame; linear extrapolation of the last
 two frames; DIS optical flow between the last two frames, extrapolated k times along the last flow.
 Interpolation (a frame at fraction ``t`` between two frames): linear blend; DIS flow warping of both
-neighbours towards ``t`` and blending them by distance.
+neighbours towards ``t`` and blending them by distance. :func:`flow_fill` does both at once for any mask of
+known frames (the video Transformer's starting guess).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -64,13 +67,49 @@ def interpolate(a: np.ndarray, b: np.ndarray, t: float, method: str) -> np.ndarr
     if method == "linear":
         return _to_u8((1 - t) * a.astype(np.float32) + t * b.astype(np.float32))
     if method == "dis-flow":
-        f_ab, f_ba = flow(a, b), flow(b, a)
-        # A pixel moving by d from a to b sits at x at time t when it was at x - t·d in a and is at x +
-        # (1-t)·d in b; d is approximated by the flow at x (a→b for the a side, −(b→a) for the b side).
-        from_a = warp(a, -t * f_ab)
-        from_b = warp(b, -(1 - t) * f_ba)
-        return _to_u8((1 - t) * from_a + t * from_b)
+        return _flow_between(a, b, flow(a, b), flow(b, a), t)
     raise ValueError(f"unknown interpolation baseline {method!r}")
+
+
+def _flow_between(a: np.ndarray, b: np.ndarray, f_ab: np.ndarray, f_ba: np.ndarray, t: float) -> np.ndarray:
+    # A pixel moving by d from a to b sits at x at time t when it was at x - t·d in a and is at x +
+    # (1-t)·d in b; d is approximated by the flow at x (a→b for the a side, −(b→a) for the b side).
+    from_a = warp(a, -t * f_ab)
+    from_b = warp(b, -(1 - t) * f_ba)
+    return _to_u8((1 - t) * from_a + t * from_b)
+
+
+def flow_fill(frames: np.ndarray, known: Sequence[bool]) -> np.ndarray:
+    """Unknown frames of ``frames`` (T, H, W, 3) uint8 by DIS flow, known ones kept → (T, H, W, 3) uint8.
+
+    Between known frames p < q: :func:`interpolate` "dis-flow" at (t-p)/(q-p) (one flow pair per gap). After
+    the last known frame: extrapolation along the motion between the last two known frames p1 < p2, per frame
+    (``predict`` "dis-flow" when they are adjacent). Before the first known frame, or with one known frame:
+    repeat the nearest known one. Content of unknown frames is ignored."""
+    idx = [i for i, k in enumerate(known) if k]
+    if not idx:
+        raise ValueError("at least one frame must be known")
+    out = frames.copy()
+    pairs: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+    back: np.ndarray | None = None
+    for t in range(len(known)):
+        if known[t]:
+            continue
+        before = [i for i in idx if i < t]
+        after = [i for i in idx if i > t]
+        if before and after:
+            p, q = before[-1], after[0]
+            if (p, q) not in pairs:
+                pairs[p, q] = (flow(frames[p], frames[q]), flow(frames[q], frames[p]))
+            out[t] = _flow_between(frames[p], frames[q], *pairs[p, q], (t - p) / (q - p))
+        elif len(before) >= 2:
+            p1, p2 = before[-2], before[-1]
+            if back is None:  # per-frame backward motion at the last known frame
+                back = flow(frames[p2], frames[p1]) / (p2 - p1)
+            out[t] = _to_u8(warp(frames[p2], (t - p2) * back))
+        else:
+            out[t] = frames[before[-1] if before else after[0]]
+    return out
 
 
 def interpolate_sequence(keys: np.ndarray, factor: int, method: str) -> np.ndarray:

@@ -61,6 +61,24 @@ def test_dis_flow_interpolation_beats_the_blend_on_a_pan(factor: int) -> None:
     assert flow_err < 0.5 * blend_err
 
 
+def test_flow_fill_matches_the_baselines_for_any_mask() -> None:
+    pan = _panning(9, 2)
+    known = [t % 4 == 0 for t in range(9)]  # 4× interpolation: one flow pair per gap
+    out = baselines.flow_fill(pan, known)
+    assert np.array_equal(out[::4], pan[::4])
+    assert np.array_equal(out[1:4], baselines.interpolate_sequence(pan[[0, 4]], 4, "dis-flow")[1:4])
+    known = [t < 3 for t in range(9)]  # prediction: extrapolated along the last known motion
+    out = baselines.flow_fill(pan, known)[3:]
+    assert np.array_equal(out, baselines.predict(pan[:3], 6, "dis-flow"))
+    assert _mae(out, pan[3:]) < 0.5 * _mae(baselines.predict(pan[:3], 6, "repeat-last"), pan[3:])
+    gap = baselines.flow_fill(pan, [t in (0, 2) for t in range(9)])  # known frames 2 apart: per-frame motion
+    assert _mae(gap[3:], pan[3:]) < 0.5 * _mae(np.repeat(pan[2:3], 6, axis=0), pan[3:])
+    one = baselines.flow_fill(pan, [t == 4 for t in range(9)])  # a single known frame: repeated
+    assert np.array_equal(one[0], pan[4]) and np.array_equal(one[8], pan[4])
+    with pytest.raises(ValueError):
+        baselines.flow_fill(pan, [False] * 9)
+
+
 def test_unknown_method_is_refused() -> None:
     with pytest.raises(ValueError):
         baselines.predict(np.zeros((2, 8, 8, 3), np.uint8), 1, "magic")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import cv2
+import numpy as np
 import pytest
 import torch
 
+from studio.models import baselines
 from studio.models.attention import AttnProcessor, RecordingProcessor
+from studio.models.data import to_tensor, to_uint8
 from studio.models.gan import GANConfig, PatchDiscriminator3D, d_hinge_loss, g_hinge_loss
 from studio.models.registry import build_model, make_config
 from studio.models.transformer import initial_guess, random_mask
@@ -64,7 +68,8 @@ def test_untrained_convlstm_is_repeat_last() -> None:
 
 
 def test_untrained_transformer_is_the_initial_guess_and_keeps_known_frames() -> None:
-    model = _model("transformer")
+    torch.manual_seed(0)
+    model = build_model("transformer", make_config("transformer", "tiny", guess="blend")).eval()
     v = _video(2, 9)
     known = torch.arange(9) % 4 == 0
     out = model.fill(v, known)
@@ -73,6 +78,34 @@ def test_untrained_transformer_is_the_initial_guess_and_keeps_known_frames() -> 
     assert torch.allclose(out[:, 2], (v[:, 0] + v[:, 4]) / 2, atol=1e-6)  # halfway between known neighbours
     assert model.extend(v[:, :4], 13).shape == (2, 13, 3, 32, 32)  # longer than one window: chunked
     assert model.interpolate(v[:, :5], 4).shape == (2, 17, 3, 32, 32)
+
+
+def test_untrained_flow_transformer_is_exactly_the_dis_flow_baseline() -> None:
+    model = _model("transformer")  # guess="flow" by default
+    assert model.cfg.guess == "flow"
+    pan = _pan(12)  # (12, 32, 32, 3) uint8
+    v = to_tensor(pan)[None]
+    known = torch.arange(12) < 4  # predict-8, as evaluated
+    out = model.fill(v, known)
+    assert torch.equal(out[:, known], v[:, known])
+    assert np.array_equal(to_uint8(out)[0, 4:], baselines.predict(pan[:4], 8, "dis-flow"))
+    known = torch.arange(9) % 2 == 0  # interp-2x, as evaluated
+    out = to_uint8(model.fill(v[:, :9], known))[0]
+    expected = [baselines.interpolate(pan[t - 1], pan[t + 1], 0.5, "dis-flow") for t in (1, 3, 5, 7)]
+    assert np.array_equal(out[1::2], np.stack(expected))
+    loss, logs, pred, target = model.training_step(v.expand(2, -1, -1, -1, -1))
+    assert logs["vs_guess"] == pytest.approx(1.0) and loss.requires_grad  # starts exactly at the guess
+    with pytest.raises(ValueError, match="guess"):
+        build_model("transformer", make_config("transformer", "tiny", guess="magic"))
+
+
+def _pan(frames: int, size: int = 32) -> np.ndarray:
+    """A smooth texture panning 2 px/frame: (frames, size, size, 3) uint8."""
+    rng = np.random.default_rng(0)
+    noise = rng.random((size // 4, (size + 2 * frames) // 4 + 1, 3)).astype(np.float32)
+    wide = cv2.resize(noise, (size + 2 * frames + 4, size), interpolation=cv2.INTER_CUBIC)
+    wide = np.clip(wide * 255, 0, 255).astype(np.uint8)
+    return np.stack([wide[:, 2 * k : 2 * k + size] for k in range(frames)])
 
 
 def test_training_masks_cover_prediction_and_pure_interpolation() -> None:
