@@ -11,7 +11,7 @@ Per model (VAE, ConvLSTM, video Transformer) at the preset's size (small: 64×64
   (4 context frames), Transformer 2× interpolation; batch 8.
 
 Frames are random (no decoding: the cost of the models only). Prints one table and writes it under
-``## Models`` in ``docs/benchmarks.md`` (other sections, and the ``### Quality`` notes, are kept).
+``## Models`` (``## Models (CUDA)`` on a GPU) in ``docs/benchmarks.md``; other sections are kept.
 """
 
 from __future__ import annotations
@@ -155,7 +155,9 @@ def main() -> None:
         print(
             "wrote",
             write_section(
-                "Models", text, f"python benchmarks/bench_models.py {argv}".strip(), stop_at="### Quality"
+                "Models (CUDA)" if choose_device(args.device).type == "cuda" else "Models",
+                text,
+                f"python benchmarks/bench_models.py {argv}".strip(),
             ),
         )
 

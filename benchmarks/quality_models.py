@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import re
 import sys
 import tempfile
 import time
@@ -29,6 +27,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from _report import write_section  # noqa: E402 (benchmarks/ is on sys.path as a script)
 
 from studio.media import VideoWriter  # noqa: E402
 from studio.models.data import ClipSource, FrameData, sources_from_project  # noqa: E402
@@ -106,6 +106,13 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=6, help="synthetic clips")
     parser.add_argument("--frames", type=int, default=240, help="frames per synthetic clip")
     parser.add_argument("--windows", type=int, default=32, help="held-out windows scored")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="model config override, e.g. blend_input=false (JSON values; repeatable)",
+    )
     parser.add_argument("--json", type=Path, help="write every row here as JSON")
     parser.add_argument("--write", action="store_true", help="record the tables under ### Quality in docs")
     args = parser.parse_args()
@@ -126,6 +133,7 @@ def main() -> None:
         cfg = TrainConfig(
             kind=kind,
             preset=args.preset,
+            model_overrides=_overrides(args.set),
             minutes=args.minutes,
             batch_size=args.batch,
             lr=LR[kind],
@@ -168,8 +176,20 @@ def main() -> None:
         windows = len(data.held_out(12, args.windows))
         write_quality(
             f"{head}\n\nData: {data_text} at {args.size}², preset {args.preset}, held-out = last 15% of each "
-            f"clip ({windows} windows of 12 frames).\n\n" + "\n\n".join(notes)
+            f"clip ({windows} windows of 12 frames).\n\n" + "\n\n".join(notes),
+            str(p.device),
         )
+
+
+def _overrides(pairs: list[str]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value  # a bare string, e.g. guess=blend
+    return out
 
 
 def _verdicts(rows) -> list[str]:
@@ -198,24 +218,10 @@ def _recorded_args(argv: list[str]) -> str:
     return " ".join(out)
 
 
-def write_quality(text: str) -> None:
-    """Replace (or add) the ``### Quality`` notes at the end of ``## Models`` in docs/benchmarks.md."""
-    doc = ROOT / "docs" / "benchmarks.md"
-    current = doc.read_text() if doc.exists() else "# Benchmarks\n\n## Models\n"
-    block = f"### Quality\n\n{text}\n"
-    quality = re.compile(r"^### Quality\n.*?(?=^## |\Z)", re.S | re.M)
-    if quality.search(current):
-        current = quality.sub(lambda _: block + "\n", current)
-    else:
-        models = re.compile(r"^## Models\n.*?(?=^## |\Z)", re.S | re.M)
-        match = models.search(current)
-        if match:
-            current = current[: match.end()].rstrip() + "\n\n" + block + "\n" + current[match.end() :]
-        else:
-            current = current.rstrip() + "\n\n## Models\n\n" + block
-    tmp = doc.with_name(f".{doc.name}.{os.getpid()}.part")
-    tmp.write_text(current)
-    os.replace(tmp, doc)
+def write_quality(text: str, device: str) -> None:
+    """Replace (or add) the ``## Model quality (CPU|CUDA)`` section of docs/benchmarks.md: one per device
+    kind, so a CPU run never overwrites the GPU run that decides the targets."""
+    write_section(f"Model quality ({'CUDA' if device.startswith('cuda') else 'CPU'})", text)
 
 
 if __name__ == "__main__":

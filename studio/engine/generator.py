@@ -39,6 +39,10 @@ from studio.errors import EngineError
 
 PRIOR = 0.002  # energy per patch^2 of displacement / frame^2 of delay: a tie-breaker, not a force
 BONUS = 0.1  # energy of the stability bonus per unit of `stability` and of previous weight
+# On a GPU a band is bounded by launches, not caches: each costs ~200 small kernels (one pass per offset), and
+# the 8 bands that 64 MiB gives a 1080p frame with 4 clips cost more in launches than in maths. One band,
+# up to this (or an eighth of the card), and the out-of-memory path still halves it where it does not fit.
+GPU_TILE_BYTES = 1 << 30
 AGREEMENT = 1.0  # energy: sources whose features spread less than this count as agreeing (no pull)
 BALANCE_ROUNDS, BALANCE_TOLERANCE = 3, 0.01  # rounds over the clips; share error left alone
 # Guide mode's feature weights (squared-distance weights, in features.py's order): the guide's luma layout and
@@ -146,8 +150,17 @@ class AttentionGenerator(nn.Module):
         """Patch rows per band so that the band's energy buffer and pasted windows fit the byte budget."""
         s = self.stride
         per_row = max(k * t * (2 * radius + 1) ** 2 * w * 4 * 3, k * w * 12 * s * s * 5)
-        rows = max(1, min(h, self.config.max_tile_bytes // per_row))
+        rows = max(1, min(h, self._tile_budget() // per_row))
         return min(rows, self._tile_rows) if self._tile_rows else rows
+
+    def _tile_budget(self) -> int:
+        budget = self.config.max_tile_bytes
+        if self.device.type == "cuda":
+            total = torch.cuda.get_device_properties(self.device).total_memory
+            budget = max(budget, min(GPU_TILE_BYTES, total // 8))
+        elif self.device.type == "mps":
+            budget = max(budget, GPU_TILE_BYTES // 4)  # shared memory: a quarter of the CUDA budget
+        return budget
 
     def working_set_bytes(self, frames_shape: tuple[int, ...]) -> int:
         """Bytes of the largest tensors one frame allocates (for estimates where no allocator counts them)."""
@@ -223,7 +236,7 @@ class AttentionGenerator(nn.Module):
             self._warn("guide mode without a guide frame: generating in free mode where the guide is missing")
         live = np.flatnonzero(importance > 0)  # a clip at importance 0 gets mass 0: no need to search it
         weights = torch.from_numpy(importance / importance.sum()).float().to(dev)
-        keys = self._feature_cache(self.features, frames, dev)  # (K, T, D, h, w)
+        keys = self._feature_cache(self.features, src, dev)  # (K, T, D, h, w); uploaded once, above
         if len(live) < k:
             keys = keys[torch.from_numpy(live).to(dev)]
         extra = [self._prev_frame] if self._prev_frame is not None else []

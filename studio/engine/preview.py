@@ -9,12 +9,12 @@ the export agree pixel for pixel.
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
+from studio.cores import usable_cores
 from studio.engine.sources import Gathered, SourceGatherer
 from studio.engine.synth import Crossfade, Synthesizer, SynthOutput, map_shape
 from studio.project.model import Project
@@ -71,7 +71,7 @@ def cpu_threads(device: str, reserved: int) -> Iterator[None]:
     if device not in ("cpu", "auto") or (device == "auto" and torch.cuda.is_available()):
         yield
         return
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = usable_cores()
     before = torch.get_num_threads()
     torch.set_num_threads(max(1, cores - reserved))
     try:

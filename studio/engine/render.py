@@ -211,6 +211,7 @@ class RenderJob:
         if fallback:
             self._warn(fallback)
         synth = self.synthesizer or make_synthesizer(self.project, device, on_warning=self._warn)
+        device = str(getattr(synth, "device", device))  # where it really runs (the crossfade: CPU)
         synth.reset()
         shares = np.zeros((total, n_clips), np.float32)
         started = time.perf_counter()

@@ -49,6 +49,8 @@ def map_shape(height: int, width: int, stride: int) -> tuple[int, int]:
 class Crossfade:
     """Importance-weighted average of the sources' centre frames: no attention, no state."""
 
+    device = "cpu"  # numpy: whatever GPU the machine has, this runs (and is reported) on the CPU
+
     def __init__(self, stride: int = 8) -> None:
         self.stride = stride
 

@@ -29,6 +29,7 @@ from studio.media._open import open_input, video_stream
 from studio.media.info import MediaInfo
 from studio.media.probe import scan
 from studio.media.resize import FITS, fit_frame, rotate
+from studio.media.writer import convert_threads
 
 _FORWARD_LIMIT = 256  # with no keyframe index, decode forward rather than seek for targets this close
 _PIPELINE_DEPTH = 3  # frames converted ahead in iter_frames: enough to overlap, little memory
@@ -132,7 +133,8 @@ class ClipReader:
     # -- decoding -----------------------------------------------------------------------------------------
     def _convert(self, frame: av.VideoFrame) -> np.ndarray:
         # swscale turns any pixel format (10-bit, 4:4:4, ...) into 8-bit RGB using the frame's colour tags.
-        rgb = rotate(frame.to_ndarray(format="rgb24"), self.info.rotation)
+        threads = convert_threads(frame.width, frame.height)  # 1080p+: swscale slices over a few cores
+        rgb = rotate(frame.to_ndarray(format="rgb24", threads=threads), self.info.rotation)
         out = fit_frame(rgb, self.size, self.fit)
         out.flags.writeable = False
         return out

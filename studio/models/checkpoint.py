@@ -166,6 +166,7 @@ def load_checkpoint(path: str | os.PathLike[str], device: torch.device | str = "
     config = dict(manifest.get("config") or {})
     if kind == "transformer":  # saved before the flow guess existed: those weights learned a blend residual
         config.setdefault("guess", "blend")
+        config.setdefault("blend_input", False)  # and before the blend was fed beside the flow guess
     model = build_model(kind, config_from_dict(kind, config))
     weights = manifest_path.parent / str(manifest.get("weights"))
     _check_tensor_file(weights, manifest.get("sha256"))

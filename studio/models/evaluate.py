@@ -117,14 +117,20 @@ def evaluate(
     model: nn.Module,
     data: FrameData,
     *,
-    device: torch.device | str = "cpu",
+    device: torch.device | str | None = None,
     tasks: Sequence[str] | None = None,
     max_windows: int = 16,
     split: str = "held-out",
     baselines_too: bool = True,
 ) -> list[EvalResult]:
-    """Rows (task, method, psnr, ssim): the model (method = its kind) then each baseline, per task."""
+    """Rows (task, method, psnr, ssim): the model (method = its kind) then each baseline, per task.
+    ``device``: where the model runs (default: where its weights are, so a model trained on a GPU is scored
+    there without the caller moving it)."""
     tasks = tasks or MODEL_TASKS[model.kind]
+    if device is None:
+        device = next(model.parameters()).device
+    else:
+        model.to(device)
     windows = (
         data.held_out(EVAL_WINDOW, max_windows)
         if split == "held-out"

@@ -8,12 +8,19 @@ between the nearest known neighbours and extrapolated along the last known motio
 (:func:`studio.models.baselines.flow_fill`, on CPU, ~0.5 ms per flow at 64²); "blend" — linear blend between
 the nearest known neighbours, or a repeat of the last known one beyond them.
 
+With the flow guess, each token also sees the linear blend of the same patch (``blend_input``, default on):
+the two estimates fail in different places (flow at occlusions and where DIS latches onto the wrong motion,
+the blend wherever anything moves more than a pixel), so the network learns where to trust which on top of
+learning corrections. Checkpoints saved before this input existed load without it.
+
 Each block: spatial attention within a frame → temporal attention across frames at each patch position → MLP.
 Attention maths goes through swappable processors (see :mod:`studio.models.attention`).
 """
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +47,7 @@ class TransformerConfig:
         0.1  # known frames are copied in, but a little weight keeps their tokens honest
     )
     guess: str = "flow"  # the masked frames' starting point: "flow" (DIS optical flow) or "blend"
+    blend_input: bool = True  # with guess="flow": each token also gets the blend guess's patch
 
 
 class Block(nn.Module):
@@ -63,6 +71,20 @@ class Block(nn.Module):
         return x + self.mlp(self.norm_m(x))
 
 
+_flow_pool: ThreadPoolExecutor | None = None
+
+
+def _flow_fill_batch(windows: np.ndarray, mask: list[bool]) -> np.ndarray:
+    """flow_fill over (B, T, H, W, 3) uint8 windows, in parallel: OpenCV releases the GIL inside DIS, and on
+    a GPU this CPU step is what bounds training speed (a batch of 16 interpolation windows is ~80 flows)."""
+    global _flow_pool
+    if len(windows) == 1 or (os.cpu_count() or 1) == 1:
+        return np.stack([baselines.flow_fill(w, mask) for w in windows])
+    if _flow_pool is None:
+        _flow_pool = ThreadPoolExecutor(max_workers=min(16, os.cpu_count() or 1), thread_name_prefix="flow")
+    return np.stack(list(_flow_pool.map(lambda w: baselines.flow_fill(w, mask), windows)))
+
+
 @torch.no_grad()
 def initial_guess(video: torch.Tensor, known: torch.Tensor, mode: str = "blend") -> torch.Tensor:
     """Fill unknown frames of (B, T, 3, H, W); known frames kept exactly. "blend": lerp between the nearest
@@ -73,7 +95,7 @@ def initial_guess(video: torch.Tensor, known: torch.Tensor, mode: str = "blend")
             raise ValueError("at least one frame must be known")
         mask = known.tolist()
         u8 = to_uint8(video)  # (B, T, H, W, 3)
-        flowed = to_tensor(np.stack([baselines.flow_fill(w, mask) for w in u8]), video.device)
+        flowed = to_tensor(_flow_fill_batch(u8, mask), video.device)
         return torch.where(known.view(1, -1, 1, 1, 1), video, flowed.to(video.dtype))
     if mode != "blend":
         raise ValueError(f"unknown guess {mode!r}; choose one of {', '.join(GUESSES)}")
@@ -108,7 +130,8 @@ class VideoTransformer(AttentionMixin, nn.Module):
         self.window = cfg.max_frames
         p, d = cfg.patch, cfg.dim
         n = (cfg.image_size // p) ** 2
-        self.embed = nn.Linear(3 * p * p, d)
+        self.blend_input = cfg.blend_input and cfg.guess == "flow"  # with guess="blend" it would be a copy
+        self.embed = nn.Linear((6 if self.blend_input else 3) * p * p, d)
         self.known_embed = nn.Embedding(2, d)  # tells a token whether its frame was given or guessed
         self.pos_space = nn.Parameter(torch.randn(1, 1, n, d) * 0.02)
         self.pos_time = nn.Parameter(torch.randn(1, cfg.max_frames, 1, d) * 0.02)
@@ -150,7 +173,11 @@ class VideoTransformer(AttentionMixin, nn.Module):
             )
         if guess is None:
             guess = initial_guess(video, known, self.cfg.guess)
-        x = self.embed(self.patchify(guess * 2 - 1))  # (B, T, N, D)
+        tokens = self.patchify(guess * 2 - 1)  # (B, T, N, 3·p·p)
+        if self.blend_input:
+            blend = self.patchify(initial_guess(video, known, "blend") * 2 - 1)
+            tokens = torch.cat([tokens, blend], dim=-1)  # (B, T, N, 6·p·p)
+        x = self.embed(tokens)  # (B, T, N, D)
         x = x + self.known_embed(known.long())[None, :, None] + self.pos_space + self.pos_time[:, :t]
         for block in self.blocks:
             x = block(x)

@@ -144,3 +144,22 @@ def test_ntsc_rate_is_stored_exactly(tmp_path: Path) -> None:
     info = probe(tmp_path / "ntsc.mp4")
     assert info.frames == 30 and info.fps == pytest.approx(30000 / 1001, abs=1e-9)
     assert info.duration == pytest.approx(1.001, abs=1e-6)
+
+
+def test_hd_frames_convert_with_threads_and_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """At 720p and up the RGB<->YUV conversions use swscale threads; the pixels must not depend on them."""
+    from studio.media import writer as writer_module
+
+    assert writer_module.convert_threads(640, 360) == 1
+    frames = [smooth_frame(n, 1280, 720) for n in range(3)]
+    decoded = {}
+    for threads in (1, 2):
+        monkeypatch.setattr(writer_module, "convert_threads", lambda w, h, t=threads: t)
+        path = tmp_path / f"hd{threads}.mp4"
+        with VideoWriter(path, 1280, 720, 24, crf=18, preset="ultrafast") as writer:
+            for frame in frames:
+                writer.write(frame)
+        with ClipReader(path) as reader:
+            decoded[threads] = list(reader.iter_frames())
+    for one, two, want in zip(decoded[1], decoded[2], frames, strict=True):
+        assert np.array_equal(one, two) and psnr(one, want) > 35

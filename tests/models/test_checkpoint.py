@@ -166,3 +166,19 @@ def test_resume_continues_from_the_checkpoint(tmp_path: Path, frame_data: FrameD
     assert not torch.equal(first.model.state_dict()["head.weight"], second.model.state_dict()["head.weight"])
     with pytest.raises(StudioError, match="vae"):
         next(iter(train(TrainConfig(**{**base, "kind": "vae"}, steps=6, resume=True), frame_data)))
+
+
+def test_transformer_saved_before_the_blend_input_loads_without_it(tmp_path: Path) -> None:
+    """Checkpoints written before ``blend_input`` (or before ``guess``) keep the inputs their weights know."""
+    torch.manual_seed(0)
+    old = build_model("transformer", make_config("transformer", "tiny", blend_input=False)).eval()
+    manifest = save_checkpoint(tmp_path / "ck", old, step=1)
+    data = json.loads(manifest.read_text())
+    del data["config"]["blend_input"]  # as an older version wrote it
+    manifest.write_text(json.dumps(data))
+    loaded = load_checkpoint(manifest)
+    assert loaded.model.cfg.guess == "flow" and not loaded.model.blend_input
+    del data["config"]["guess"]
+    manifest.write_text(json.dumps(data))
+    assert load_checkpoint(manifest).model.cfg.guess == "blend"
+    assert build_model("transformer", make_config("transformer", "tiny")).blend_input  # new default

@@ -154,3 +154,13 @@ def test_patch_discriminator_and_hinge_losses() -> None:
     assert float(d_hinge_loss(real, fake)) == 0.0  # confident and right: no loss
     assert float(d_hinge_loss(-real, -fake)) == pytest.approx(6.0)
     assert float(g_hinge_loss(fake)) == pytest.approx(2.0)
+
+
+def test_flow_guess_of_a_batch_in_threads_equals_one_window_at_a_time() -> None:
+    from studio.models.transformer import _flow_fill_batch
+
+    pan = _pan(13)
+    windows = np.stack([pan[s : s + 9] for s in (0, 1, 4)])  # (3, 9, 32, 32, 3)
+    mask = [t % 4 == 0 for t in range(9)]
+    serial = np.stack([baselines.flow_fill(w, mask) for w in windows])
+    assert np.array_equal(_flow_fill_batch(windows, mask), serial)

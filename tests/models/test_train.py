@@ -7,12 +7,15 @@ import torch
 
 from studio.errors import StudioError
 from studio.models.data import FrameData
+from studio.models.evaluate import evaluate
 from studio.models.train import TrainConfig, choose_device, train
 
 
 @pytest.mark.parametrize("kind", ["vae", "convlstm", "transformer"])
 def test_progress_reports_losses_rate_eta_and_held_out_scores(frame_data: FrameData, kind: str) -> None:
-    cfg = TrainConfig(kind=kind, preset="tiny", steps=4, batch_size=2, eval_every=2, eval_windows=2, gan=True)
+    cfg = TrainConfig(
+        kind=kind, preset="tiny", steps=4, batch_size=2, eval_every=2, eval_windows=2, gan=True, device="cpu"
+    )
     progress = list(train(cfg, frame_data))
     assert [p.step for p in progress] == [1, 2, 3, 4, 4]
     assert progress[0].psnr is None and progress[1].psnr is not None  # evaluated every 2 steps
@@ -60,3 +63,6 @@ def test_mixed_precision_training_on_cuda(frame_data: FrameData) -> None:
     )
     final = list(train(cfg, frame_data))[-1]
     assert final.device.startswith("cuda") and final.psnr is not None
+    # A model trained on the GPU is scored where its weights are, without the caller moving it.
+    rows = evaluate(final.model, frame_data, max_windows=2, tasks=["interp-2x"])
+    assert next(p for p in final.model.parameters()).is_cuda and all(0 < r.ssim <= 1 for r in rows)
