@@ -116,14 +116,14 @@ def _add_audio_stream(container: av.container.OutputContainer, rate: int, channe
     return stream
 
 
-def _audio_frames(samples: np.ndarray, rate: int, chunk: int = 1024):
-    """Split (channels, n) float32 samples into planar AudioFrames with pts counted in samples."""
+def _audio_frames(samples: np.ndarray, rate: int, chunk: int = 1024, start: int = 0):
+    """Split (channels, n) float32 samples into planar AudioFrames, pts in samples counted from ``start``."""
     layout = "stereo" if samples.shape[0] == 2 else "mono"
-    for start in range(0, samples.shape[1], chunk):
-        block = np.ascontiguousarray(samples[:, start : start + chunk])
+    for offset in range(0, samples.shape[1], chunk):
+        block = np.ascontiguousarray(samples[:, offset : offset + chunk])
         frame = av.AudioFrame.from_ndarray(block, format="fltp", layout=layout)
         frame.sample_rate = rate
-        frame.pts = start
+        frame.pts = start + offset
         frame.time_base = Fraction(1, rate)
         yield frame
 
@@ -147,10 +147,13 @@ def make_clip(
     gop: int | None = None,
     crf: int = 12,
     faststart: bool = False,
+    audio_offset: float = 0.0,
 ) -> Path:
     """Write a video clip (container from the suffix: .mp4, .mov, .mkv, .avi) and return its path.
 
-    ``gop`` sets the keyframe interval (small values exercise seeking); ``crf`` applies to libx264/libx265
+    ``audio_offset`` (seconds) starts the audio that much after the first video frame (negative: the video
+    starts that much after the audio), as camera files and edits often do. ``gop`` sets the keyframe interval
+    (small values exercise seeking); ``crf`` applies to libx264/libx265
     (low by default so decoded frames stay close to :func:`expected_frame`). The file is written under a temp
     name and renamed, so a failed call leaves nothing behind.
     """
@@ -182,11 +185,17 @@ def make_clip(
                 video.set_display_rotation(-rotation)
             astream = _add_audio_stream(out, audio_rate, audio_channels) if audio else None
             pending = (
-                list(_audio_frames(tone(frames / rate, audio_rate, tone_hz, audio_channels), audio_rate))
+                list(
+                    _audio_frames(
+                        tone(frames / rate, audio_rate, tone_hz, audio_channels),
+                        audio_rate,
+                        start=max(0, round(audio_offset * audio_rate)),
+                    )
+                )
                 if audio
                 else []
             )
-            pts = 0
+            pts = max(0, round(-audio_offset / video.codec_context.time_base))
             for n in range(frames):
                 frame = av.VideoFrame.from_ndarray(expected_frame(n, width, height, pattern), format="rgb24")
                 frame.pts = pts

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from studio.media import decode_audio, mix_audio
+from tests.clipfactory import make_clip, tone
 
 
 def peak_hz(samples: np.ndarray, rate: int) -> float:
@@ -70,3 +71,19 @@ def test_mono_source_is_duplicated_at_the_same_level(tmp_path: Path) -> None:
     rms = float(np.sqrt((audio[0, 4000:-4000] ** 2).mean()))  # away from the codec's onset/end transients
     assert rms == pytest.approx(0.5 / np.sqrt(2), rel=0.05)
     assert peak_hz(audio[0], 48000) == pytest.approx(1000, abs=4)
+
+
+@pytest.mark.parametrize("offset", [0.5, -0.5])
+def test_audio_is_aligned_to_the_first_video_frame(tmp_path: Path, offset: float) -> None:
+    """Audio starting after the picture gets silence in front; audio starting before it loses its head."""
+    path = make_clip(tmp_path / "offset.mp4", frames=48, audio=True, audio_offset=offset)
+    audio = decode_audio(path, sample_rate=48000)
+    loud = np.flatnonzero(np.abs(audio[0]) > 0.05)
+    if offset > 0:
+        assert abs(loud[0] - 24000) <= 48  # the tone starts 0.5 s into the clip, within a millisecond
+        assert np.abs(audio[:, :22800]).max() < 1e-3  # silence, up to the codec's pre-echo (one AAC frame)
+    else:
+        # the first 0.5 s of the tone played before the first frame: the rest starts at once, mid-tone,
+        # in phase with the tone 0.5 s in (a 440 Hz period is 109 samples: 10 samples off gives 0.84)
+        assert loud[0] <= 48 and abs(audio.shape[1] - 1.5 * 48000) < 2048
+        assert np.corrcoef(audio[0, 480:5280], tone(2.0)[0, 24480:29280])[0, 1] > 0.99
