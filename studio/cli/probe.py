@@ -38,10 +38,12 @@ def _table(rows: list[dict[str, Any]]) -> str:
     lines = [header]
     for info in rows:
         vfr = " vfr" if info.get("variable_frame_rate") else ""
+        turn = f" turned {info['rotation']}°" if info.get("rotation") else ""
+        turn += " mirrored" if info.get("mirrored") else ""
         lines.append(
             (
                 str(info["path"]),
-                f"{info['width']}x{info['height']}",
+                f"{info['width']}x{info['height']}{turn}",
                 f"{info['fps']:.3f}".rstrip("0").rstrip(".") + vfr,
                 str(info["frames"]),
                 f"{info['duration']:.3f} s",

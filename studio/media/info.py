@@ -20,10 +20,11 @@ class MediaInfo:
     """A video file as the app sees it.
 
     ``width``/``height`` are as displayed (rotation applied); ``coded_width``/``coded_height`` as stored.
-    ``rotation`` is the clockwise turn (0/90/180/270) a player applies to the stored picture. ``frames`` is
-    the exact number of frames in the file (counted from the packets when the container's own count is missing
-    or wrong, e.g. a truncated file). ``fps`` is the stream's frame rate for constant-rate files and, for
-    variable frame rate (``variable_frame_rate``), the average ``frames / duration``.
+    ``rotation`` is the clockwise turn (0/90/180/270) a player applies to the stored picture, then a
+    left-right mirror if ``mirrored`` (a display matrix with a flip: :mod:`studio.media.orientation`).
+    ``frames`` is the exact number of frames in the file (counted from the packets when the container's own
+    count is missing or wrong, e.g. a truncated file). ``fps`` is the stream's frame rate for constant-rate
+    files and, for variable frame rate (``variable_frame_rate``), the average ``frames / duration``.
     """
 
     path: Path
@@ -41,6 +42,7 @@ class MediaInfo:
     rotation: int
     variable_frame_rate: bool
     audio: AudioInfo | None
+    mirrored: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: the path as a string, audio as a dict or None."""

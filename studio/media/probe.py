@@ -20,6 +20,7 @@ import av
 from studio.errors import MediaError
 from studio.media._open import check_readable, is_still_image, open_input, video_stream
 from studio.media.info import AudioInfo, MediaInfo
+from studio.media.orientation import frame_orientation
 from studio.media.timeline import Stamp, Timeline, build_timeline, packet_stamp
 
 MAX_SIDE = (
@@ -58,7 +59,7 @@ def _probe_cached(path: Path, size: int, mtime_ns: int) -> tuple[MediaInfo, Time
             )
         timeline, first = _scan_stream(container, stream, name)
         audio = _audio_info(container)
-    rotation = (-round((first.rotation or 0) / 90) * 90) % 360
+    rotation, mirrored = frame_orientation(first)
     width, height = (ctx.height, ctx.width) if rotation in (90, 270) else (ctx.width, ctx.height)
     info = MediaInfo(
         path=path,
@@ -74,6 +75,7 @@ def _probe_cached(path: Path, size: int, mtime_ns: int) -> tuple[MediaInfo, Time
         pix_fmt=first.format.name,
         bit_depth=max(c.bits for c in first.format.components if not c.is_alpha),
         rotation=rotation,
+        mirrored=mirrored,
         variable_frame_rate=timeline.variable,
         audio=audio,
     )

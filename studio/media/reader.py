@@ -27,8 +27,9 @@ import numpy as np
 from studio.errors import MediaError
 from studio.media._open import open_input, video_stream
 from studio.media.info import MediaInfo
+from studio.media.orientation import orient
 from studio.media.probe import scan
-from studio.media.resize import FITS, fit_frame, rotate
+from studio.media.resize import FITS, fit_frame
 from studio.media.writer import convert_threads
 
 _FORWARD_LIMIT = 256  # with no keyframe index, decode forward rather than seek for targets this close
@@ -134,7 +135,8 @@ class ClipReader:
     def _convert(self, frame: av.VideoFrame) -> np.ndarray:
         # swscale turns any pixel format (10-bit, 4:4:4, ...) into 8-bit RGB using the frame's colour tags.
         threads = convert_threads(frame.width, frame.height)  # 1080p+: swscale slices over a few cores
-        rgb = rotate(frame.to_ndarray(format="rgb24", threads=threads), self.info.rotation)
+        rgb = frame.to_ndarray(format="rgb24", threads=threads)
+        rgb = orient(rgb, self.info.rotation, self.info.mirrored)
         out = fit_frame(rgb, self.size, self.fit)
         out.flags.writeable = False
         return out

@@ -1,4 +1,5 @@
-"""Fitting a picture into an output size the three ways editors offer, and turning it upright."""
+"""Fitting a picture into an output size the three ways editors offer (turning it upright:
+:mod:`studio.media.orientation`)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,6 @@ import cv2
 import numpy as np
 
 FITS = ("fit", "fill", "stretch")
-
-
-def rotate(rgb: np.ndarray, rotation: int) -> np.ndarray:
-    """Turn a stored picture ``rotation`` degrees clockwise (0/90/180/270), as a player displays it."""
-    k = (rotation // 90) % 4
-    return rgb if k == 0 else np.ascontiguousarray(np.rot90(rgb, k=-k))
 
 
 def _resize(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
