@@ -47,7 +47,8 @@ def _table(rows: list[dict[str, Any]]) -> str:
                 f"{info['fps']:.3f}".rstrip("0").rstrip(".") + vfr,
                 str(info["frames"]),
                 f"{info['duration']:.3f} s",
-                f"{info['video_codec']} {info.get('pix_fmt', '')}".strip(),
+                f"{info['video_codec']} {info.get('pix_fmt', '')}".strip()
+                + (f" HDR {info['hdr'].upper()}" if info.get("hdr") else ""),
                 _audio_text(info.get("audio")),
             )
         )

@@ -15,6 +15,10 @@ class AudioInfo:
     duration: float  # seconds
 
 
+# AVColorTransferCharacteristic of the HDR transfers -> MediaInfo.hdr (SMPTE ST 2084 "PQ", ARIB STD-B67 "HLG")
+HDR_TRANSFERS = {16: "pq", 18: "hlg"}
+
+
 @dataclass(frozen=True)
 class MediaInfo:
     """A video file as the app sees it.
@@ -43,6 +47,7 @@ class MediaInfo:
     variable_frame_rate: bool
     audio: AudioInfo | None
     mirrored: bool = False
+    hdr: str | None = None  # "pq" or "hlg" when the picture is HDR (tone-mapped to SDR on reading)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: the path as a string, audio as a dict or None."""

@@ -19,7 +19,7 @@ import av
 
 from studio.errors import MediaError
 from studio.media._open import check_readable, is_still_image, open_input, video_stream
-from studio.media.info import AudioInfo, MediaInfo
+from studio.media.info import HDR_TRANSFERS, AudioInfo, MediaInfo
 from studio.media.orientation import frame_orientation
 from studio.media.timeline import Stamp, Timeline, build_timeline, packet_stamp
 
@@ -76,6 +76,7 @@ def _probe_cached(path: Path, size: int, mtime_ns: int) -> tuple[MediaInfo, Time
         bit_depth=max(c.bits for c in first.format.components if not c.is_alpha),
         rotation=rotation,
         mirrored=mirrored,
+        hdr=HDR_TRANSFERS.get(int(first.color_trc or 0)),
         variable_frame_rate=timeline.variable,
         audio=audio,
     )

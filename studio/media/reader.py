@@ -26,6 +26,7 @@ import numpy as np
 
 from studio.errors import MediaError
 from studio.media._open import open_input, video_stream
+from studio.media.hdr import tone_map
 from studio.media.info import MediaInfo
 from studio.media.orientation import orient
 from studio.media.probe import scan
@@ -135,6 +136,13 @@ class ClipReader:
     def _convert(self, frame: av.VideoFrame) -> np.ndarray:
         # swscale turns any pixel format (10-bit, 4:4:4, ...) into 8-bit RGB using the frame's colour tags.
         threads = convert_threads(frame.width, frame.height)  # 1080p+: swscale slices over a few cores
+        if self.info.hdr:  # 16-bit R'G'B', fitted to the output size first: the tone map costs per pixel
+            rgb16 = orient(
+                frame.to_ndarray(format="rgb48le", threads=threads), self.info.rotation, self.info.mirrored
+            )
+            out = tone_map(fit_frame(rgb16, self.size, self.fit), self.info.hdr)
+            out.flags.writeable = False
+            return out
         rgb = frame.to_ndarray(format="rgb24", threads=threads)
         rgb = orient(rgb, self.info.rotation, self.info.mirrored)
         out = fit_frame(rgb, self.size, self.fit)
