@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from studio.cores import usable_cores
+from studio.engine.cpu_share import SHARE
 from studio.engine.sources import Gathered, SourceGatherer
 from studio.engine.synth import Crossfade, Synthesizer, SynthOutput, map_shape
 from studio.project.model import Project
@@ -54,29 +54,62 @@ def make_synthesizer(
     )
 
 
+def on_cpu(device: str) -> bool:
+    """Whether ``device`` means the torch engine runs on the CPU (False without torch: the crossfade)."""
+    try:
+        import torch
+    except ImportError:
+        return False
+    return device == "cpu" or (device == "auto" and not torch.cuda.is_available())
+
+
 @contextlib.contextmanager
-def cpu_threads(device: str, reserved: int) -> Iterator[None]:
-    """torch's intra-op threads = usable cores - ``reserved`` (at least 1) while the block runs on the CPU.
+def cpu_threads(device: str, reserved: int, user: str = "preview") -> Iterator[None]:
+    """torch's intra-op threads for ``user``'s share of the usable cores - ``reserved`` (at least 1) while
+    the block runs on the CPU (:data:`studio.engine.cpu_share.SHARE`: engines running at once split them).
 
     Why: the render job decodes and encodes in threads beside the engine, and the preview shares the
     machine with the UI thread. torch's default (every core) then oversubscribes: on 2 cores an engine with
     2 threads costs ~1.4x the CPU time of one thread for ~1.3x the speed, and its workers spin while
     decode/encode want the core. Set and restored in the calling thread (OpenMP's setting is per thread).
     """
-    try:
-        import torch
-    except ImportError:  # the crossfade needs no torch
+    if not on_cpu(device):
         yield
         return
-    if device not in ("cpu", "auto") or (device == "auto" and torch.cuda.is_available()):
-        yield
-        return
-    cores = usable_cores()
+    import torch
+
+    SHARE.touch(user)
     before = torch.get_num_threads()
-    torch.set_num_threads(max(1, cores - reserved))
+    torch.set_num_threads(SHARE.threads(reserved))
     try:
         yield
     finally:
+        torch.set_num_threads(before)
+
+
+@contextlib.contextmanager
+def shared_cpu_threads(device: str, reserved: int, user: str) -> Iterator[Callable[[], None]]:
+    """For a long job on this thread (a render): ``user`` holds its share of the cores for the whole block;
+    the yielded ``refresh()`` re-reads the share (call it per frame: a preview may start or stop meanwhile).
+    No-op off the CPU."""
+    if not on_cpu(device):
+        yield lambda: None
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    SHARE.enter(user)
+
+    def refresh() -> None:
+        wanted = SHARE.threads(reserved)
+        if torch.get_num_threads() != wanted:  # only on change: a new count rebuilds OpenMP's pool
+            torch.set_num_threads(wanted)
+
+    try:
+        refresh()
+        yield refresh
+    finally:
+        SHARE.leave(user)
         torch.set_num_threads(before)
 
 

@@ -29,7 +29,7 @@ from studio.engine.device import choose_device, describe
 from studio.engine.estimate import Estimate
 from studio.engine.estimate import estimate as engine_estimate
 from studio.engine.maps_video import MapsOverlay
-from studio.engine.preview import RenderedFrame, cpu_threads, make_synthesizer, synthesize
+from studio.engine.preview import RenderedFrame, make_synthesizer, shared_cpu_threads, synthesize
 from studio.engine.record import AttentionRecordWriter
 from studio.engine.sources import DecodeAhead, SourceGatherer
 from studio.engine.synth import Synthesizer, map_shape
@@ -249,9 +249,11 @@ class RenderJob:
 
             decode = DecodeAhead(gatherer, range(total), cancel=self.cancel)
             encode = _EncodeBehind(sink)
-            with cpu_threads(device, reserved=2):  # decode and encode run beside the engine: a core each
+            # decode and encode run beside the engine (a core each); a preview playing meanwhile takes a share
+            with shared_cpu_threads(device, reserved=2, user=f"render-{id(self)}") as refresh_threads:
                 for done, gathered in enumerate(decode, start=1):
                     self.cancel.raise_if_cancelled()
+                    refresh_threads()
                     rendered = synthesize(synth, gathered, n_clips, size)
                     shares[gathered.n] = rendered.shares
                     encode.put(rendered)

@@ -2,8 +2,8 @@
 
 Why a thread per job rather than the engine thread: a render takes minutes, and on the engine thread it froze
 the preview for all that time. ``RenderJob`` opens its own readers and synthesizer, so it shares nothing with
-the preview's ``FrameRenderer`` and needs no lock; the two engines only share the cores (see
-``EXPORT_RESERVED_CORES``). The estimate runs the real synthesizer for a calibration, so it is a job here too:
+the preview's ``FrameRenderer`` and needs no lock; the two engines only share the cores, equally while both
+work (``studio.engine.cpu_share``). The estimate runs the real synthesizer for a calibration, so it is a job here too:
 the GUI thread never imports torch or waits on it.
 
 ``ExportWorker`` runs on the job's thread and reports by signal; ``ExportTask`` is the GUI thread's handle on
@@ -116,11 +116,11 @@ class ExportWorker(QObject):
                 progress=progress,
                 cancel=req.cancel,
             )
-            with cpu_threads(req.device, reserved=EXPORT_RESERVED_CORES):  # per thread: this one only
-                if req.estimate_only:
+            if req.estimate_only:  # per thread: this one only; a render shares the cores by itself
+                with cpu_threads(req.device, reserved=EXPORT_RESERVED_CORES, user="export-estimate"):
                     self.estimated.emit(job.estimate())
-                    return
-                result = job.run()
+                return
+            result = job.run()  # RenderJob takes its share of the cores (studio.engine.cpu_share)
         except Cancelled:
             self.cancelled.emit()
         except Exception as exc:  # reported, never raised: an exception here would end the thread silently
