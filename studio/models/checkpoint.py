@@ -29,11 +29,12 @@ import torch.nn as nn
 from safetensors.torch import load_file, save_file
 
 from studio.errors import StudioError
+from studio.models.locations import MANIFEST
 from studio.models.registry import build_model, config_from_dict, config_to_dict
 
 FORMAT = "attention-video-studio-model"
 VERSION = 1
-MANIFEST = "checkpoint.json"
+
 PICKLE_SUFFIXES = {".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".bin"}
 _PICKLE_MAGICS = (b"\x80", b"PK\x03\x04")  # pickle protocol ≥ 2, and torch.save's zip container
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from studio import paths
 from studio.errors import StudioError
 from studio.models.checkpoint import Checkpoint, atomic_write_text, load_checkpoint
 from studio.models.data import ClipSource, decode_clip, sources_from_clips, to_tensor, to_uint8
@@ -36,6 +37,7 @@ class GenerateResult:
     frames: int
     fps: float
     provenance: dict[str, Any]
+    clip: Any = None  # the project Clip made for the file (studio.project.Clip), provenance included
 
 
 def _frames(model_out: torch.Tensor) -> np.ndarray:
@@ -65,17 +67,17 @@ def run_model(
         return _frames(model.latent_morph(to_tensor(a[pick_a], device), to_tensor(b[pick_b], device), frames))
 
 
-def _default_output(project_path: Path, name: str) -> Path:
-    folder = project_path.parent / "generated"
-    folder.mkdir(exist_ok=True)
+def _default_output(project_path: Path | None, name: str) -> Path:
+    folder = project_path.parent / "generated" if project_path else paths.cache_dir("generated")
+    folder.mkdir(parents=True, exist_ok=True)
     n = 1
     while (folder / f"{name}-{n}.mp4").exists():
         n += 1
     return folder / f"{name}-{n}.mp4"
 
 
-def generate(
-    project_path: str | os.PathLike[str],
+def generate_clip(
+    project: Any,
     checkpoint: str | os.PathLike[str],
     op: str,
     clip_refs: list[str],
@@ -84,27 +86,31 @@ def generate(
     factor: int = 2,
     output: str | os.PathLike[str] | None = None,
     device: str = "auto",
+    cancel: Any = None,
 ) -> GenerateResult:
-    """Run ``op`` ("extend" | "interpolate" | "morph") on the named clips, write the MP4, add it to the
-    project."""
+    """Run ``op`` ("extend" | "interpolate" | "morph") on the named clips of an in-memory ``project`` and
+    write the MP4 and its provenance sidecar; the project is not changed (``result.clip`` is the Clip to
+    add). Safe to call off the GUI thread: it only reads the project. ``cancel``: a CancelToken checked
+    between the model run and the writing."""
     from studio.media import VideoWriter, probe
-    from studio.project import AddClip, clip_from_info, load_project, save_project
+    from studio.project import clip_from_info
 
     if op not in OPERATIONS:
         raise StudioError(f"unknown operation {op!r}")
     if frames < 1:
         raise StudioError("--frames must be at least 1")
-    project_path = Path(project_path)
-    project = load_project(project_path)
     sources: list[ClipSource] = [sources_from_clips(project.clips, [ref])[0] for ref in clip_refs]
     torch_device = choose_device(device)
     ck = load_checkpoint(checkpoint, torch_device)
     size = ck.model.cfg.image_size
     inputs = [decode_clip(src, (size, size)) for src in sources]
     out_frames = run_model(ck, op, inputs, frames, factor, torch_device)
+    if cancel is not None:
+        cancel.raise_if_cancelled()
 
     fps = project.clip(sources[0].id).fps * (factor if op == "interpolate" else 1)
     name = f"{sources[0].name}-{op}" if op != "morph" else f"{sources[0].name}-to-{sources[1].name}"
+    project_path = Path(project.path) if getattr(project, "path", None) else None
     out_path = Path(output) if output else _default_output(project_path, name)
     with VideoWriter(out_path, size, size, fps) as writer:
         for frame in out_frames:
@@ -121,12 +127,33 @@ def generate(
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
     atomic_write_text(json.dumps(provenance, indent=2), provenance_path(out_path))
-
     clip = clip_from_info(project.new_id("clip"), out_path, probe(out_path), name=out_path.stem)
     clip = dataclasses.replace(clip, provenance=provenance)
-    AddClip(clip).redo(project)
+    return GenerateResult(out_path, clip.id, len(out_frames), fps, provenance, clip)
+
+
+def generate(
+    project_path: str | os.PathLike[str],
+    checkpoint: str | os.PathLike[str],
+    op: str,
+    clip_refs: list[str],
+    *,
+    frames: int = 48,
+    factor: int = 2,
+    output: str | os.PathLike[str] | None = None,
+    device: str = "auto",
+) -> GenerateResult:
+    """:func:`generate_clip` on a saved project, then the clip added to it and the project saved (the CLI)."""
+    from studio.project import AddClip, load_project, save_project
+
+    project_path = Path(project_path)
+    project = load_project(project_path)
+    result = generate_clip(
+        project, checkpoint, op, clip_refs, frames=frames, factor=factor, output=output, device=device
+    )
+    AddClip(result.clip).redo(project)
     save_project(project, project_path)
-    return GenerateResult(out_path, clip.id, len(out_frames), fps, provenance)
+    return result
 
 
 def provenance_path(clip_path: Path) -> Path:

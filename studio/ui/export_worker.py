@@ -3,8 +3,8 @@
 Why a thread per job rather than the engine thread: a render takes minutes, and on the engine thread it froze
 the preview for all that time. ``RenderJob`` opens its own readers and synthesizer, so it shares nothing with
 the preview's ``FrameRenderer`` and needs no lock; the two engines only share the cores, equally while both
-work (``studio.engine.cpu_share``). The estimate runs the real synthesizer for a calibration, so it is a job here too:
-the GUI thread never imports torch or waits on it.
+work (``studio.engine.cpu_share``). The estimate runs the real synthesizer for a calibration, so it is a job
+here too: the GUI thread never imports torch or waits on it.
 
 ``ExportWorker`` runs on the job's thread and reports by signal; ``ExportTask`` is the GUI thread's handle on
 it (start, cancel through the request's CancelToken, join). The worker is busy inside the job and never

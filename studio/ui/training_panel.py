@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import GeneratorWorker, create_worker
 
-from studio import paths
 from studio.errors import CancelToken
+from studio.models.locations import checkpoints_dir
 
 MODELS = ("vae", "convlstm", "transformer")
 REDRAW_S = 0.1  # at most ~10 plot redraws per second, however fast the steps come
@@ -137,12 +137,9 @@ class TrainingPanel(QWidget):
         return [it.data(Qt.ItemDataRole.UserRole) for it in items if it.checkState() == Qt.CheckState.Checked]
 
     def output_dir(self) -> Path:
-        """Checkpoints beside the project (``models/<kind>``), or in the cache for an unsaved project."""
-        kind = self.model_box.currentText()
-        project_path = getattr(self._project, "path", None)
-        if project_path:
-            return Path(project_path).parent / "models" / kind
-        return paths.cache_dir("models", "unsaved") / kind
+        """Checkpoints beside the project (``models/<kind>``), or in the cache for an unsaved project: where
+        the timeline's generate actions look for them (``studio.models.locations``)."""
+        return checkpoints_dir(getattr(self._project, "path", None), self.model_box.currentText())
 
     # --- run ----------------------------------------------------------------------------------------------
     @property
