@@ -34,6 +34,7 @@ from studio.ui.documents import Document
 from studio.ui.engine_host import EngineHost
 from studio.ui.engine_worker import JobFactory, RendererFactory
 from studio.ui.export_dialog import ExportDialog
+from studio.ui.generate_actions import ClipGenerator
 from studio.ui.inspector import InspectorPanel
 from studio.ui.library import LibraryPanel
 from studio.ui.panels import LazyPanel, optional_panel
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
         self.playback = PlaybackController(self.host, self)
         self.viewer = ViewerPanel()
         self.library = LibraryPanel()
+        self.generator = ClipGenerator(self)  # the timeline's extend / retime / morph actions
         self.inspector = InspectorPanel()
         self.timeline = optional_panel("timeline", "TimelineView", "timeline")
         self.attention = optional_panel("attention_panel", "AttentionPanel", "attentionHeatmap")
@@ -172,6 +174,12 @@ class MainWindow(QMainWindow):
             self.timeline.inOutChanged.connect(pb.set_range)
         if hasattr(self.attention, "overlayOpacityChanged"):
             self.attention.overlayOpacityChanged.connect(self._set_overlay_opacity)
+        gen = self.generator
+        gen.started.connect(lambda op: self.show_message(f"Generating ({op}) with the project's model…"))
+        gen.finished.connect(lambda cid: self.show_message(f"Generated: {self.project.clip(cid).name}"))
+        gen.failed.connect(self.show_error)
+        if hasattr(self.timeline, "generate_actions"):
+            self.timeline.generate_actions = gen.menu_actions
 
     # ---- the document -----------------------------------------------------------------------------------
     @property
@@ -394,6 +402,7 @@ class MainWindow(QMainWindow):
         self.library.jobs.wait()
         if hasattr(self.timeline, "wait_for_jobs"):
             self.timeline.wait_for_jobs()
+        self.generator.shutdown()
         if hasattr(self.training, "shutdown"):
             self.training.shutdown()
         self.autosaver.stop()

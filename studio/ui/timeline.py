@@ -23,6 +23,7 @@ Every edit is ONE command pushed at mouse release through ``studio.ui.undo.push_
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
@@ -74,6 +75,8 @@ class TimelineView(TimelineMenus, QGraphicsView):
         self.playhead = 0
         self.in_out: tuple[int, int] | None = None
         self.snapping = True  # the NLE's snap toggle; Alt turns it off for one gesture
+        # (placement id) -> [(label, action)]: the window's generate actions for a block's context menu
+        self.generate_actions: Callable[[str], list[tuple[str, Callable[[], None]]]] | None = None
         self._key_selection: tuple[str, float] | None = None  # (placement, key time): survives rebuilds
         self._drag: Drag | None = None
         self._press: QPointF | None = None

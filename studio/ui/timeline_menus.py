@@ -84,12 +84,21 @@ class TimelineMenus(_Base):
                 return
             if isinstance(item, ClipItem):
                 self.select(item.placement_id)
-                menu = QMenu(self)
-                menu.addAction("Remove from timeline").triggered.connect(
-                    lambda _=False, pid=item.placement_id: self._push(RemovePlacement(pid))
-                )
-                menu.exec(event.globalPos())
+                self.clip_menu(item.placement_id).exec(event.globalPos())
                 return
+
+    def clip_menu(self, placement_id: str) -> QMenu:
+        """Remove, then the window's generate actions (``generate_actions``: extend, retime, morph)."""
+        menu = QMenu(self)
+        menu.addAction("Remove from timeline").triggered.connect(
+            lambda _=False: self._push(RemovePlacement(placement_id))
+        )
+        actions = self.generate_actions(placement_id) if self.generate_actions is not None else []
+        if actions:
+            menu.addSeparator()
+        for label, slot in actions:
+            menu.addAction(label).triggered.connect(lambda _=False, run=slot: run())
+        return menu
 
     # ----- clips dropped from the library -----
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
