@@ -30,7 +30,7 @@ from studio.project import AddClip, AddPlacement, Macro, Placement, RemovePlacem
 from studio.ui.engine_worker import one_line
 
 KINDS = {"extend": ("transformer", "convlstm"), "interpolate": ("transformer",), "morph": ("vae",)}
-LABELS = {"extend": "a Transformer or ConvLSTM", "interpolate": "a Transformer", "morph": "a VAE"}
+LABELS = {"extend": "Transformer or ConvLSTM", "interpolate": "Transformer", "morph": "VAE"}
 MAX_FACTOR = 8  # in-between frames per source frame a retime asks for, at most (the Transformer's window: 12)
 
 
@@ -151,7 +151,7 @@ class ClipGenerator(QObject):
         project = self._window.project
         checkpoint = find_checkpoint(project.path, KINDS[op])
         if checkpoint is None:
-            self.failed.emit(f"No trained {LABELS[op]} for this project: train one in the Training panel")
+            self.failed.emit(f"No {LABELS[op]} trained for this project yet: train one in the Training panel")
             return False
         if any(not project.clip(cid).online for cid in clip_ids):
             self.failed.emit("The clip's media is offline: relink it first")
