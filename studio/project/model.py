@@ -30,6 +30,8 @@ EndMode = Literal["loop", "pingpong", "hold"]
 END_MODES: tuple[str, ...] = ("loop", "pingpong", "hold")
 FITS: tuple[str, ...] = ("fit", "fill", "stretch")
 ENGINE_MODES: tuple[str, ...] = ("free", "guide")
+# the attention's keys: the hand-made patch features, or the encoder of the VAE trained on this project
+FEATURE_KINDS: tuple[str, ...] = ("handmade", "vae")
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ class EngineSettings:
     mode: Literal["free", "guide"] = "free"
     guide_clip: str | None = None  # a clip id; required in "guide" mode
     device: str = "auto"
+    features: Literal["handmade", "vae"] = "handmade"  # FEATURE_KINDS
 
 
 @dataclass(frozen=True)

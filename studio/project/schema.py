@@ -18,6 +18,7 @@ from studio.project.migrations import CURRENT_VERSION, FORMAT, migrate
 from studio.project.model import (
     END_MODES,
     ENGINE_MODES,
+    FEATURE_KINDS,
     FITS,
     Clip,
     EngineSettings,
@@ -170,6 +171,7 @@ def engine_from_dict(data: Any, path: str) -> EngineSettings:
         mode=f.choice("mode", ENGINE_MODES, d.mode),  # type: ignore[arg-type]
         guide_clip=f.string("guide_clip", None, nullable=True),
         device=f.string("device", d.device),
+        features=f.choice("features", FEATURE_KINDS, d.features),  # type: ignore[arg-type]
     )
 
 

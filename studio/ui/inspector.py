@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.project.model import FEATURE_KINDS
+
 DEVICES = ("auto", "cpu", "cuda", "mps")
 FITS = ("fit", "fill", "stretch")
 
@@ -79,6 +81,12 @@ class InspectorPanel(QScrollArea):
         f["engine.guide_clip"] = QComboBox()
         f["engine.device"] = QComboBox()
         f["engine.device"].addItems(DEVICES)
+        f["engine.features"] = QComboBox()  # "vae": the project's trained VAE encoder gives the keys
+        f["engine.features"].addItems(FEATURE_KINDS)
+        f["engine.features"].setToolTip(
+            "What the attention compares: hand-made patch features, or the encoder of the VAE trained on "
+            "this project's clips (Training panel)"
+        )
 
         output = QGroupBox("Output")
         form = QFormLayout(output)
@@ -98,6 +106,7 @@ class InspectorPanel(QScrollArea):
         form.addRow("Stability", f["engine.stability"])
         form.addRow("Patch", f["engine.patch"])
         form.addRow("Guide clip", f["engine.guide_clip"])
+        form.addRow("Features", f["engine.features"])
         form.addRow("Seed", f["seed"])
         form.addRow("Device", f["engine.device"])
 
