@@ -104,7 +104,15 @@ def generate_clip(
     ck = load_checkpoint(checkpoint, torch_device)
     size = ck.model.cfg.image_size
     inputs = [decode_clip(src, (size, size)) for src in sources]
-    out_frames = run_model(ck, op, inputs, frames, factor, torch_device)
+    capture = None
+    if ck.kind == "transformer":  # its temporal attention goes into a record the attention viewer opens
+        from studio.models.attention_capture import TemporalAttentionCapture
+
+        capture = TemporalAttentionCapture(ck.model, op)
+        with capture:
+            out_frames = run_model(ck, op, inputs, frames, factor, torch_device)
+    else:
+        out_frames = run_model(ck, op, inputs, frames, factor, torch_device)
     if cancel is not None:
         cancel.raise_if_cancelled()
 
@@ -126,6 +134,9 @@ def generate_clip(
         "factor": factor if op == "interpolate" else None,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
+    if capture is not None:
+        record = _write_attention(capture, op, len(out_frames), fps, out_path, sources[0], ck.kind)
+        provenance["attention"] = str(record)
     atomic_write_text(json.dumps(provenance, indent=2), provenance_path(out_path))
     clip = clip_from_info(project.new_id("clip"), out_path, probe(out_path), name=out_path.stem)
     clip = dataclasses.replace(clip, provenance=provenance)
@@ -154,6 +165,34 @@ def generate(
     AddClip(result.clip).redo(project)
     save_project(project, project_path)
     return result
+
+
+def _write_attention(capture: Any, op: str, frames: int, fps: float, out_path: Path, source: ClipSource,
+                     kind: str) -> Path:  # fmt: skip
+    """The captured temporal attention as an attention record ``<clip>.attention/`` beside the clip: one row
+    per output frame (an interpolation's copied keys: empty rows)."""
+    from studio.engine.record import AttentionRecordWriter  # the record format (numpy only, no torch)
+
+    rows: list[tuple[np.ndarray, np.ndarray]] = []
+    for mask, shares, maps in capture.windows:
+        if op == "extend":  # each window: its known context, then the frames it made
+            first_new = mask.index(False) if False in mask else len(mask)
+            rows.extend(zip(shares[first_new:], maps[first_new:], strict=True))
+        else:  # interpolation windows start on the key the previous window ended on
+            if not rows:
+                rows.append((shares[0], maps[0]))
+            rows.extend(zip(shares[1:], maps[1:], strict=True))
+    rows = rows[:frames]
+    columns = list(capture.columns)
+    directory = out_path.with_name(out_path.stem + ".attention")
+    writer = AttentionRecordWriter(
+        directory, columns, [str(source.path)] * len(columns), fps, capture.stride,
+        (capture.grid, capture.grid), {"model": kind, "operation": op}, frames,
+    )  # fmt: skip
+    with writer:
+        for n, (shares, maps) in enumerate(rows):
+            writer.append(n, range(len(columns)), shares, maps)
+    return directory
 
 
 def provenance_path(clip_path: Path) -> Path:

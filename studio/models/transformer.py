@@ -20,6 +20,7 @@ Attention maths goes through swappable processors (see :mod:`studio.models.atten
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -128,6 +129,7 @@ class VideoTransformer(AttentionMixin, nn.Module):
             raise ValueError(f"unknown guess {cfg.guess!r}; choose one of {', '.join(GUESSES)}")
         self.cfg = cfg
         self.window = cfg.max_frames
+        self.on_fill: Callable[[torch.Tensor], None] | None = None
         p, d = cfg.patch, cfg.dim
         n = (cfg.image_size // p) ** 2
         self.blend_input = cfg.blend_input and cfg.guess == "flow"  # with guess="blend" it would be a copy
@@ -209,7 +211,10 @@ class VideoTransformer(AttentionMixin, nn.Module):
     @torch.no_grad()
     def fill(self, video: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
         """Known frames kept, the others generated: (B, T, 3, H, W) → same, clamped to [0, 1]."""
-        return self(video, known)[0].clamp(0, 1)
+        out = self(video, known)[0].clamp(0, 1)
+        if self.on_fill is not None:  # an attention capture (studio.models.attention_capture) reads it now
+            self.on_fill(known)
+        return out
 
     @torch.no_grad()
     def extend(self, frames: torch.Tensor, n: int) -> torch.Tensor:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -71,6 +72,7 @@ class LibraryPanel(QWidget):
     removeRequested = Signal(list)  # clip ids
     relinkRequested = Signal(str, object)  # clip id, (Path, MediaInfo)
     clipActivated = Signal(str)  # clip id (double-click)
+    attentionRequested = Signal(str)  # clip id: show the attention record a model wrote with this clip
 
     def __init__(self, parent: QWidget | None = None, jobs: MediaJobs | None = None) -> None:
         super().__init__(parent)
@@ -95,6 +97,8 @@ class LibraryPanel(QWidget):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         header.resizeSection(0, 130)
         self.tree.itemDoubleClicked.connect(self._activated)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(lambda pos: self._context_menu(pos))
         self.import_button = QPushButton("Import…")
         self.remove_button = QPushButton("Remove")
         self.relink_button = QPushButton("Relink…")
@@ -121,6 +125,26 @@ class LibraryPanel(QWidget):
         self._probed: dict[str, tuple[Any, str]] = {}
         self._relink: dict[str, str] = {}  # path being probed → clip id to relink
         self._unreadable: list[tuple[Path, str]] = []  # failed imports, shown until removed
+
+    def clip_menu(self, clip_id: str) -> QMenu:
+        """Place, remove, and for a clip a Transformer made: its attention (where each new frame looked)."""
+        menu = QMenu(self)
+        menu.addAction("Add to timeline").triggered.connect(lambda: self.clipActivated.emit(clip_id))
+        clip = self._project.clip(clip_id) if self._project is not None else None
+        record = (getattr(clip, "provenance", None) or {}).get("attention")
+        if record and Path(record).is_dir():
+            menu.addAction("Show model attention…").triggered.connect(
+                lambda: self.attentionRequested.emit(clip_id)
+            )
+        menu.addSeparator()
+        menu.addAction("Remove from library").triggered.connect(lambda: self.removeRequested.emit([clip_id]))
+        return menu
+
+    def _context_menu(self, pos: Any) -> None:
+        item = self.tree.itemAt(pos)
+        clip_id = item.data(0, ID_ROLE) if item is not None else None
+        if clip_id:
+            self.clip_menu(clip_id).exec(self.tree.viewport().mapToGlobal(pos))
 
     # ---- document ---------------------------------------------------------------------------------------
     def set_project(self, project: Any) -> None:

@@ -16,6 +16,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
 
+from studio.errors import StudioError
 from studio.project import (
     AddClip,
     AddPlacement,
@@ -148,6 +149,7 @@ class MainWindow(QMainWindow):
         lib.removeRequested.connect(self.remove_clips)
         lib.relinkRequested.connect(self._relink)
         lib.clipActivated.connect(lambda cid: self.place_clips([cid]))
+        lib.attentionRequested.connect(self.show_model_attention)
         self.inspector.settingsEdited.connect(self._settings_edited)
         v = self.viewer
         v.playToggled.connect(pb.toggle)
@@ -352,6 +354,19 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Error: {text}", 15000)
         self.viewer.view.placeholder = f"No preview: {text}"  # seen where the picture would be
         self.viewer.view.update()
+
+    def show_model_attention(self, clip_id: str) -> Any:
+        """The attention record a model wrote with a generated clip, in a viewer of its own (non-modal)."""
+        from studio.ui.model_attention import ModelAttentionDialog
+
+        clip = self.project.clip(clip_id)
+        try:
+            dialog = ModelAttentionDialog(clip.provenance["attention"], clip.name, self)
+        except (KeyError, TypeError, StudioError) as exc:  # no record named, or not readable
+            self.show_error(f"{clip.name}: no readable model attention ({exc})")
+            return None
+        dialog.show()
+        return dialog
 
     def show_export_dialog(self) -> ExportDialog:
         if self.export_dialog is not None and self.export_dialog.running:

@@ -104,3 +104,27 @@ def test_user_errors_are_one_line_exit_2(trained: dict[str, Path], capsys: pytes
     bogus.write_bytes(b"\x80\x04junk")
     assert main(["eval", project, "--checkpoint", str(bogus)]) == 2
     assert "pickle" in capsys.readouterr().err
+
+
+def test_transformer_generations_record_where_each_new_frame_looked(trained: dict[str, Path]) -> None:
+    """The Transformer's temporal attention is saved as an attention record the window's viewer opens."""
+    from studio.engine.record import AttentionRecordReader
+    from studio.models.attention_capture import EXTEND_COLUMNS, INTERPOLATE_COLUMNS
+
+    path = _generate(trained, "transformer", "extend", "clip-1", "--frames", "10")
+    prov = json.loads(path.with_name(path.stem + ".provenance.json").read_text())
+    record = AttentionRecordReader(prov["attention"])
+    assert record.complete and record.frames == 10 and record.clip_names == list(EXTEND_COLUMNS)
+    shares = record.shares(0, 10)
+    np.testing.assert_allclose(shares.sum(1), 1.0, atol=1e-3)  # every new frame drew on its context
+    maps = record.maps(3).astype(np.float32)
+    np.testing.assert_allclose(maps.sum(0), 1.0, atol=1e-2)  # per patch, over the known frames
+
+    path = _generate(trained, "transformer", "interpolate", "clip-1", "--factor", "2")
+    record = AttentionRecordReader(
+        json.loads(path.with_name(path.stem + ".provenance.json").read_text())["attention"]
+    )
+    assert record.clip_names == list(INTERPOLATE_COLUMNS) and record.frames == probe(path).frames
+    shares = record.shares(0, record.frames)
+    assert np.all(shares[0::2].sum(1) == 0)  # the keys are copied, not generated
+    np.testing.assert_allclose(shares[1::2].sum(1), 1.0, atol=1e-3)

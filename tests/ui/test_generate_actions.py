@@ -96,3 +96,18 @@ def test_without_a_model_nothing_changes_and_the_user_is_told(
     assert "Training panel" in blocker.args[0] and "\n" not in blocker.args[0]
     assert window.project.placements == before.placements and window.project.clips == before.clips
     assert "Training panel" in window.last_error  # shown in the status bar
+
+
+def test_a_generated_clip_shows_its_model_attention(qtbot, make_window, trained_project: Path) -> None:  # noqa: ANN001
+    """The Transformer's attention while it extended the clip opens in the attention viewer."""
+    window = make_window(trained_project, show=False)
+    clip_id = _run(qtbot, window, lambda: window.generator.extend("p-1", seconds=0.5))
+    texts = [a.text() for a in window.library.clip_menu(clip_id).actions() if a.text()]
+    assert "Show model attention…" in texts
+    assert "Show model attention…" not in [a.text() for a in window.library.clip_menu("clip-1").actions()]
+    dialog = window.show_model_attention(clip_id)
+    qtbot.addWidget(dialog)
+    buffer = dialog.panel.buffer  # (known-frame columns, generated frames)
+    assert buffer.shape == (5, 12) and abs(float(buffer[:, 0].sum()) - 1.0) < 1e-3
+    dialog.panel.flush()
+    assert dialog.panel.maps_row.frame == 0  # the first frame's per-patch maps are on show

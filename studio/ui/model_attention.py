@@ -1,0 +1,40 @@
+"""A generated clip's model attention, in the same viewer as the engine's: where each frame the video
+Transformer made drew on the known frames (``studio.models.attention_capture`` wrote the record).
+
+A dialog of its own, so the window's live attention panel keeps following the preview: the record's columns
+are the model's known frames ("key before", "1 back", ...), not the project's clips. Clicking a frame in the
+heatmap shows its per-patch maps, as in the main panel.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
+
+from studio.engine.record import AttentionRecordReader
+from studio.ui.attention_panel import AttentionPanel
+
+
+class ModelAttentionDialog(QDialog):
+    def __init__(self, record: str | Path, clip_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Model attention: {clip_name}")
+        self.setObjectName("modelAttention")
+        self.reader = AttentionRecordReader(record)
+        settings = self.reader.settings
+        self.label = QLabel(
+            f"{settings.get('model', 'model')} ({settings.get('operation', '?')}): for every generated "
+            "frame, how much each known frame was attended to (the last block's temporal attention). "
+            "Click a frame for its per-patch maps."
+        )
+        self.label.setWordWrap(True)
+        self.panel = AttentionPanel(self)
+        self.panel.load_record(self.reader)
+        self.panel.seekRequested.connect(self.panel.set_playhead)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.label)
+        layout.addWidget(self.panel, 1)
+        self.resize(720, 420)
+        first = next((n for n in range(self.reader.frames) if self.reader.maps(n) is not None), 0)
+        self.panel.set_playhead(first)
