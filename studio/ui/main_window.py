@@ -16,7 +16,6 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
 
-from studio.errors import StudioError
 from studio.project import (
     AddClip,
     AddPlacement,
@@ -357,16 +356,9 @@ class MainWindow(QMainWindow):
 
     def show_model_attention(self, clip_id: str) -> Any:
         """The attention record a model wrote with a generated clip, in a viewer of its own (non-modal)."""
-        from studio.ui.model_attention import ModelAttentionDialog
+        from studio.ui.model_attention import open_for_clip
 
-        clip = self.project.clip(clip_id)
-        try:
-            dialog = ModelAttentionDialog(clip.provenance["attention"], clip.name, self)
-        except (KeyError, TypeError, StudioError) as exc:  # no record named, or not readable
-            self.show_error(f"{clip.name}: no readable model attention ({exc})")
-            return None
-        dialog.show()
-        return dialog
+        return open_for_clip(self, clip_id)
 
     def show_export_dialog(self) -> ExportDialog:
         if self.export_dialog is not None and self.export_dialog.running:

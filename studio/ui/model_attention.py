@@ -9,10 +9,12 @@ heatmap shows its per-patch maps, as in the main panel.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
 
 from studio.engine.record import AttentionRecordReader
+from studio.errors import StudioError
 from studio.ui.attention_panel import AttentionPanel
 
 
@@ -38,3 +40,15 @@ class ModelAttentionDialog(QDialog):
         self.resize(720, 420)
         first = next((n for n in range(self.reader.frames) if self.reader.maps(n) is not None), 0)
         self.panel.set_playhead(first)
+
+
+def open_for_clip(window: Any, clip_id: str) -> ModelAttentionDialog | None:
+    """Show the record named by the clip's provenance; a missing or unreadable one is reported in one line."""
+    clip = window.project.clip(clip_id)
+    try:
+        dialog = ModelAttentionDialog(clip.provenance["attention"], clip.name, window)
+    except (KeyError, TypeError, StudioError) as exc:  # no record named, or not readable
+        window.show_error(f"{clip.name}: no readable model attention ({exc})")
+        return None
+    dialog.show()
+    return dialog

@@ -111,3 +111,8 @@ def test_a_generated_clip_shows_its_model_attention(qtbot, make_window, trained_
     assert buffer.shape == (5, 12) and abs(float(buffer[:, 0].sum()) - 1.0) < 1e-3
     dialog.panel.flush()
     assert dialog.panel.maps_row.frame == 0  # the first frame's per-patch maps are on show
+    import shutil
+
+    shutil.rmtree(window.project.clip(clip_id).provenance["attention"])  # the record deleted behind our back
+    assert window.show_model_attention(clip_id) is None and "no readable model attention" in window.last_error
+    assert "Show model attention…" not in [a.text() for a in window.library.clip_menu(clip_id).actions()]
