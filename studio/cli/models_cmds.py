@@ -54,6 +54,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-o", "--output", type=Path, help="output MP4 (default: <project folder>/generated/)")
     common.add_argument("--device", default="auto")
+    common.add_argument(
+        "--square", action="store_true", help="keep the model's square frames (default: the clip's own size)"
+    )
     ops = gen.add_subparsers(dest="operation", metavar="OPERATION", required=True)
     ext = ops.add_parser("extend", parents=[common], help="continue a clip (convlstm or transformer)")
     ext.add_argument("clips", nargs=1, metavar="CLIP")
@@ -141,6 +144,7 @@ def run_generate(args: argparse.Namespace) -> int:
         factor=getattr(args, "factor", 2),
         output=args.output,
         device=args.device,
+        square=args.square,
     )
     print(
         f"{result.path} ({result.frames} frames at {result.fps:g} fps) "

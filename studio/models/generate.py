@@ -4,7 +4,10 @@ inputs).
 
 Provenance is stored on the project's ``Clip`` (``Clip.provenance``) and also in a sidecar
 ``<clip>.provenance.json`` beside the generated file, so it survives the clip being used in another project.
-Models work at their training size (square, e.g. 64×64): generated clips have that size.
+Models work at their training size (a small centre square, e.g. 64×64). Extended and interpolated clips are
+lifted to the clip's own size (at most 1280×720) by detail transfer from its real frames
+(:mod:`studio.models.fullsize`); ``square=True`` keeps the model's square, and morphs (two clips' latents
+blended: no real frame shows their mix) stay square.
 """
 
 from __future__ import annotations
@@ -87,6 +90,7 @@ def generate_clip(
     output: str | os.PathLike[str] | None = None,
     device: str = "auto",
     cancel: Any = None,
+    square: bool = False,
 ) -> GenerateResult:
     """Run ``op`` ("extend" | "interpolate" | "morph") on the named clips of an in-memory ``project`` and
     write the MP4 and its provenance sidecar; the project is not changed (``result.clip`` is the Clip to
@@ -115,12 +119,15 @@ def generate_clip(
         out_frames = run_model(ck, op, inputs, frames, factor, torch_device)
     if cancel is not None:
         cancel.raise_if_cancelled()
+    if not square and op in ("extend", "interpolate"):
+        out_frames = _full_size(out_frames, op, factor, inputs[0], sources[0], project.clip(sources[0].id))
+    height, width = out_frames.shape[1:3]
 
     fps = project.clip(sources[0].id).fps * (factor if op == "interpolate" else 1)
     name = f"{sources[0].name}-{op}" if op != "morph" else f"{sources[0].name}-to-{sources[1].name}"
     project_path = Path(project.path) if getattr(project, "path", None) else None
     out_path = Path(output) if output else _default_output(project_path, name)
-    with VideoWriter(out_path, size, size, fps) as writer:
+    with VideoWriter(out_path, width, height, fps) as writer:
         for frame in out_frames:
             writer.write(frame)
     provenance = {
@@ -153,6 +160,7 @@ def generate(
     factor: int = 2,
     output: str | os.PathLike[str] | None = None,
     device: str = "auto",
+    square: bool = False,
 ) -> GenerateResult:
     """:func:`generate_clip` on a saved project, then the clip added to it and the project saved (the CLI)."""
     from studio.project import AddClip, load_project, save_project
@@ -160,11 +168,35 @@ def generate(
     project_path = Path(project_path)
     project = load_project(project_path)
     result = generate_clip(
-        project, checkpoint, op, clip_refs, frames=frames, factor=factor, output=output, device=device
-    )
+        project, checkpoint, op, clip_refs, frames=frames, factor=factor, output=output, device=device,
+        square=square,
+    )  # fmt: skip
     AddClip(result.clip).redo(project)
     save_project(project, project_path)
     return result
+
+
+def _full_size(out: np.ndarray, op: str, factor: int, seen: np.ndarray, source: ClipSource, clip: Any
+               ) -> np.ndarray:  # fmt: skip
+    """The generated squares at the clip's own size: each lifted from the real frame it grew from (the
+    last context frame when extending; the nearest key when interpolating, whose own frames are exact)."""
+    from studio.media import ClipReader
+    from studio.models.fullsize import lift, output_size
+
+    size = output_size(int(clip.width) or out.shape[2], int(clip.height) or out.shape[1])
+    lifted = np.empty((len(out), size[1], size[0], 3), np.uint8)
+    with ClipReader(source.path, size=size, fit="fill") as reader:  # the frames decode_clip saw, full size
+        start = max(0, round(source.in_s * reader.fps))
+        if op == "extend":
+            last = reader.read(start + len(seen) - 1)
+            for n, frame in enumerate(out):
+                lifted[n] = lift(frame, seen[-1], last)
+            return lifted
+        for n, frame in enumerate(out):
+            key = min(len(seen) - 1, round(n / factor))
+            full = reader.read(start + key)
+            lifted[n] = full if n % factor == 0 else lift(frame, seen[key], full)
+    return lifted
 
 
 def _write_attention(capture: Any, op: str, frames: int, fps: float, out_path: Path, source: ClipSource,

@@ -68,7 +68,8 @@ def _generate(trained: dict[str, Path], kind: str, *op: str) -> Path:
 def test_generate_extend_adds_a_clip_with_provenance(trained: dict[str, Path]) -> None:
     path = _generate(trained, "convlstm", "extend", "clip-1", "--frames", "10")
     info = probe(path)
-    assert info.frames == 10 and (info.width, info.height) == (32, 32) and info.fps == pytest.approx(24)
+    assert info.frames == 10 and (info.width, info.height) == (64, 48)  # the clip's own size
+    assert info.fps == pytest.approx(24)
     prov = json.loads(path.with_name(path.stem + ".provenance.json").read_text())
     assert prov["operation"] == "extend" and prov["model"] == "convlstm"
     assert prov["inputs"][0]["clip_id"] == "clip-1" and Path(prov["checkpoint"]).exists()
