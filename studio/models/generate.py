@@ -12,6 +12,7 @@ blended: no real frame shows their mix) stay square.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -113,9 +114,7 @@ def generate_clip(
         from studio.models.attention_capture import TemporalAttentionCapture
 
         capture = TemporalAttentionCapture(ck.model, op)
-        with capture:
-            out_frames = run_model(ck, op, inputs, frames, factor, torch_device)
-    else:
+    with capture or contextlib.nullcontext():
         out_frames = run_model(ck, op, inputs, frames, factor, torch_device)
     if cancel is not None:
         cancel.raise_if_cancelled()
@@ -155,22 +154,15 @@ def generate(
     checkpoint: str | os.PathLike[str],
     op: str,
     clip_refs: list[str],
-    *,
-    frames: int = 48,
-    factor: int = 2,
-    output: str | os.PathLike[str] | None = None,
-    device: str = "auto",
-    square: bool = False,
+    **options: Any,
 ) -> GenerateResult:
-    """:func:`generate_clip` on a saved project, then the clip added to it and the project saved (the CLI)."""
+    """:func:`generate_clip` (``options``: its keywords) on a saved project, then the clip added to it and the
+    project saved (the CLI)."""
     from studio.project import AddClip, load_project, save_project
 
     project_path = Path(project_path)
     project = load_project(project_path)
-    result = generate_clip(
-        project, checkpoint, op, clip_refs, frames=frames, factor=factor, output=output, device=device,
-        square=square,
-    )  # fmt: skip
+    result = generate_clip(project, checkpoint, op, clip_refs, **options)
     AddClip(result.clip).redo(project)
     save_project(project, project_path)
     return result
