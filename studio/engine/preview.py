@@ -38,14 +38,18 @@ def make_synthesizer(
     *,
     crossfade: bool = False,
     on_warning: Callable[[str], None] | None = None,
+    quality: str | None = None,
 ) -> Synthesizer:
-    """The attention generator for the project's engine settings, or the crossfade (asked for / not built).
+    """The synthesizer for the project's engine settings, or the crossfade (asked for / not built).
 
-    The crossfade is the generator's exact degenerate case, so falling back keeps every contract (shapes,
-    shares) and the app stays usable while the generator is missing.
+    ``quality``: "draft" (the real-time patch attention), "final" (the seamless pixel-level synthesis,
+    ``studio.engine.seamless``); None takes the project's ``EngineSettings.quality`` (export and
+    ``studio render``). The crossfade is the generator's exact degenerate case, so falling back keeps every
+    contract (shapes, shares) and the app stays usable while the generator is missing.
     """
     if crossfade:
         return Crossfade(stride=int(project.settings.engine.patch))
+    quality = quality or getattr(project.settings.engine, "quality", "draft")
     try:
         from studio.engine.generator import synthesizer_for
     except ImportError:
@@ -55,6 +59,10 @@ def make_synthesizer(
     )
     if getattr(project.settings.engine, "features", "handmade") == "vae":
         use_learned_features(generator, project, on_warning)
+    if quality == "final":
+        from studio.engine.seamless import SeamlessSynthesizer
+
+        return SeamlessSynthesizer(generator)
     return generator
 
 

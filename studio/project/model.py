@@ -32,6 +32,8 @@ FITS: tuple[str, ...] = ("fit", "fill", "stretch")
 ENGINE_MODES: tuple[str, ...] = ("free", "guide")
 # the attention's keys: the hand-made patch features, or the encoder of the VAE trained on this project
 FEATURE_KINDS: tuple[str, ...] = ("handmade", "vae")
+# draft: the real-time patch attention (live preview); final: pixel-level seamless synthesis (export)
+QUALITIES: tuple[str, ...] = ("draft", "final")
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ class EngineSettings:
     guide_clip: str | None = None  # a clip id; required in "guide" mode
     device: str = "auto"
     features: Literal["handmade", "vae"] = "handmade"  # FEATURE_KINDS
+    quality: Literal["draft", "final"] = "final"  # QUALITIES: what export and `studio render` make
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from studio.project.model import (
     ENGINE_MODES,
     FEATURE_KINDS,
     FITS,
+    QUALITIES,
     Clip,
     EngineSettings,
     GenerationSettings,
@@ -172,6 +173,7 @@ def engine_from_dict(data: Any, path: str) -> EngineSettings:
         guide_clip=f.string("guide_clip", None, nullable=True),
         device=f.string("device", d.device),
         features=f.choice("features", FEATURE_KINDS, d.features),  # type: ignore[arg-type]
+        quality=f.choice("quality", QUALITIES, d.quality),  # type: ignore[arg-type]
     )
 
 
