@@ -9,6 +9,7 @@ the export agree pixel for pixel.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,7 @@ class RenderedFrame:
     )  # (n_clips,) float32 in project-clip columns; sums to 1, or all 0 when nothing is active
     maps: np.ndarray  # (n_clips, h, w) float16 at patch resolution; sums to 1 over clips, or all 0
     clip_indices: np.ndarray  # (K,) int64: the columns of the sources that were active (repeats possible)
+    quality: str = "draft"  # QUALITIES: which synthesis made it ("draft" real time, "final" seamless)
 
 
 def make_synthesizer(
@@ -159,8 +161,16 @@ def to_columns(out: SynthOutput, clip_indices: np.ndarray, n_clips: int) -> tupl
     return shares, maps.astype(np.float16)
 
 
-def synthesize(synth: Synthesizer, gathered: Gathered, n_clips: int, size: tuple[int, int]) -> RenderedFrame:
-    """Run the synthesizer on gathered sources; nothing active -> black, all-zero shares."""
+def synthesize(
+    synth: Synthesizer,
+    gathered: Gathered,
+    n_clips: int,
+    size: tuple[int, int],
+    *,
+    quality: str = "draft",
+) -> RenderedFrame:
+    """Run the synthesizer on gathered sources; nothing active -> black, all-zero shares. ``quality`` only
+    labels the result (the synthesizer decides the pixels)."""
     w, h = size
     if gathered.inp is None:
         mh, mw = map_shape(h, w, synth.stride)
@@ -170,10 +180,11 @@ def synthesize(synth: Synthesizer, gathered: Gathered, n_clips: int, size: tuple
             shares=np.zeros(n_clips, np.float32),
             maps=np.zeros((n_clips, mh, mw), np.float16),
             clip_indices=gathered.clip_indices,
+            quality=quality,
         )
     out = synth(gathered.inp)
     shares, maps = to_columns(out, gathered.clip_indices, n_clips)
-    return RenderedFrame(gathered.n, out.frame, shares, maps, gathered.clip_indices)
+    return RenderedFrame(gathered.n, out.frame, shares, maps, gathered.clip_indices, quality)
 
 
 class FrameRenderer:
@@ -182,6 +193,10 @@ class FrameRenderer:
     Readers stay open and the synthesizer keeps its temporal state between consecutive frames; any other jump
     (seek, scrub, loop back) resets that state so a frame never depends on what was shown before the jump.
     Not thread-safe: the engine worker calls it from its one thread.
+
+    ``quality``: "draft" (default: the window plays and scrubs in real time whatever the project exports),
+    "final" (the engine worker's refinement of a paused frame), None = the project's ``engine.quality``.
+    With an explicit ``synthesizer`` it only labels the frames.
     """
 
     def __init__(
@@ -190,13 +205,27 @@ class FrameRenderer:
         *,
         device: str = "auto",
         synthesizer: Synthesizer | None = None,
+        quality: str | None = "draft",
     ) -> None:
         self._device = device
+        self._quality_arg = quality
+        self.quality = str(quality or getattr(project.settings.engine, "quality", "draft"))
         self._own_synth = synthesizer is None
-        self._synth = synthesizer if synthesizer is not None else make_synthesizer(project, device)
+        self._synth = synthesizer if synthesizer is not None else self._make_synth(project)
         self._gatherer = SourceGatherer(project)
         self._project = project
         self._last: int | None = None
+
+    def _make_synth(self, project: Project) -> Synthesizer:
+        return make_synthesizer(project, self._device, quality=self._quality_arg)
+
+    def _engine_key(self, project: Project) -> Any:
+        """The engine settings the synthesizer depends on: a fixed quality ignores the project's (an export
+        setting), so switching the export quality rebuilds nothing here."""
+        engine = project.settings.engine
+        if self._quality_arg is not None and dataclasses.is_dataclass(engine) and hasattr(engine, "quality"):
+            return dataclasses.replace(engine, quality=self._quality_arg)
+        return engine
 
     @property
     def project(self) -> Project:
@@ -210,13 +239,21 @@ class FrameRenderer:
     def frame_count(self) -> int:
         return int(self._project.settings.frame_count)
 
+    @property
+    def last(self) -> int | None:
+        """The frame rendered last since the temporal state was started (None: the next render resets).
+        Rendering ``last + 1`` continues that state; the worker's refinement warms up from here."""
+        return self._last
+
     def set_project(self, project: Project) -> None:
         """After an edit: reopen only the readers that changed; rebuild the generator if its settings did."""
-        old_engine = self._project.settings.engine
+        old_key = self._engine_key(self._project)
         self._project = project
         self._gatherer.set_project(project)
-        if self._own_synth and project.settings.engine != old_engine:
-            self._synth = make_synthesizer(project, self._device)
+        if self._quality_arg is None:
+            self.quality = str(getattr(project.settings.engine, "quality", "draft"))
+        if self._own_synth and self._engine_key(project) != old_key:
+            self._synth = self._make_synth(project)
         self._last = None  # the edit may change any frame: the next one starts fresh
 
     def render(self, n: int) -> RenderedFrame:
@@ -226,7 +263,9 @@ class FrameRenderer:
             self._synth.reset()
         gathered = self._gatherer.gather(n)
         with cpu_threads(self._device, reserved=1):  # the UI thread keeps a core
-            result = synthesize(self._synth, gathered, len(self._project.clips), self._gatherer.size)
+            result = synthesize(
+                self._synth, gathered, len(self._project.clips), self._gatherer.size, quality=self.quality
+            )
         self._last = n
         return result
 

@@ -134,3 +134,31 @@ def test_window_clamps_at_in_and_out_points_like_the_time_map(make_test_clip) ->
         assert [clipfactory.frame_index(f) for f in spy.inputs[-1].frames[0]] == [12, 12, 13]
         renderer.render(20)  # held on the last frame of the segment
         assert [clipfactory.frame_index(f) for f in spy.inputs[-1].frames[0]] == [18, 19, 19]
+
+
+def test_the_preview_is_draft_unless_told_and_ignores_the_export_quality(make_test_clip, monkeypatch) -> None:
+    from studio.engine import preview
+
+    asked: list[str | None] = []
+
+    def fake(project, device, **kwargs):  # noqa: ANN001, ANN202
+        asked.append(kwargs.get("quality"))
+        return SpyCrossfade()
+
+    monkeypatch.setattr(preview, "make_synthesizer", fake)
+    project = make_project(_clips(make_test_clip)[:1], [(0, 0.0, 1.0, None)], duration=1.0)
+    assert project.settings.engine.quality == "final"  # what export makes
+    with FrameRenderer(project) as renderer:
+        synth = renderer.synthesizer
+        assert renderer.last is None
+        assert renderer.render(3).quality == "draft" and renderer.last == 3 and asked == ["draft"]
+        draft = replace(project.settings.engine, quality="draft")
+        renderer.set_project(replace(project, settings=replace(project.settings, engine=draft)))
+        assert renderer.synthesizer is synth and renderer.last is None  # an export setting: no rebuild
+        hot = replace(project.settings.engine, temperature=2.0)
+        renderer.set_project(replace(project, settings=replace(project.settings, engine=hot)))
+        assert renderer.synthesizer is not synth and asked == ["draft", "draft"]
+    with FrameRenderer(project, quality="final") as renderer:
+        assert renderer.render(0).quality == "final" and asked[-1] == "final"
+    with FrameRenderer(project, quality=None) as renderer:  # None: the project's
+        assert renderer.quality == "final" and asked[-1] is None
