@@ -12,6 +12,9 @@ from pathlib import Path
 
 from studio.errors import ProjectError
 
+# = studio.project.model.QUALITIES, spelled out: parsing the command line must not import the project package
+QUALITIES = ("draft", "final")
+
 PRESETS = (
     "ultrafast",
     "superfast",
@@ -43,6 +46,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--maps-video", metavar="FILE.mp4", help="also write a video tinted by dominant source")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     p.add_argument("--crossfade", action="store_true", help="plain importance crossfade, no attention")
+    p.add_argument(
+        "--quality",
+        choices=QUALITIES,
+        help="draft: the fast patch attention; final: the seamless synthesis (default: the project's, final)",
+    )
     p.add_argument("--crf", type=int, help="H.264 quality, 0-51, lower is better (default: the project's)")
     p.add_argument("--preset", default="medium", choices=PRESETS, help="x264 speed preset")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -50,7 +58,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _load(args: argparse.Namespace):
-    """The project to render, from exactly one of PROJECT, --demo, --clips."""
+    """The project to render, from exactly one of PROJECT, --demo, --clips; --quality applied to it (so
+    --save-project keeps it; a project file itself is never rewritten)."""
+    return _with_quality(_load_project(args), args.quality)
+
+
+def _with_quality(project, quality: str | None):
+    if quality is None or project.settings.engine.quality == quality:
+        return project
+    from dataclasses import replace
+
+    engine = replace(project.settings.engine, quality=quality)
+    project.settings = replace(project.settings, engine=engine)
+    return project
+
+
+def _load_project(args: argparse.Namespace):
     from studio.project.io import load_project
 
     given = sum(bool(x) for x in (args.project, args.demo, args.clips))
@@ -63,6 +86,7 @@ def _load(args: argparse.Namespace):
             raise ProjectError("--clips needs --duration SECONDS")
         size = parse_size(args.size) if args.size else None
         project = adhoc_project(args.clips, args.duration, fps=args.fps, size=size)
+        project = _with_quality(project, args.quality)
         if args.save_project:
             from studio.project.io import save_project
 
@@ -117,9 +141,10 @@ def run(args: argparse.Namespace) -> int:
         on_warning=warn,
         crf=args.crf,
         preset=args.preset,
+        quality=args.quality,  # None: the project's (final unless it says draft)
     )
     est = job.estimate()
-    engine = "crossfade" if args.crossfade else "attention"
+    engine = "crossfade" if args.crossfade else f"attention ({job.quality})"
     print(
         f"estimate: {est.frames} frames, ~{est.seconds:.1f} s, peak memory ~{_mib(est.peak_memory_bytes)}, "
         f"{engine} on {est.device}" + (f" (fallback: {est.fallback})" if est.fallback else ""),

@@ -36,7 +36,7 @@ from studio.engine.synth import Synthesizer, map_shape
 from studio.errors import Cancelled, CancelToken, EngineError
 from studio.media import VideoWriter
 from studio.project.io import require_online
-from studio.project.model import Project
+from studio.project.model import QUALITIES, Project
 from studio.project.timemap import active_count
 
 AUDIO_RATE = 48000
@@ -142,6 +142,7 @@ class RenderJob:
         on_warning: Callable[[str], None] | None = None,
         crf: int | None = None,
         preset: str = "medium",
+        quality: str | None = None,
     ) -> None:
         self.project = project
         self.output = Path(output)
@@ -154,7 +155,14 @@ class RenderJob:
         self.on_warning = on_warning
         self.crf = int(project.settings.crf if crf is None else crf)
         self.preset = preset
+        # "draft" | "final" (QUALITIES); None: the project's engine.quality (window export, `studio render`)
+        self.quality = str(quality or getattr(project.settings.engine, "quality", "final"))
+        if self.quality not in QUALITIES:
+            raise EngineError(f"unknown quality {self.quality!r}: one of {', '.join(QUALITIES)}")
         self.warnings: list[str] = []
+
+    def _make_synthesizer(self, device: str, on_warning: Callable[[str], None] | None = None) -> Synthesizer:
+        return make_synthesizer(self.project, device, on_warning=on_warning, quality=self.quality)
 
     # -- estimate --------------------------------------------------------------------------------------------
     def estimate(self) -> Estimate:
@@ -175,7 +183,7 @@ class RenderJob:
             given = self.synthesizer
 
             def factory(dev: object) -> Synthesizer:
-                return given if given is not None else make_synthesizer(self.project, str(dev))
+                return given if given is not None else self._make_synthesizer(str(dev))
 
             engine = engine_estimate(factory, sample, frames, device, calibration=2)
         # Decode ahead + encode behind at 640x360 cost ~30 ms a frame with 4 sources on 2 cores
@@ -210,7 +218,7 @@ class RenderJob:
         device, fallback = _resolve_device(self.device)
         if fallback:
             self._warn(fallback)
-        synth = self.synthesizer or make_synthesizer(self.project, device, on_warning=self._warn)
+        synth = self.synthesizer or self._make_synthesizer(device, on_warning=self._warn)
         device = str(getattr(synth, "device", device))  # where it really runs (the crossfade: CPU)
         synth.reset()
         shares = np.zeros((total, n_clips), np.float32)
@@ -254,7 +262,7 @@ class RenderJob:
                 for done, gathered in enumerate(decode, start=1):
                     self.cancel.raise_if_cancelled()
                     refresh_threads()
-                    rendered = synthesize(synth, gathered, n_clips, size)
+                    rendered = synthesize(synth, gathered, n_clips, size, quality=self.quality)
                     shares[gathered.n] = rendered.shares
                     encode.put(rendered)
                     self._report(done, total, started)
@@ -317,7 +325,8 @@ class RenderJob:
             synth.stride,
             map_shape(settings.height, settings.width, synth.stride),
             {
-                "engine": asdict(settings.engine),
+                "engine": {**asdict(settings.engine), "quality": self.quality},  # used (may override)
+                "quality": self.quality,
                 "seed": settings.seed,
                 "synthesizer": type(synth).__name__,
             },

@@ -118,3 +118,55 @@ def test_project_with_missing_media_is_refused(two_clips, tmp_path, capsys) -> N
     assert main(["render", str(saved), "-o", str(out)]) == 2
     [line] = capsys.readouterr().err.strip().splitlines()
     assert "offline" in line and "moved" in line and not out.exists()
+
+
+def test_quality_flag_overrides_the_project_and_is_recorded(two_clips, tmp_path, capsys) -> None:
+    import json
+
+    runs = iter(range(100))
+
+    def render(*args: str) -> tuple[str, dict]:
+        rec = tmp_path / f"rec{next(runs)}"
+        out = ["-o", str(rec.with_suffix(".mp4")), "--attention", str(rec)]
+        assert main(["render", *args, *out, "--no-progress", "--preset", "ultrafast"]) == 0
+        estimate = capsys.readouterr().out.splitlines()[0]
+        return estimate, json.loads((rec / "meta.json").read_text())["settings"]
+
+    saved = tmp_path / "p.avsproj.json"
+    clips = ["--clips", *map(str, two_clips), "--duration", "0.25", "--size", "96x64"]
+    estimate, meta = render(*clips, "--quality", "draft", "--save-project", str(saved))
+    assert "attention (draft) on " in estimate
+    assert meta["quality"] == meta["engine"]["quality"] == "draft"
+    assert meta["synthesizer"] == "AttentionGenerator"  # the real-time patch attention
+    assert load_project(saved).settings.engine.quality == "draft"  # --save-project keeps it
+
+    estimate, meta = render(str(saved))  # no flag: the project's
+    assert "attention (draft) on " in estimate and meta["quality"] == "draft"
+    estimate, meta = render(str(saved), "--quality", "final")  # the flag wins, the file is not rewritten
+    assert "attention (final) on " in estimate
+    assert meta["quality"] == meta["engine"]["quality"] == "final"
+    assert load_project(saved).settings.engine.quality == "draft"
+
+    estimate, meta = render(*clips)  # a new project: final by default
+    assert "attention (final) on " in estimate and meta["quality"] == "final"
+
+
+def test_render_job_takes_the_quality_to_the_synthesizer(two_clips, tmp_path, monkeypatch) -> None:
+    from studio.engine import render as render_module
+    from studio.engine.adhoc import adhoc_project
+
+    asked: list[str | None] = []
+    real = render_module.make_synthesizer
+
+    def spy(project, device, **kwargs):
+        asked.append(kwargs.get("quality"))
+        return real(project, device, **kwargs)
+
+    monkeypatch.setattr(render_module, "make_synthesizer", spy)
+    project = adhoc_project([str(two_clips[0])], 0.25, size=(96, 64))
+    assert project.settings.engine.quality == "final"
+    job = RenderJob(project, tmp_path / "d.mp4", quality="draft", preset="ultrafast")
+    job.estimate()
+    job.run()
+    assert asked == ["draft", "draft"] and job.quality == "draft"
+    assert RenderJob(project, tmp_path / "f.mp4").quality == "final"  # None: the project's
