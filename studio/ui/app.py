@@ -47,11 +47,13 @@ def build_main_window(
     *,
     renderer_factory: RendererFactory | None = None,
     job_factory: JobFactory | None = None,
+    final_factory: RendererFactory | None = None,
 ) -> MainWindow:
-    """The main window on a project, not shown, the engine thread not started (it starts on show)."""
+    """The main window on a project, not shown, the engine thread not started (it starts on show).
+    ``final_factory``: the renderer a paused frame refines with (None: the final synthesis)."""
     ensure_app()
     settings = open_settings()
-    window = MainWindow(settings, renderer_factory, job_factory)
+    window = MainWindow(settings, renderer_factory, job_factory, final_factory)
     path = first_project(project_path, settings)
     if path is None or not window.document.open(path):
         window.document.set_project(Project())

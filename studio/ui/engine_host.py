@@ -33,6 +33,7 @@ class EngineHost(QObject):
     _wake = Signal()
     # Relayed from the engine's threads onto the GUI thread.
     frameReady = Signal(int, object, int)  # n, RenderedFrame, generation (the preview worker's frameReady)
+    refineStarted = Signal(int, int)  # n, generation: the paused frame's final version is underway
     exportProgress = Signal(object)  # ExportProgress
     exportFinished = Signal(str)
     exportFailed = Signal(str)
@@ -47,16 +48,21 @@ class EngineHost(QObject):
         parent: QObject | None = None,
         renderer_factory: RendererFactory | None = None,
         job_factory: JobFactory | None = None,
+        final_factory: RendererFactory | None = None,
+        *,
+        refine: bool = True,
     ) -> None:
         super().__init__(parent)
         self.shared = SharedState()
-        self.worker = EngineWorker(self.shared, renderer_factory)
+        # final_factory renders the paused frame's refinement (None: FrameRenderer(quality="final"))
+        self.worker = EngineWorker(self.shared, renderer_factory, final_factory=final_factory, refine=refine)
         self.thread = QThread()
         self.thread.setObjectName("EngineThread")
         self.worker.moveToThread(self.thread)
         self._send.connect(self.worker.submit, Qt.ConnectionType.QueuedConnection)
         self._wake.connect(self.worker.wake, Qt.ConnectionType.QueuedConnection)
         self.worker.frameReady.connect(self.frameReady)  # queued: the host lives on the GUI thread
+        self.worker.refineStarted.connect(self.refineStarted)
         # finished is emitted on the worker thread itself: release the renderer there, after its loop ended.
         self.thread.finished.connect(self.worker.shutdown, Qt.ConnectionType.DirectConnection)
         self.play_generation = -1

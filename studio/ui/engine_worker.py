@@ -11,10 +11,19 @@ Why this shape:
   at once.
 - Exports and estimates do NOT run here: each gets its own thread (``export_worker.py``), so the preview
   keeps answering while a render goes on.
+- Progressive refinement, as 3D viewports do: playing and scrubbing show the *draft* synthesis (real time).
+  Once a requested frame is shown and no new request came for ``refine_delay_ms``, a second renderer with
+  the *final* synthesis renders that frame again, warmed up on the frames before it (the final synthesis
+  keeps temporal state, so frame n alone would not look like the export's frame n). It runs one frame per
+  event-loop turn and checks the generation before each, so any request (seek, play, edit) aborts it within
+  one frame's synthesis. The final frame is emitted like the draft (same n, same generation), labelled
+  ``record.quality == "final"``, and cached apart from the draft: a revisited paused frame is final at once.
+  An edit that leaves the pixels alone (crf, audio, export quality) lets a refinement go on.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -73,10 +82,31 @@ class SharedState:
             return self.generation
 
 
+REFINE_DELAY_MS = 150  # a paused frame refines after this long without a new request
+REFINE_WARMUP = 6  # frames before n the final synthesis runs through first (its temporal state)
+DRAFT, FINAL = "draft", "final"
+
+
 def default_renderer_factory(project: Any, device: str) -> Any:
     from studio.engine.preview import FrameRenderer  # torch loads here, on the worker thread
 
-    return FrameRenderer(project, device=device)
+    return FrameRenderer(project, device=device, quality=DRAFT)
+
+
+def default_final_factory(project: Any, device: str) -> Any:
+    """The refinement's renderer: its own readers and its own (final, seamless) synthesizer."""
+    from studio.engine.preview import FrameRenderer
+
+    return FrameRenderer(project, device=device, quality=FINAL)
+
+
+@dataclass
+class _Refinement:
+    """The paused frame being refined: ``n`` under the request's ``generation``."""
+
+    n: int
+    generation: int
+    started: bool = False
 
 
 def _device_of(project: Any) -> str:
@@ -96,6 +126,13 @@ def frame_count(project: Any) -> int:
     return int(project.settings.frame_count)
 
 
+def labelled(record: Any, quality: str) -> Any:
+    """``record`` with ``quality`` set (a renderer that does not label its frames is labelled here)."""
+    if getattr(record, "quality", quality) != quality and dataclasses.is_dataclass(record):
+        return dataclasses.replace(record, quality=quality)
+    return record
+
+
 def one_line(exc: BaseException) -> str:
     """A StudioError is already one line for the user; anything else is a bug, named by its type."""
     if isinstance(exc, StudioError):
@@ -104,37 +141,66 @@ def one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def _close(renderer: Any) -> None:
+    close = getattr(renderer, "close", None)
+    if callable(close):
+        close()
+
+
 class EngineWorker(QObject):
-    frameReady = Signal(int, object, int)  # n, RenderedFrame, generation
+    frameReady = Signal(int, object, int)  # n, RenderedFrame (.quality draft | final), generation
+    refineStarted = Signal(int, int)  # n, generation: the final version of that shown frame is underway
     error = Signal(str)
-    stateChanged = Signal(str)  # loading | idle | rendering | playing (exports report through EngineHost)
+    # loading | idle | rendering | playing | refining (exports report through EngineHost)
+    stateChanged = Signal(str)
     deviceChanged = Signal(str)
-    renderTime = Signal(float)  # seconds the last uncached frame took (the live generation speed)
+    renderTime = Signal(float)  # seconds the last uncached draft frame took (the live generation speed)
 
     def __init__(
         self,
         shared: SharedState,
         renderer_factory: RendererFactory | None = None,
         cache_budget: int = DEFAULT_BUDGET,
+        final_factory: RendererFactory | None = None,
+        *,
+        refine: bool = True,
+        refine_delay_ms: int = REFINE_DELAY_MS,
+        warmup: int = REFINE_WARMUP,
     ) -> None:
         super().__init__()
         self._shared = shared
         self._renderer_factory = renderer_factory or default_renderer_factory
-        self.cache = FrameCache(cache_budget)
+        self._final_factory = final_factory or default_final_factory
+        self.refine = refine
+        self.warmup = max(int(warmup), 0)
+        self.cache = FrameCache(cache_budget)  # keys (n, "draft") and (n, "final")
         self._project: Any = None
         self._render_key = ""
         self._renderer: Any = None
         self._renderer_device = ""
+        self._final: Any = None
+        self._final_device = ""
         self._play: Play | None = None
         self._next = 0
+        self._refinement: _Refinement | None = None
         self._step_timer = QTimer(self)  # a child: moves to the worker thread with us
         self._step_timer.setSingleShot(True)
         self._step_timer.setInterval(0)
         self._step_timer.timeout.connect(self._play_step)
+        self._refine_delay = QTimer(self)  # quiet time after a shown frame before refining it
+        self._refine_delay.setSingleShot(True)
+        self._refine_delay.setInterval(max(int(refine_delay_ms), 0))
+        self._refine_delay.timeout.connect(self._refine_step)
+        self._refine_timer = QTimer(self)  # one refinement frame per event-loop turn
+        self._refine_timer.setSingleShot(True)
+        self._refine_timer.setInterval(0)
+        self._refine_timer.timeout.connect(self._refine_step)
 
     # ---- dispatch --------------------------------------------------------------------------------
     @Slot(object)
     def submit(self, request: object) -> None:
+        if not isinstance(request, UpdateProject):
+            self._cancel_refinement()  # a seek, play or stop supersedes it (a seek may start its own)
         try:
             if isinstance(request, UpdateProject):
                 self._update_project(request)
@@ -159,19 +225,27 @@ class EngineWorker(QObject):
     # ---- project and renderer --------------------------------------------------------------------
     def _update_project(self, req: UpdateProject) -> None:
         self._project = req.project
-        if self._renderer is not None and _device_of(req.project) != self._renderer_device:
+        device = _device_of(req.project)
+        if self._renderer is not None and device != self._renderer_device:
             self._close_renderer()  # a new device needs a new generator
+        if self._final is not None and device != self._final_device:
+            self._close_final()
         if req.render_key != self._render_key:
             self._render_key = req.render_key
             self.cache.clear()
-        if self._renderer is not None:
-            self._renderer.set_project(req.project)  # reopens only the readers that changed
+            self._cancel_refinement()  # the pixels changed: the GUI asks for the shown frame again
+        # else a refinement goes on: the final renderer's state restarts (set_project), the next step warms up
+        for renderer in (self._renderer, self._final):
+            if renderer is not None:
+                renderer.set_project(req.project)  # reopens only the readers that changed
 
     def _close_renderer(self) -> None:
-        close = getattr(self._renderer, "close", None)
-        if callable(close):
-            close()
+        _close(self._renderer)
         self._renderer = None
+
+    def _close_final(self) -> None:
+        _close(self._final)
+        self._final = None
 
     def _get_renderer(self) -> Any:
         if self._renderer is None:
@@ -186,13 +260,14 @@ class EngineWorker(QObject):
         return self._renderer
 
     def _render(self, n: int) -> Any:
-        record = self.cache.get(n)
+        """The draft frame n, from the cache or the draft renderer (playback and scrubbing)."""
+        record = self.cache.get((n, DRAFT))
         if record is None:
             renderer = self._get_renderer()
             started = time.perf_counter()
-            record = renderer.render(n)
+            record = labelled(renderer.render(n), DRAFT)
             self.renderTime.emit(time.perf_counter() - started)
-            self.cache.put(n, record)
+            self.cache.put((n, DRAFT), record)
         return record
 
     # ---- preview ---------------------------------------------------------------------------------
@@ -204,10 +279,69 @@ class EngineWorker(QObject):
         if total <= 0:
             return
         n = min(max(req.n, 0), total - 1)
+        final = self.cache.get((n, FINAL)) if self.refine else None
+        if final is not None:  # refined before: shown final at once, nothing left to do
+            self.frameReady.emit(n, final, req.generation)
+            return
         self.stateChanged.emit("rendering")
         record = self._render(n)
         self.frameReady.emit(n, record, req.generation)
         self.stateChanged.emit("idle")
+        if self.refine:
+            self._refinement = _Refinement(n, req.generation)
+            self._refine_delay.start()
+
+    # ---- refinement of the paused frame ----------------------------------------------------------
+    def _cancel_refinement(self) -> None:
+        self._refine_delay.stop()
+        self._refine_timer.stop()
+        job, self._refinement = self._refinement, None
+        if job is not None and job.started:
+            self.stateChanged.emit("idle")
+
+    def _refine_step(self) -> None:
+        """One frame of the refinement: a warm-up frame before n, or n itself (then emitted and cached).
+
+        The final renderer continues its temporal state when it last rendered a frame in the warm-up range
+        (stepping forward refines n+1 with one frame); anywhere else it starts over at n - warmup."""
+        job = self._refinement
+        if job is None:
+            return
+        if job.generation != self._shared.generation or self._play is not None or self._project is None:
+            self._cancel_refinement()  # a newer request is on its way: it decides what happens next
+            return
+        if not job.started:
+            job.started = True
+            self.refineStarted.emit(job.n, job.generation)
+            self.stateChanged.emit("refining")
+        try:
+            if self._final is None:  # building it (a synthesizer, readers) is this turn's work
+                self._final = self._final_factory(self._project, _device_of(self._project))
+                self._final_device = _device_of(self._project)
+                self._refine_timer.start()
+                return
+            start = max(job.n - self.warmup, 0)
+            last = getattr(self._final, "last", None)
+            n = last + 1 if last is not None and start - 1 <= last < job.n else start
+            record = self._final.render(n)
+        except Exception as exc:  # the draft stays on screen; the worker goes on
+            log.exception("refining frame %d failed", job.n)
+            self._cancel_refinement()
+            self.error.emit(one_line(exc))
+            return
+        if n < job.n:
+            self._refine_timer.start()  # back to the event loop first: a request arriving now wins
+            return
+        record = labelled(record, FINAL)
+        self.cache.put((job.n, FINAL), record)
+        self._refinement = None
+        self.frameReady.emit(job.n, record, job.generation)
+        self.stateChanged.emit("idle")
+
+    @property
+    def refining(self) -> bool:
+        """Whether a refinement is scheduled or underway (worker thread; tests read it when idle)."""
+        return self._refinement is not None
 
     def _start_play(self, req: Play) -> None:
         if req.generation != self._shared.generation or self._project is None:
@@ -257,5 +391,7 @@ class EngineWorker(QObject):
         """Runs on the worker thread just before it quits: release the device and open files."""
         self._play = None
         self._step_timer.stop()
+        self._cancel_refinement()
         self._close_renderer()
+        self._close_final()
         self.cache.clear()

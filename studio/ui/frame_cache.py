@@ -6,6 +6,7 @@ Pure Python (no Qt): it lives on the engine thread and only that thread touches 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
@@ -24,11 +25,12 @@ def record_nbytes(record: Any) -> int:
 
 
 class FrameCache:
-    """Frame number → rendered record, least recently used evicted first once over ``budget`` bytes."""
+    """Key (a frame number, or the engine worker's ``(n, quality)``) → rendered record, least recently used
+    evicted first once over ``budget`` bytes."""
 
     def __init__(self, budget: int = DEFAULT_BUDGET) -> None:
         self.budget = budget
-        self._items: OrderedDict[int, tuple[Any, int]] = OrderedDict()
+        self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
         self.nbytes = 0
         self.hits = 0
         self.misses = 0
@@ -36,10 +38,10 @@ class FrameCache:
     def __len__(self) -> int:
         return len(self._items)
 
-    def __contains__(self, n: int) -> bool:
+    def __contains__(self, n: Hashable) -> bool:
         return n in self._items
 
-    def get(self, n: int) -> Any | None:
+    def get(self, n: Hashable) -> Any | None:
         item = self._items.get(n)
         if item is None:
             self.misses += 1
@@ -48,7 +50,7 @@ class FrameCache:
         self.hits += 1
         return item[0]
 
-    def put(self, n: int, record: Any) -> None:
+    def put(self, n: Hashable, record: Any) -> None:
         size = record_nbytes(record)
         if size > self.budget:
             return  # one frame bigger than the whole budget: caching it would evict everything for nothing

@@ -60,6 +60,7 @@ class MainWindow(QMainWindow):
         settings: QSettings,
         renderer_factory: RendererFactory | None = None,
         job_factory: JobFactory | None = None,
+        final_factory: RendererFactory | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
@@ -68,7 +69,7 @@ class MainWindow(QMainWindow):
         self.resize(1400, 860)
         self.settings = settings
         self.document = Document(settings, self)
-        self.host = EngineHost(self, renderer_factory, job_factory)
+        self.host = EngineHost(self, renderer_factory, job_factory, final_factory)
         self.playback = PlaybackController(self.host, self)
         self.viewer = ViewerPanel()
         self.library = LibraryPanel()
@@ -162,6 +163,7 @@ class MainWindow(QMainWindow):
         pb.frameArrived.connect(self._on_frame_arrived)
         pb.playingChanged.connect(v.set_playing)
         pb.generationFps.connect(self._on_generation_fps)
+        pb.refining.connect(lambda _n: v.set_quality("refining"))
         w.error.connect(self.show_error)
         w.stateChanged.connect(self._on_engine_state)
         w.deviceChanged.connect(self._on_device)
@@ -300,8 +302,9 @@ class MainWindow(QMainWindow):
             self.viewer.view.placeholder = EMPTY_HINT
             self.viewer.view.set_frame(None)
             self.viewer.set_position(n)
+            self.viewer.set_quality(None)
             return
-        self.viewer.show_frame(n, record.frame, record.maps)
+        self.viewer.show_frame(n, record.frame, record.maps, getattr(record, "quality", None))
         if hasattr(self.attention, "set_current"):
             self.attention.set_current(n, record.maps, record.shares)
 

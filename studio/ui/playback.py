@@ -27,6 +27,7 @@ class PlaybackController(QObject):
     frameArrived = Signal(int, object)  # every current frame the engine delivers (the heatmap fills in)
     playingChanged = Signal(bool)
     generationFps = Signal(float)
+    refining = Signal(int)  # n: the paused frame shown (draft) is being refined to final by the engine
 
     def __init__(self, host: EngineHost, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -55,6 +56,7 @@ class PlaybackController(QObject):
         self._debounce.timeout.connect(self._request_current)
         host.worker.frameReady.connect(self._on_frame)
         host.worker.renderTime.connect(self._on_render_time)
+        host.worker.refineStarted.connect(self._on_refine_started)
 
     @property
     def playing(self) -> bool:
@@ -142,6 +144,7 @@ class PlaybackController(QObject):
             self._halt()
             self.host.stop()
             self.playingChanged.emit(False)
+            self._request_current()  # the paused frame again (cached draft, at once), so it refines to final
 
     def toggle(self) -> None:
         if self.playing:
@@ -220,6 +223,10 @@ class PlaybackController(QObject):
                 self._on_tick()
         elif generation == self._scrub_generation and n == self.position:
             self.frameShown.emit(n, record)
+
+    def _on_refine_started(self, n: int, generation: int) -> None:
+        if self.host.is_current(generation) and generation == self._scrub_generation and n == self.position:
+            self.refining.emit(n)
 
     def _on_render_time(self, seconds: float) -> None:
         self._render_ema = seconds if self._render_ema is None else 0.8 * self._render_ema + 0.2 * seconds

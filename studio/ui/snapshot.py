@@ -1,8 +1,9 @@
 """Copies of the project handed to the engine thread, and the key that says whether pixels could change.
 
 The GUI keeps editing its own project; the engine gets a deep copy so no object is shared across threads.
-The render key leaves out what the preview does not depend on (export quality, audio, the name, the file
-path), so such edits keep the preview cache.
+The render key leaves out what the preview does not depend on (export quality: crf and the synthesis
+quality, which the preview picks itself, draft then final; audio, the name, the file path), so such edits
+keep the preview cache.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 # Fields that never change a preview frame's pixels: the project's own name/file, and export-only settings.
 _NOT_RENDERED_PROJECT = ("name", "path")
 _NOT_RENDERED_SETTINGS = ("crf", "audio")
+_NOT_RENDERED_ENGINE = ("quality",)  # the preview plays draft and refines to final whatever export makes
 
 
 def snapshot(project: Any) -> Any:
@@ -47,5 +49,9 @@ def render_key(project: Any) -> str:
         if isinstance(settings, dict):
             for name in _NOT_RENDERED_SETTINGS:
                 settings.pop(name, None)
+            engine = settings.get("engine")
+            if isinstance(engine, dict):
+                for name in _NOT_RENDERED_ENGINE:
+                    engine.pop(name, None)
     text = json.dumps(plain, sort_keys=True, default=repr)
     return hashlib.sha1(text.encode()).hexdigest()[:16]

@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
 from studio.ui.frame_view import FrameView
 from studio.ui.timecode import format_timecode
 
+QUALITY_TEXT = {"draft": "draft", "refining": "refining…", "final": "final"}
+
 
 def _button(icon: QStyle.StandardPixmap | None, tip: str, text: str = "") -> QToolButton:
     button = QToolButton()
@@ -68,6 +70,12 @@ class ViewerPanel(QWidget):
         self.fps_label = QLabel("")
         self.fps_label.setObjectName("generationFps")
         self.fps_label.setToolTip("Frames per second the engine generates live")
+        self.quality_label = QLabel("")
+        self.quality_label.setObjectName("previewQuality")
+        self.quality_label.setStyleSheet("color: #8a8a8a; font-size: 11px;")
+        self.quality_label.setToolTip(
+            "Preview quality: draft while playing or scrubbing; a paused frame refines to final"
+        )
         self.overlay_slider = QSlider(Qt.Orientation.Horizontal)
         self.overlay_slider.setRange(0, 100)
         self.overlay_slider.setValue(0)
@@ -83,6 +91,8 @@ class ViewerPanel(QWidget):
         bar.addSpacing(8)
         bar.addWidget(self.timecode)
         bar.addStretch(1)
+        bar.addWidget(self.quality_label)
+        bar.addSpacing(8)
         bar.addWidget(self.fps_label)
         bar.addSpacing(8)
         bar.addWidget(QLabel("Overlay"))
@@ -112,9 +122,16 @@ class ViewerPanel(QWidget):
         self._n = n
         self._show_position()
 
-    def show_frame(self, n: int, frame: np.ndarray, maps: np.ndarray | None) -> None:
+    def show_frame(
+        self, n: int, frame: np.ndarray, maps: np.ndarray | None, quality: str | None = None
+    ) -> None:
         self.view.set_frame(frame, maps)
         self.set_position(n)
+        self.set_quality(quality)
+
+    def set_quality(self, quality: str | None) -> None:
+        """What the preview shows: "draft", "refining" (its final version underway), "final"; None: none."""
+        self.quality_label.setText(QUALITY_TEXT.get(quality or "", ""))
 
     def set_playing(self, playing: bool) -> None:
         icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
