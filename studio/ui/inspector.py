@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.project.model import FEATURE_KINDS
+from studio.project.model import FEATURE_KINDS, QUALITIES
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 FITS = ("fit", "fill", "stretch")
@@ -87,6 +87,12 @@ class InspectorPanel(QScrollArea):
             "What the attention compares: hand-made patch features, or the encoder of the VAE trained on "
             "this project's clips (Training panel)"
         )
+        f["engine.quality"] = QComboBox()  # what export and `studio render` make
+        f["engine.quality"].addItems(QUALITIES)
+        f["engine.quality"].setToolTip(
+            "Synthesis the export uses: draft (the fast patch attention, real time) or final (seamless, "
+            "much slower). The preview plays draft and refines a paused frame to final either way."
+        )
 
         output = QGroupBox("Output")
         form = QFormLayout(output)
@@ -107,6 +113,7 @@ class InspectorPanel(QScrollArea):
         form.addRow("Patch", f["engine.patch"])
         form.addRow("Guide clip", f["engine.guide_clip"])
         form.addRow("Features", f["engine.features"])
+        form.addRow("Quality (export)", f["engine.quality"])
         form.addRow("Seed", f["seed"])
         form.addRow("Device", f["engine.device"])
 

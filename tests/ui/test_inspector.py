@@ -104,3 +104,18 @@ def test_quick_repeated_edits_of_one_setting_are_one_step(bound) -> None:  # noq
     assert doc.project.settings.engine.radius == original and doc.stack.isClean()
     doc.stack.redo()
     assert doc.project.settings.engine.radius == original + 3
+
+
+def test_export_quality_combo_is_one_undoable_setting(bound) -> None:  # noqa: ANN001
+    doc, inspector = bound
+    combo = inspector.fields["engine.quality"]
+    assert [combo.itemText(i) for i in range(combo.count())] == ["draft", "final"]
+    assert inspector.value("engine.quality") == doc.project.settings.engine.quality == "final"
+    combo.setCurrentIndex(combo.findText("draft"))
+    assert doc.project.settings.engine.quality == "draft"
+    assert doc.stack.count() == 1 and doc.stack.undoText() == "Set quality"
+    doc.stack.undo()
+    assert doc.project.settings.engine.quality == "final" and doc.stack.isClean()
+    assert inspector.value("engine.quality") == "final"  # the combo follows the undo
+    doc.stack.redo()
+    assert inspector.value("engine.quality") == "draft"
