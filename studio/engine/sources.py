@@ -26,6 +26,7 @@ from studio.cores import usable_cores
 from studio.engine.synth import SynthInput
 from studio.errors import Cancelled, CancelToken, MediaError, StudioError
 from studio.media import ClipReader
+from studio.media.resize import content_box
 from studio.project.model import Project
 from studio.project.timemap import frame_sources
 
@@ -103,6 +104,11 @@ class SourceGatherer:
             self._readers[clip_id] = entry
         return entry[1]
 
+    def content_box(self, clip_id: str) -> tuple[int, int, int, int]:
+        """(x0, y0, x1, y1) of the clip's real pixels in the output frame (the rest is ``fit`` padding)."""
+        info = self._reader(clip_id).info
+        return content_box((info.width, info.height), self.size, str(self.project.settings.fit))
+
     def _bounds(self, clip_id: str, reader: ClipReader) -> tuple[int, int]:
         """First and last frame of the clip's used range (in/out points) on the reader's grid, rounded the
         way the time map rounds (``source_frame_of``: the frame showing at a time), so a window never
@@ -178,7 +184,8 @@ class SourceGatherer:
         importance = np.array([s.importance for s in samples], np.float32)
         indices = np.array([self.clip_index[s.clip_id] for s in samples], np.int64)
         placements = tuple(s.placement_id for s in samples)
-        inp = SynthInput(frames=frames, importance=importance, guide=guide, sources=placements)
+        valid = np.array([self.content_box(s.clip_id) for s in samples], np.int32)
+        inp = SynthInput(frames=frames, importance=importance, guide=guide, sources=placements, valid=valid)
         return Gathered(n, inp, indices, placements)
 
 

@@ -24,6 +24,9 @@ class SynthInput:
     # (K,) placement ids of the sources, in order: lets a stateful synthesizer see that different clips
     # swapped in even when their number stays the same. None: unknown (tests, benchmarks, old callers).
     sources: tuple[str, ...] | None = None
+    # (K, 4) int32: x0, y0, x1, y1 of each source's real pixels; outside is a ``fit`` letterbox / pillarbox
+    # (padding, never a key of the final synthesis). None: every pixel is real.
+    valid: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

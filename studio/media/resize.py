@@ -17,6 +17,29 @@ def _resize(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
     return cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
 
 
+def content_box(
+    src_size: tuple[int, int], size: tuple[int, int], fit: str = "fit"
+) -> tuple[int, int, int, int]:
+    """Where a ``src_size`` (width, height) picture lands in ``size`` after :func:`fit_frame`: (x0, y0, x1,
+    y1) of its real pixels; the rest is the letterbox / pillarbox padding (``fit``). The whole frame
+    otherwise."""
+    width, height = int(size[0]), int(size[1])
+    src_w, src_h = int(src_size[0]), int(src_size[1])
+    if fit != "fit" or (src_w, src_h) == (width, height):
+        return 0, 0, width, height
+    new_w, new_h = _fitted(src_w, src_h, width, height, fit)
+    x0, y0 = (width - new_w) // 2, (height - new_h) // 2
+    return x0, y0, x0 + new_w, y0 + new_h
+
+
+def _fitted(src_w: int, src_h: int, width: int, height: int, fit: str) -> tuple[int, int]:
+    """The scaled picture's size for fit (inside the output) or fill (covering it)."""
+    scale = (min if fit == "fit" else max)(width / src_w, height / src_h)
+    if fit == "fit":
+        return min(width, max(1, round(src_w * scale))), min(height, max(1, round(src_h * scale)))
+    return max(width, round(src_w * scale)), max(height, round(src_h * scale))
+
+
 def fit_frame(rgb: np.ndarray, size: tuple[int, int], fit: str = "fit") -> np.ndarray:
     """``rgb`` (H, W, 3) uint8 into ``size`` (width, height).
 
@@ -33,9 +56,7 @@ def fit_frame(rgb: np.ndarray, size: tuple[int, int], fit: str = "fit") -> np.nd
         return rgb
     if fit == "stretch":
         return _resize(rgb, width, height)
-    scale = (min if fit == "fit" else max)(width / src_w, height / src_h)
-    new_w = min(width, max(1, round(src_w * scale))) if fit == "fit" else max(width, round(src_w * scale))
-    new_h = min(height, max(1, round(src_h * scale))) if fit == "fit" else max(height, round(src_h * scale))
+    new_w, new_h = _fitted(src_w, src_h, width, height, fit)
     scaled = _resize(rgb, new_w, new_h)
     if fit == "fill":
         x0, y0 = (new_w - width) // 2, (new_h - height) // 2

@@ -1,19 +1,132 @@
-"""Final quality: seamless pixel-level attention synthesis (work in progress; delegates to the draft)."""
+"""The final quality: seamless attention synthesis at pixel level (export and ``studio render``).
+
+The draft (:class:`~studio.engine.generator.AttentionGenerator`) pastes whole 8-px patches and is kept for
+the live preview. The final quality is still attention — weights from feature distances, importance and
+priors, recorded — but its correspondences are pixels:
+
+- free mode (``regions.py``): every output pixel is owned by the clips' attention at that pixel; borders run
+  where the clips agree or along edges (a contrast-sensitive seam term, mean-field, coarse to fine), the
+  transition is a few pixels wide, and the previous output carried along each clip's motion keeps regions
+  steady. Inside a region the output *is* the source, so it is as sharp and as steady as the source.
+- guide mode (``guided.py``): PatchMatch-style correspondences from the guide's structure to the sources'
+  pixels, voted densely (EbSynth-like), the previous frame's field carried forward by flow as the seed.
+
+The record's maps are the weights the pixels used, averaged over each patch of the record's grid.
+"""
 
 from __future__ import annotations
 
-from studio.engine.synth import SynthInput, SynthOutput
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from studio.engine.seamless.motion import FlowField, grey_small
+from studio.engine.seamless.regions import Previous, resize, solve, unary
+from studio.engine.synth import SynthInput, SynthOutput, map_shape
 
 
 class SeamlessSynthesizer:
-    def __init__(self, draft) -> None:
-        self.draft = draft
+    """Implements ``Synthesizer`` for the final quality, with the draft generator's settings and device."""
+
+    def __init__(self, draft: Any) -> None:
+        self.draft = draft  # the AttentionGenerator: config, device, warnings, and guide mode's features
+        self.config = draft.config
         self.stride = draft.stride
-        self.device = draft.device
         self.fallbacks = draft.fallbacks
+        self._flow = FlowField()
+        self.reset()
+
+    @property
+    def device(self) -> torch.device:
+        return self.draft.device
+
+    @property
+    def features(self) -> Any:
+        """The draft's patch features (hand-made or a learned encoder): guide mode's structure keys."""
+        return self.draft.features
 
     def reset(self) -> None:
         self.draft.reset()
+        self._prev_output: torch.Tensor | None = None  # (3, h, w) at half size, in [0, 1]
+        self._prev: dict[object, tuple[np.ndarray, torch.Tensor]] = {}  # source -> (grey small, carry (h, w))
+        self._bias: dict[object, float] = {}
 
+    @torch.inference_mode()
     def __call__(self, inp: SynthInput) -> SynthOutput:
-        return self.draft(inp)
+        frames = np.ascontiguousarray(inp.frames)
+        k, t, height, width, _ = frames.shape
+        importance = np.asarray(inp.importance, np.float64).reshape(-1)
+        ids: list[object] = list(inp.sources) if inp.sources is not None else list(range(k))
+        dev = self.device
+        centre = torch.from_numpy(frames[:, t // 2]).to(dev)  # (K, H, W, 3) uint8
+        rgb = centre.permute(0, 3, 1, 2).float() / 255.0
+        valid = _valid_mask(inp.valid, k, height, width, dev)
+        weights = torch.from_numpy(importance / importance.sum()).float().to(dev)
+
+        half = (max(1, -(-height // 2)), max(1, -(-width // 2)))
+        rgb_half = resize(rgb, half)
+        valid_half = resize(valid[:, None].float(), half)[:, 0]
+        greys = [grey_small(frames[i, t // 2]) for i in range(k)]
+        previous = self._previous(ids, greys, half, dev)
+        energy = unary(rgb_half, valid_half, previous, self.config.stability)
+        bias = torch.tensor([self._bias.get(i, 0.0) for i in ids], device=dev)
+        result = solve(
+            rgb, valid, weights, energy, temperature=self.config.temperature, balance=self.config.balance,
+            bias=bias,
+        )
+        w = result.weights  # (K, H, W)
+        out = torch.einsum("khw,kchw->chw", w, rgb)
+        frame = (out * 255.0).round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0)
+
+        self._prev_output = resize(out[None], half)[0]
+        self._prev = {i: (greys[j], result.carry[j]) for j, i in enumerate(ids)}
+        self._bias = {i: float(result.bias[j]) for j, i in enumerate(ids)}
+        maps = _patch_maps(w, self.stride)
+        shares = maps.double().mean((1, 2))
+        shares = (shares / shares.sum()).float()
+        return SynthOutput(
+            frame=frame.cpu().numpy(), shares=shares.cpu().numpy(), maps=maps.half().cpu().numpy()
+        )
+
+    def _previous(
+        self, ids: list[object], greys: list[np.ndarray], half: tuple[int, int], dev: torch.device
+    ) -> Previous | None:
+        """The last output and the clips' weights, carried to this frame along each clip's motion."""
+        if self._prev_output is None or self._prev_output.shape[-2:] != half:
+            return None
+        from studio.engine.seamless.motion import warp
+
+        flows, carry = [], []
+        for i, grey in zip(ids, greys, strict=True):
+            before = self._prev.get(i)
+            if before is None or before[0].shape != grey.shape:  # a clip new in this frame: no motion known
+                flows.append(torch.zeros((*half, 2), device=dev))
+                carry.append(torch.zeros(half, device=dev))
+                continue
+            flow = torch.from_numpy(self._flow.backward(grey, before[0], (half[1], half[0]))).to(dev)
+            flows.append(flow)
+            carry.append(warp(before[1][None, None], flow[None])[0, 0])
+        return Previous(output=self._prev_output, carry=torch.stack(carry), flows=torch.stack(flows))
+
+
+def _valid_mask(boxes: np.ndarray | None, k: int, height: int, width: int, dev: torch.device) -> torch.Tensor:
+    """(K, H, W) bool: each source's real pixels (its ``fit`` content box)."""
+    valid = torch.ones((k, height, width), dtype=torch.bool, device=dev)
+    if boxes is None:
+        return valid
+    for i, (x0, y0, x1, y1) in enumerate(np.asarray(boxes).reshape(k, 4)):
+        valid[i] = False
+        valid[i, max(0, y0) : min(height, y1), max(0, x0) : min(width, x1)] = True
+    return valid
+
+
+def _patch_maps(weights: torch.Tensor, stride: int) -> torch.Tensor:
+    """(K, h, w) mean weight per patch of the record's grid (ceil division: edge patches hang over)."""
+    k, height, width = weights.shape
+    mh, mw = map_shape(height, width, stride)
+    pad = (0, mw * stride - width, 0, mh * stride - height)
+    padded = F.pad(weights[None], pad, mode="replicate") if any(pad) else weights[None]
+    maps = F.avg_pool2d(padded, stride)[0]
+    return maps / maps.sum(0, keepdim=True).clamp(min=1e-12)

@@ -1,0 +1,212 @@
+"""Free mode of the final quality: which clip owns each output pixel, with borders that follow the picture.
+
+Attention over clips, per pixel. Clip a's logit at pixel p is
+
+    E_a(p) = scale * (content_a(p) + temporal_a(p) + carry_a(p) - seams_a(p)) + log w_a + bias_a
+
+- content: how much structure clip a has around p against the others (log ratio of blurred gradient energy):
+  on the first frame, clips take the places where they have something to show;
+- temporal (the feature distance of the attention): the patch distance between clip a at p and the previous
+  *output* frame carried forward along clip a's own motion. Low where clip a was shown a frame ago, so
+  regions move with their content instead of popping;
+- carry: the previous frame's weights, carried the same way (keeps the layout where sources look alike);
+- seams: a contrast-sensitive Potts term solved by mean-field iterations, coarse to fine (1/4, 1/2, full
+  size). Two neighbours owned by different clips a, b cost lambda0 + |S_a - S_b| / (1 + edge / g0): a border
+  is cheap where the two clips agree or along an edge of either, so it runs along image content;
+- log w + bias: importance, and the per-clip bias that makes the frame's shares follow it (``balance``);
+- scale = 0.1 / temperature: a huge temperature leaves only the importance, i.e. the exact crossfade.
+
+Padding (a ``fit`` letterbox) is never a key: a clip gets no weight outside its real pixels while any other
+clip has one there. The weights that come out are what the pixels use: out = sum_a W_a * S_a.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from studio.engine.seamless.motion import warp
+
+CONTENT = 1.5  # weight of the structure term (log ratio of detail)
+CONTENT_SCALE = 32.0  # the structure term is blurred over (frame width / this): regions, not details
+DETAIL_FLOOR = 0.02  # gradient energy under this counts as flat: flat clips tie instead of exploding a ratio
+TEMPORAL_SIGMA = 0.06  # RMS difference (of 1) that costs one logit against the carried-forward output
+TEMPORAL_CAP = 12.0
+CARRY = 3.0  # logits for having owned the pixel a frame ago
+SEAM = 2.0  # lambda: weight of the seam term
+SEAM_FLOOR = 1.0  # lambda0: every border costs a little, so regions stay compact
+SEAM_UNIT = 0.1  # colour difference (RMS, of 1) that costs one unit across a border
+EDGE_UNIT = 0.05  # gradient magnitude at which a border costs half (it runs along an edge)
+SHARPEN = 3.0  # extra steepness of the final weights: narrow transitions, no double exposure
+# (downscale, mean-field iterations, box radius), coarse to fine
+LEVELS = ((16, 20, 2), (8, 6, 2), (4, 4, 2), (2, 3, 2), (1, 2, 1))
+COARSE_PRIOR = 1.0  # weight of the coarser level's log-weights at the next: borders refine locally
+BALANCE_TOLERANCE = 0.01
+BALANCE_SAMPLES = 16384
+INVALID = -1e4
+
+
+@dataclass
+class RegionResult:
+    weights: torch.Tensor  # (K, H, W) float32, sums to 1 over K: the clips' attention per pixel
+    carry: torch.Tensor  # (K, H/2, W/2): the weights at half size, for the next frame's carry term
+    bias: torch.Tensor  # (K,): the balance bias used
+
+
+def luma(rgb: torch.Tensor) -> torch.Tensor:
+    """(K, 3, H, W) -> (K, 1, H, W)"""
+    return rgb[:, 0:1] * 0.299 + rgb[:, 1:2] * 0.587 + rgb[:, 2:3] * 0.114
+
+
+def gradient(rgb: torch.Tensor) -> torch.Tensor:
+    """(K, 1, H, W) luma gradient magnitude (central differences, borders replicated)."""
+    y = F.pad(luma(rgb), (1, 1, 1, 1), mode="replicate")
+    gx = (y[..., 1:-1, 2:] - y[..., 1:-1, :-2]) * 0.5
+    gy = (y[..., 2:, 1:-1] - y[..., :-2, 1:-1]) * 0.5
+    return (gx.square() + gy.square()).sqrt()
+
+
+def box(x: torch.Tensor, radius: int) -> torch.Tensor:
+    """Mean over a (2r+1)^2 window, borders counted by the pixels inside (N, C, H, W)."""
+    if radius <= 0:
+        return x
+    return F.avg_pool2d(x, 2 * radius + 1, 1, radius, count_include_pad=False)
+
+
+def blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Separable Gaussian blur of (N, C, H, W)."""
+    r = max(1, int(3 * sigma))
+    t = torch.arange(-r, r + 1, device=x.device, dtype=x.dtype)
+    k = torch.exp(-0.5 * (t / sigma) ** 2)
+    k = k / k.sum()
+    c = x.shape[1]
+    x = F.pad(x, (r, r, 0, 0), mode="replicate")
+    x = F.conv2d(x, k.view(1, 1, 1, -1).expand(c, 1, 1, -1).contiguous(), groups=c)
+    x = F.pad(x, (0, 0, r, r), mode="replicate")
+    return F.conv2d(x, k.view(1, 1, -1, 1).expand(c, 1, -1, 1).contiguous(), groups=c)
+
+
+def resize(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """(N, C, h, w) to (H, W): area when shrinking, bilinear when enlarging."""
+    if tuple(x.shape[-2:]) == size:
+        return x
+    if size[0] < x.shape[-2]:
+        return F.interpolate(x, size=size, mode="area")
+    return F.interpolate(x, size=size, mode="bilinear", align_corners=False)
+
+
+def seam_costs(rgb: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
+    """(K, K, H, W): the cost of a border between clips a and b at each pixel (0 on the diagonal)."""
+    diff = (rgb[:, None] - rgb[None]).square().mean(2).sqrt()  # (K, K, H, W) RMS colour difference
+    edge = torch.maximum(grad[:, None, 0], grad[None, :, 0])  # the stronger edge of the two
+    cost = SEAM_FLOOR + (diff / SEAM_UNIT) / (1.0 + edge / EDGE_UNIT)
+    eye = torch.eye(rgb.shape[0], device=rgb.device, dtype=torch.bool)[:, :, None, None]
+    return cost.masked_fill(eye, 0.0)
+
+
+def seam_message(q: torch.Tensor, cost: torch.Tensor, radius: int) -> torch.Tensor:
+    """(K, H, W): for each clip a, the expected border cost with the neighbourhood's current owners,
+    half on each side of the border (cost at p and at the neighbour q)."""
+    near = box(q[None], radius)[0]  # (K, H, W): owners around p
+    here = torch.einsum("abhw,bhw->ahw", cost, near)
+    there = box(torch.einsum("abhw,bhw->ahw", cost, q)[None], radius)[0]
+    return 0.5 * (here + there)
+
+
+def balance_bias(
+    logits: torch.Tensor, weights: torch.Tensor, bias: torch.Tensor, strength: float, rounds: int = 2
+) -> torch.Tensor:
+    """Per-clip bias so that each clip's share of the pixels it wins is its importance share.
+
+    Each clip in turn gets the bias that puts the (1 - w_i) quantile of its margin over the best other
+    clip at 0; a clip whose soft share is already within tolerance is left alone (the crossfade stays exact).
+    """
+    live = torch.nonzero(weights > 0).flatten().tolist()
+    if strength <= 0 or len(live) < 2:
+        return bias
+    flat = logits.flatten(1)
+    if flat.shape[1] > BALANCE_SAMPLES:  # quantiles of a regular subsample: the same to a fraction of 1%
+        flat = flat[:, :: flat.shape[1] // BALANCE_SAMPLES]
+    bias = bias.clone()
+    for _ in range(rounds):
+        for i in live:
+            biased = flat + bias[:, None]
+            share = torch.softmax(biased, 0)[i].mean()
+            if abs(float(share - weights[i])) < BALANCE_TOLERANCE:
+                continue
+            others = torch.cat([biased[:i], biased[i + 1 :]]).max(0).values
+            margin = biased[i] - others
+            bias[i] -= strength * torch.quantile(margin, float(1.0 - weights[i]))
+    return bias
+
+
+@dataclass
+class Previous:
+    """What the last frame left: its output and the clips' weights, carried to this frame per clip."""
+
+    output: torch.Tensor  # (3, h, w) at half size
+    carry: torch.Tensor  # (K, h, w): each clip's weight a frame ago, already warped along its motion
+    flows: torch.Tensor  # (K, h, w, 2): each clip's backward flow at half size (0 for a clip that is new)
+
+
+def unary(
+    rgb_half: torch.Tensor, valid_half: torch.Tensor, previous: Previous | None, stability: float
+) -> torch.Tensor:
+    """(K, h, w) energies at half size, before the seam term, importance and scale."""
+    detail = blur(gradient(rgb_half), sigma=max(2.0, rgb_half.shape[-1] / CONTENT_SCALE))[:, 0] * valid_half
+    content = CONTENT * torch.log((detail + DETAIL_FLOOR) / (detail.mean(0, keepdim=True) + DETAIL_FLOOR))
+    if previous is None or stability <= 0:
+        return content
+    k = rgb_half.shape[0]
+    carried = warp(previous.output[None].expand(k, -1, -1, -1), previous.flows)  # (K, 3, h, w)
+    dist = box((rgb_half - carried).square().mean(1, keepdim=True), 2)[:, 0]  # patch distance, 5x5
+    temporal = (dist / TEMPORAL_SIGMA**2).clamp(max=TEMPORAL_CAP)
+    weight = stability / 0.5  # the project's stability (0.5 default) scales the whole temporal side
+    return content + weight * (CARRY * previous.carry - temporal)
+
+
+def solve(
+    rgb: torch.Tensor,
+    valid: torch.Tensor,
+    weights: torch.Tensor,
+    energy_half: torch.Tensor,
+    *,
+    temperature: float,
+    balance: float,
+    bias: torch.Tensor | None = None,
+) -> RegionResult:
+    """Mean-field over the pyramid; ``rgb`` (K, 3, H, W) in [0, 1], ``valid`` (K, H, W) bool,
+    ``energy_half`` from :func:`unary`. Returns the per-pixel weights at full size."""
+    k, _, height, width = rgb.shape
+    scale = 0.1 / temperature
+    log_w = torch.log(weights.clamp(min=1e-12)).masked_fill(weights <= 0, INVALID)[:, None, None]
+    bias = torch.zeros(k, device=rgb.device) if bias is None else bias.clone()
+    any_valid = valid.any(0, keepdim=True)
+    q = None
+    for level, (down, iterations, radius) in enumerate(LEVELS):
+        size = (max(1, -(-height // down)), max(1, -(-width // down)))
+        rgb_l = resize(rgb, size)
+        grad_l = gradient(rgb_l)
+        cost = seam_costs(rgb_l, grad_l) * (SEAM * scale)
+        base = resize(energy_half[None], size)[0] * scale + log_w
+        ok = resize(valid[None].float(), size)[0] > 0.5
+        ok |= ~(resize(any_valid[None].float(), size)[0] > 0.5)  # nothing real here: every clip may serve
+        base = base.masked_fill(~ok, INVALID)
+        if q is None:
+            q = torch.softmax(base + bias[:, None, None], 0)
+        else:  # the coarse layout stays; only its borders move, toward edges and agreement
+            q = resize(q[None], size)[0]
+            base = base + COARSE_PRIOR * torch.log(q.clamp(min=1e-6))
+        for i in range(iterations):
+            logits = base - seam_message(q, cost, radius)
+            if i == 0 or level == 0:  # the smoothing moves borders: re-balance as it goes
+                bias = balance_bias(logits, weights, bias, balance)
+            q = torch.softmax(logits + bias[:, None, None], 0)
+        if level == len(LEVELS) - 1:
+            sharp = 1.0 + SHARPEN * scale / (scale + 0.1)  # -> 1 with the temperature: the crossfade
+            final = torch.softmax((logits + bias[:, None, None]) * sharp, 0)
+            half = resize(final[None], (max(1, -(-height // 2)), max(1, -(-width // 2))))[0]
+            return RegionResult(weights=final, carry=half, bias=bias)
+    raise AssertionError("unreachable")
