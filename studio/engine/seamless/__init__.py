@@ -22,6 +22,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from studio.engine.seamless import guided
 from studio.engine.seamless.motion import FlowField, grey_small
 from studio.engine.seamless.regions import Previous, resize, solve, unary
 from studio.engine.synth import SynthInput, SynthOutput, map_shape
@@ -52,6 +53,7 @@ class SeamlessSynthesizer:
         self._prev_output: torch.Tensor | None = None  # (3, h, w) at half size, in [0, 1]
         self._prev: dict[object, tuple[np.ndarray, torch.Tensor]] = {}  # source -> (grey small, carry (h, w))
         self._bias: dict[object, float] = {}
+        self._guided: tuple[np.ndarray, torch.Tensor, guided.Field] | None = None  # guide grey, output, field
 
     @torch.inference_mode()
     def __call__(self, inp: SynthInput) -> SynthOutput:
@@ -65,6 +67,9 @@ class SeamlessSynthesizer:
         valid = _valid_mask(inp.valid, k, height, width, dev)
         weights = torch.from_numpy(importance / importance.sum()).float().to(dev)
 
+        if self.config.mode == "guide" and inp.guide is not None:
+            w, out = self._guide(rgb, valid, weights, inp.guide)
+            return self._output(w, out)
         half = (max(1, -(-height // 2)), max(1, -(-width // 2)))
         rgb_half = resize(rgb, half)
         valid_half = resize(valid[:, None].float(), half)[:, 0]
@@ -73,16 +78,43 @@ class SeamlessSynthesizer:
         energy = unary(rgb_half, valid_half, previous, self.config.stability)
         bias = torch.tensor([self._bias.get(i, 0.0) for i in ids], device=dev)
         result = solve(
-            rgb, valid, weights, energy, temperature=self.config.temperature, balance=self.config.balance,
+            rgb,
+            valid,
+            weights,
+            energy,
+            temperature=self.config.temperature,
+            balance=self.config.balance,
             bias=bias,
         )
         w = result.weights  # (K, H, W)
         out = torch.einsum("khw,kchw->chw", w, rgb)
-        frame = (out * 255.0).round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0)
-
         self._prev_output = resize(out[None], half)[0]
         self._prev = {i: (greys[j], result.carry[j]) for j, i in enumerate(ids)}
         self._bias = {i: float(result.bias[j]) for j, i in enumerate(ids)}
+        return self._output(w, out)
+
+    def _guide(
+        self, rgb: torch.Tensor, valid: torch.Tensor, weights: torch.Tensor, guide_frame: np.ndarray
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Guide mode: correspondences from the guide's structure to the sources' pixels, voted."""
+        height, width = rgb.shape[-2:]
+        guide = (
+            torch.from_numpy(np.ascontiguousarray(guide_frame)).to(rgb.device).permute(2, 0, 1).float() / 255
+        )
+        grey = grey_small(guide_frame)
+        prev_out = prev_field = flow = None
+        if self._guided is not None and self._guided[1].shape[-2:] == (height, width):
+            before, prev_out, prev_field = self._guided
+            flow = torch.from_numpy(self._flow.backward(grey, before, (width, height))).to(rgb.device)
+        out, w, field = guided.synthesize(
+            rgb, valid, guide, weights, prev_out, prev_field, flow, seed=int(self.config.seed)
+        )
+        self._guided = (grey, out, field)
+        return w, out
+
+    def _output(self, w: torch.Tensor, out: torch.Tensor) -> SynthOutput:
+        """The frame and its record: per clip the weights the pixels used, averaged per record patch."""
+        frame = (out * 255.0).round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0)
         maps = _patch_maps(w, self.stride)
         shares = maps.double().mean((1, 2))
         shares = (shares / shares.sum()).float()
