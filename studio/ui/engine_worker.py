@@ -287,9 +287,14 @@ class EngineWorker(QObject):
         record = self._render(n)
         self.frameReady.emit(n, record, req.generation)
         self.stateChanged.emit("idle")
-        if self.refine:
+        if self.refine and self._exports_final():
             self._refinement = _Refinement(n, req.generation)
             self._refine_delay.start()
+
+    def _exports_final(self) -> bool:
+        """Refine only toward what the export will make: a project exporting draft is shown as it is."""
+        engine = getattr(getattr(self._project, "settings", None), "engine", None)
+        return getattr(engine, "quality", "final") == "final"
 
     # ---- refinement of the paused frame ----------------------------------------------------------
     def _cancel_refinement(self) -> None:

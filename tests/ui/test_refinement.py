@@ -242,3 +242,18 @@ def test_the_window_shows_draft_refining_then_final(qtbot, make_window, project_
     window.document.push(SetSetting("engine.quality", "draft"))
     qtbot.wait(400)
     assert label.text() == "final" and len(finals[0].rendered) == renders
+
+
+def test_a_project_that_exports_draft_is_not_refined(qtbot, host: EngineHost) -> None:  # noqa: ANN001
+    """What the artist inspects is what the export makes: with draft exports the draft frame is final."""
+    from dataclasses import replace
+
+    project = host.project
+    engine = replace(project.settings.engine, quality="draft")
+    project.settings = replace(project.settings, engine=engine)
+    host.update_project(project)
+    got = collect(host)
+    host.request_frame(5)
+    qtbot.waitUntil(lambda: bool(got), timeout=20000)
+    qtbot.wait(500)
+    assert [rec.quality for _, rec, _, _ in got] == ["draft"] and not host.finals
