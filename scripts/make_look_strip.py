@@ -64,7 +64,9 @@ def main() -> None:
     gap = np.full((192, 6, 3), 255, np.uint8)
     rows = []
     for name, guide in (("free", None), ("guide", parallax)):
-        cells = [label(render([pan, zoom], a.frames, q, guide)[CROP], f"{name}: {q}") for q in ("draft", "final")]
+        cells = [
+            label(render([pan, zoom], a.frames, q, guide)[CROP], f"{name}: {q}") for q in ("draft", "final")
+        ]
         if guide is not None:
             cells.append(label(guide[a.frames - 1][CROP], "the guide"))
         else:

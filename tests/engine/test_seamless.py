@@ -123,7 +123,7 @@ def test_record_explains_the_pixels_and_shares_follow_importance(clips: dict[str
         assert len(rows) > 10
         for r, c in zip(rows, cols, strict=True):
             patch = np.s_[r * 8 : r * 8 + 8, c * 8 : c * 8 + 8]
-            assert np.abs(out.frame[patch].astype(int) - source[patch].astype(int)).max() <= 1
+            assert np.abs(out.frame[patch].astype(int) - source[patch].astype(int)).max() <= 2
 
 
 def test_deterministic(clips: dict[str, np.ndarray]) -> None:
