@@ -35,14 +35,14 @@ import torch.nn.functional as F
 
 from studio.engine.seamless.motion import warp
 
-CONTENT = 1.5  # weight of the structure term (log ratio of detail)
+CONTENT = 0.3  # weight of the structure term (log ratio of detail): a first layout, not a cutter
 CONTENT_SCALE = 32.0  # the structure term is blurred over (frame width / this): regions, not details
 DETAIL_FLOOR = 0.02  # gradient energy under this counts as flat: flat clips tie instead of exploding a ratio
 TEMPORAL_SIGMA = 0.06  # RMS difference (of 1) that costs one logit against the carried-forward output
 TEMPORAL_CAP = 12.0
 CARRY = 3.0  # logits for having owned the pixel a frame ago
 SEAM = 2.0  # lambda: weight of the seam term
-SEAM_FLOOR = 1.0  # lambda0: every border costs a little, so regions stay compact
+SEAM_FLOOR = 6.0  # lambda0: every border costs, so regions stay compact (short borders pop least)
 SEAM_UNIT = 0.1  # colour difference (RMS, of 1) that costs one unit across a border
 SHARPEN = 3.0  # extra steepness of the final weights: narrow transitions, no double exposure
 # (downscale, mean-field iterations, box radius), coarse to fine
@@ -52,7 +52,7 @@ BALANCE_TOLERANCE = 0.01
 BALANCE_SAMPLES = 16384
 # Shares are balanced where the picture is looked at: the outer eighth of each side does not count, so a clip
 # is not "present" by owning the frame's rim while another fills its centre.
-BALANCE_MARGIN = 0.125
+BALANCE_MARGIN = 0.15
 INVALID = -1e4
 
 
