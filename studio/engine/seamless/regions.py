@@ -50,7 +50,7 @@ LEVELS = ((16, 20, 2), (8, 6, 2), (4, 4, 2), (2, 3, 2), (1, 1, 1))
 COARSE_PRIOR = 1.0  # weight of the coarser level's log-weights at the next: borders refine locally
 BALANCE_TOLERANCE = 0.01
 BALANCE_SAMPLES = 16384
-# Shares are balanced where the picture is looked at: the outer eighth of each side does not count, so a clip
+# Shares are balanced where the picture is looked at: the outer 15% of each side does not count, so a clip
 # is not "present" by owning the frame's rim while another fills its centre.
 BALANCE_MARGIN = 0.15
 INVALID = -1e4
