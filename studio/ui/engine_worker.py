@@ -279,7 +279,7 @@ class EngineWorker(QObject):
         if total <= 0:
             return
         n = min(max(req.n, 0), total - 1)
-        final = self.cache.get((n, FINAL)) if self.refine else None
+        final = self.cache.get((n, FINAL)) if self.refine and self._exports_final() else None
         if final is not None:  # refined before: shown final at once, nothing left to do
             self.frameReady.emit(n, final, req.generation)
             return

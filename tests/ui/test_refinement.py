@@ -188,10 +188,19 @@ def test_edits_keep_or_drop_the_refinement_as_the_pixels_say(qtbot, host: Engine
     qtbot.waitUntil(lambda: len(got) == 2, timeout=20000)
     refiner = host.finals[0]
     renders = len(refiner.rendered)
-    # The export quality does not change the preview: the final frame stays cached.
+    # Exporting draft shows the draft (what that export makes); back to final, the final frame is still
+    # cached: neither edit changes pixels, so nothing is rendered again.
     project = host.project
     engine = dataclasses.replace(project.settings.engine, quality="draft")
     project.settings = dataclasses.replace(project.settings, engine=engine, crf=35)
+    host.update_project(project)
+    got.clear()
+    host.request_frame(5)
+    qtbot.waitUntil(lambda: bool(got), timeout=20000)
+    qtbot.wait(400)
+    assert [rec.quality for _, rec, _, _ in got] == ["draft"] and len(refiner.rendered) == renders
+    engine = dataclasses.replace(project.settings.engine, quality="final")
+    project.settings = dataclasses.replace(project.settings, engine=engine)
     host.update_project(project)
     got.clear()
     host.request_frame(5)
