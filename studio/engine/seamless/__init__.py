@@ -99,7 +99,7 @@ class SeamlessSynthesizer:
         """Guide mode: correspondences from the guide's structure to the sources' pixels, voted."""
         height, width = rgb.shape[-2:]
         guide = (
-            torch.from_numpy(np.ascontiguousarray(guide_frame)).to(rgb.device).permute(2, 0, 1).float() / 255
+            torch.from_numpy(np.array(guide_frame, np.uint8)).to(rgb.device).permute(2, 0, 1).float() / 255
         )
         grey = grey_small(guide_frame)
         prev_out = prev_field = flow = None
