@@ -279,7 +279,8 @@ class EngineWorker(QObject):
         if total <= 0:
             return
         n = min(max(req.n, 0), total - 1)
-        final = self.cache.get((n, FINAL)) if self.refine and self._exports_final() else None
+        refine = self.refine and self._exports_final()
+        final = self.cache.get((n, FINAL)) if refine else None
         if final is not None:  # refined before: shown final at once, nothing left to do
             self.frameReady.emit(n, final, req.generation)
             return
@@ -287,7 +288,7 @@ class EngineWorker(QObject):
         record = self._render(n)
         self.frameReady.emit(n, record, req.generation)
         self.stateChanged.emit("idle")
-        if self.refine and self._exports_final():
+        if refine:
             self._refinement = _Refinement(n, req.generation)
             self._refine_delay.start()
 

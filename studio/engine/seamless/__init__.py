@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from studio.engine.seamless import guided
-from studio.engine.seamless.motion import FlowField, grey_small
+from studio.engine.seamless.motion import FlowField, grey_small, warp
 from studio.engine.seamless.regions import Previous, resize, solve, unary
 from studio.engine.synth import SynthInput, SynthOutput, map_shape
 
@@ -128,8 +128,6 @@ class SeamlessSynthesizer:
         """The last output and the clips' weights, carried to this frame along each clip's motion."""
         if self._prev_output is None or self._prev_output.shape[-2:] != half:
             return None
-        from studio.engine.seamless.motion import warp
-
         flows, carry = [], []
         for i, grey in zip(ids, greys, strict=True):
             before = self._prev.get(i)

@@ -180,7 +180,7 @@ def _shift(t: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
     return t[ys[:, None], xs[None, :]]
 
 
-def vote(f: Field, lv: Level, log_w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def vote(f: Field, lv: Level) -> tuple[torch.Tensor, torch.Tensor]:
     """Dense voting over 3x3 neighbourhoods: (3, h, w) colours and (K, h, w) clip weights (sum 1)."""
     colour = torch.zeros((3, lv.h, lv.w), device=lv.rgb.device)
     clip = torch.zeros((lv.k, lv.h, lv.w), device=lv.rgb.device)
@@ -241,7 +241,7 @@ def synthesize(
         f.energy = energy(lv, f.k, f.y, f.x, log_w, radius, carried)
         for _ in range(iterations):
             f = search(f, lv, log_w, radius, carried, gen, fine=down == 1)
-            out, clip = vote(f, lv, log_w)
+            out, clip = vote(f, lv)
             lv.set_target(out if target is None else 0.5 * (out + target))
             f.energy = energy(lv, f.k, f.y, f.x, log_w, radius, carried)
     assert out is not None and clip is not None and f is not None
