@@ -75,6 +75,12 @@ def main(argv: list[str] | None = None) -> int:
     window.playback.seek(at, immediate=True)
     shown = len(arrived)
     wait_for(lambda: len(arrived) > shown or bool(errors), 30000)
+    # paused, the shown frame refines to the export's quality: grab what the artist sees a moment later
+    from studio.ui.viewer import QUALITY_TEXT
+
+    if window.project.settings.engine.quality == "final":
+        done = QUALITY_TEXT["final"]
+        wait_for(lambda: window.viewer.quality_label.text() == done or bool(errors), 60000)
     window.viewer.set_overlay_opacity(0.0)  # the natural picture (the overlay tints it by clip)
     window.library.jobs.wait()
     wait_for(lambda: False, 500)  # the panels' coalesced redraws (~30/s) catch up
