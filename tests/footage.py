@@ -530,6 +530,27 @@ def library(
     return paths
 
 
+def takes(
+    folder: str | os.PathLike[str], size: tuple[int, int] = (640, 360), frames: int = 48, **kwargs
+) -> list[Path]:
+    """Two more takes of :func:`library`'s parallax scene (the same set, shot again): one with the camera a
+    little slower and no box crossing (a clean take), one with the camera faster and the cat slower. Guide
+    mode's realistic case: the guide take's timing, made of the other takes' pixels."""
+    from dataclasses import replace
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    w, h = size
+    scene = parallax_shot("rocket", frames)
+    assert scene.foreground is not None
+    clean = replace(scene, pan=(1.0, 0.0), occluder=None)
+    faster = replace(scene, pan=(2.0, 0.2), foreground=replace(scene.foreground, velocity=(-4.0, 0.1)))
+    return [
+        write_clip(folder / f"take-{name}-{w}x{h}-{frames}.mp4", [shot], size, **kwargs)
+        for name, shot in (("clean", clean), ("faster", faster))
+    ]
+
+
 __all__ = [
     "PHOTOS",
     "Layer",
@@ -550,4 +571,5 @@ __all__ = [
     "parallax_clip",
     "cut_clip",
     "library",
+    "takes",
 ]

@@ -241,7 +241,9 @@ class AttentionGenerator(nn.Module):
             keys = keys[torch.from_numpy(live).to(dev)]
         extra = [self._prev_frame] if self._prev_frame is not None else []
         if guided:
-            extra.append(torch.from_numpy(np.ascontiguousarray(guide)).to(dev))
+            extra.append(
+                torch.from_numpy(np.array(guide, copy=True)).to(dev)
+            )  # readers' frames are read-only
         extra_feats = self.features(torch.stack(extra)) if extra else None  # (0..2, D, h, w)
         query = extra_feats[-1] if guided else torch.einsum("k,kdhw->dhw", weights[live], keys[:, t // 2])
         if self._prev_frame is not None and cfg.coherence > 0:
