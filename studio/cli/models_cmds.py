@@ -1,10 +1,13 @@
 """``studio train | eval | generate``: learned generators on a project's clips, from the command line.
 
-    studio train PROJECT --model vae|convlstm|transformer [--minutes M | --steps S] [--device D] [--gan]
-                         [--out DIR]
+    studio train PROJECT --model interp|vae|convlstm|transformer [--minutes M | --steps S] [--device D]
+                         [--gan] [--out DIR]
     studio eval PROJECT --checkpoint C [--json]
-    studio generate PROJECT --checkpoint C extend CLIP --frames N | interpolate CLIP --factor 2
-                                        | morph CLIP_A CLIP_B --frames N  [-o OUT.mp4]
+    studio generate PROJECT [--checkpoint C] interpolate CLIP --factor 2 | extend CLIP --frames N
+                                            | morph CLIP_A CLIP_B --frames N  [-o OUT.mp4]
+
+``interp`` (the native-resolution interpolator) trains and scores at each clip's own size; the other models
+work on a small centre square (``--size``) and are scored there.
 
 torch and the models load only when one of these commands runs (``studio probe`` stays fast).
 """
@@ -15,7 +18,7 @@ import argparse
 import json
 from pathlib import Path
 
-KINDS = ("vae", "convlstm", "transformer")
+KINDS = ("interp", "vae", "convlstm", "transformer")  # interp: native size; the others a small square
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,10 +32,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     tr.add_argument("--gan", action="store_true", help="add the 3D PatchGAN discriminator (sharper results)")
     tr.add_argument("--out", type=Path, help="checkpoint folder (default: <project folder>/models/<model>)")
     tr.add_argument("--clips", nargs="+", metavar="CLIP", help="only these clips (ids or names)")
-    tr.add_argument("--size", type=int, default=64, help="training frame size in pixels, a multiple of 8")
+    tr.add_argument(
+        "--size",
+        type=int,
+        default=64,
+        help="square models' frame size in pixels, a multiple of 8 (interp: own size)",
+    )
     tr.add_argument("--preset", default="small", choices=("tiny", "small", "base"), help="model size")
     tr.add_argument("--batch", type=int, default=8)
-    tr.add_argument("--lr", type=float, default=1e-3)
+    tr.add_argument("--lr", type=float, help="learning rate (default 1e-3; interp 3e-4)")
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--eval-every", type=int, default=100)
     tr.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
@@ -50,7 +58,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "generate", help="make a new clip with a trained model and add it to the project"
     )
     gen.add_argument("project", type=Path)
-    gen.add_argument("--checkpoint", required=True, type=Path)
+    gen.add_argument(
+        "--checkpoint", type=Path, help="trained model (interpolate without one: DIS flow at the clip's size)"
+    )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-o", "--output", type=Path, help="output MP4 (default: <project folder>/generated/)")
     common.add_argument("--device", default="auto")
@@ -61,7 +71,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ext = ops.add_parser("extend", parents=[common], help="continue a clip (convlstm or transformer)")
     ext.add_argument("clips", nargs=1, metavar="CLIP")
     ext.add_argument("--frames", type=int, default=48)
-    itp = ops.add_parser("interpolate", parents=[common], help="more frames per second (transformer)")
+    itp = ops.add_parser(
+        "interpolate",
+        parents=[common],
+        help="more frames per second (interp at the clip's size, or transformer)",
+    )
     itp.add_argument("clips", nargs=1, metavar="CLIP")
     itp.add_argument("--factor", type=int, default=2)
     mor = ops.add_parser("morph", parents=[common], help="turn clip A into clip B (vae)")
@@ -77,14 +91,21 @@ def run_train(args: argparse.Namespace) -> int:
     from studio.models.train import TrainConfig, train
 
     out = args.out or args.project.resolve().parent / "models" / args.model
-    data = FrameData.load(sources_from_project(args.project, args.clips), (args.size, args.size))
+    sources = sources_from_project(args.project, args.clips)
+    if args.model == "interp":
+        from studio.models.interp_train import train_interp
+        from studio.models.native import NativeData
+
+        data, run = NativeData.load(sources), train_interp
+    else:
+        data, run = FrameData.load(sources, (args.size, args.size)), train
     cfg = TrainConfig(
         kind=args.model,
         preset=args.preset,
         steps=args.steps,
         minutes=args.minutes,
         batch_size=args.batch,
-        lr=args.lr,
+        lr=args.lr if args.lr is not None else (3e-4 if args.model == "interp" else 1e-3),
         seed=args.seed,
         device=args.device,
         gan=args.gan,
@@ -95,7 +116,7 @@ def run_train(args: argparse.Namespace) -> int:
     total = args.steps if args.steps is not None else (None if args.minutes else 1000)
     last = None
     with tqdm(total=total, unit="step", dynamic_ncols=True) as bar:
-        for progress in train(cfg, data):
+        for progress in run(cfg, data):
             last = progress
             if progress.done:
                 break
@@ -121,13 +142,24 @@ def run_eval(args: argparse.Namespace) -> int:
 
     device = choose_device(args.device)
     ck = load_checkpoint(args.checkpoint, device)
+    if ck.kind == "interp":
+        from studio.models.interp_train import evaluate_interp
+        from studio.models.native import NativeData
+
+        rows = evaluate_interp(ck.model, NativeData.load(sources_from_project(args.project)), device)
+        if args.json:
+            print(json.dumps([r.to_dict() for r in rows], indent=2))
+        else:
+            print(f"interp checkpoint, step {ck.step}, held-out triplets at each clip's own size")
+            print(format_table(rows))
+        return 0
     size = ck.model.cfg.image_size
     data = FrameData.load(sources_from_project(args.project), (size, size))
     rows = evaluate(ck.model, data, device=device, max_windows=args.windows)
     if args.json:
         print(json.dumps([r.to_dict() for r in rows], indent=2))
     else:
-        print(f"{ck.kind} checkpoint, step {ck.step}, {size}x{size}, held-out frames")
+        print(f"{ck.kind} checkpoint, step {ck.step}, held-out frames on the model's {size}x{size} square")
         print(format_table(rows))
     return 0
 

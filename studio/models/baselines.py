@@ -73,10 +73,15 @@ def interpolate(a: np.ndarray, b: np.ndarray, t: float, method: str) -> np.ndarr
 
 def _flow_between(a: np.ndarray, b: np.ndarray, f_ab: np.ndarray, f_ba: np.ndarray, t: float) -> np.ndarray:
     # A pixel moving by d from a to b sits at x at time t when it was at x - t·d in a and is at x +
-    # (1-t)·d in b; d is approximated by the flow at x (a→b for the a side, −(b→a) for the b side).
-    from_a = warp(a, -t * f_ab)
-    from_b = warp(b, -(1 - t) * f_ba)
-    return _to_u8((1 - t) * from_a + t * from_b)
+    # (1-t)·d in b; d is approximated by the flow at x (a→b for the a side, −(b→a) for the b side). The
+    # arithmetic is the native interpolator's untrained path (studio.models.interp.classical), so that
+    # model equals this baseline bit for bit.
+    import torch
+
+    from studio.models.interp import classical, to_frame, to_uint8
+
+    fa, fb = (torch.from_numpy(np.ascontiguousarray(f)).permute(2, 0, 1)[None] for f in (f_ab, f_ba))
+    return to_uint8(classical(to_frame(a), to_frame(b), fa, fb, t))
 
 
 def flow_fill(frames: np.ndarray, known: Sequence[bool]) -> np.ndarray:

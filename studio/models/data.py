@@ -38,6 +38,8 @@ class ClipSource:
     path: Path
     in_s: float = 0.0
     out_s: float | None = None
+    width: int = 0  # the clip's displayed size (0: unknown)
+    height: int = 0
 
 
 def sources_from_project(project_path: str | os.PathLike[str], clip_ids: Sequence[str] | None = None):
@@ -49,13 +51,18 @@ def sources_from_project(project_path: str | os.PathLike[str], clip_ids: Sequenc
 
 
 def sources_from_clips(clips: Sequence[object], clip_ids: Sequence[str] | None = None) -> list[ClipSource]:
-    """Project ``Clip`` objects (duck-typed: id, name, path, in_s, out_s, offline_reason) → sources."""
+    """Project ``Clip`` objects (duck-typed: id, name, path, in_s, out_s, offline_reason) → sources.
+
+    Generated clips (they carry provenance) are left out unless named in ``clip_ids``: a model must not
+    learn from, or be scored against, what a model made."""
     wanted = set(clip_ids or [])
     out = []
     for clip in clips:
         if wanted and clip.id not in wanted and clip.name not in wanted:
             continue
         if getattr(clip, "offline_reason", None):
+            continue
+        if not wanted and getattr(clip, "provenance", None):
             continue
         out.append(
             ClipSource(
@@ -64,6 +71,8 @@ def sources_from_clips(clips: Sequence[object], clip_ids: Sequence[str] | None =
                 path=Path(clip.path),
                 in_s=float(getattr(clip, "in_s", 0.0) or 0.0),
                 out_s=getattr(clip, "out_s", None),
+                width=int(getattr(clip, "width", 0) or 0),
+                height=int(getattr(clip, "height", 0) or 0),
             )
         )
     if wanted and len(out) < len(wanted):
@@ -72,7 +81,7 @@ def sources_from_clips(clips: Sequence[object], clip_ids: Sequence[str] | None =
         missing = sorted(wanted - found)[0]
         raise StudioError(f"no online clip named {missing!r} in the project (online clip ids: {online})")
     if not out:
-        raise StudioError("the project has no online clips to learn from")
+        raise StudioError("the project has no online clips to learn from (generated clips are left out)")
     return out
 
 

@@ -30,7 +30,14 @@ from studio.models.checkpoint import Checkpoint, atomic_write_text, load_checkpo
 from studio.models.data import ClipSource, decode_clip, sources_from_clips, to_tensor, to_uint8
 from studio.models.train import choose_device
 
-OPERATIONS = {"extend": ("convlstm", "transformer"), "interpolate": ("transformer",), "morph": ("vae",)}
+OPERATIONS = {
+    "extend": ("convlstm", "transformer"),
+    "interpolate": (
+        "interp",
+        "transformer",
+    ),  # interp: native size (studio.models.interp); none: its untrained path
+    "morph": ("vae",),
+}
 CONTEXT_FRAMES = 8
 
 
@@ -82,7 +89,7 @@ def _default_output(project_path: Path | None, name: str) -> Path:
 
 def generate_clip(
     project: Any,
-    checkpoint: str | os.PathLike[str],
+    checkpoint: str | os.PathLike[str] | None,
     op: str,
     clip_refs: list[str],
     *,
@@ -96,17 +103,25 @@ def generate_clip(
     """Run ``op`` ("extend" | "interpolate" | "morph") on the named clips of an in-memory ``project`` and
     write the MP4 and its provenance sidecar; the project is not changed (``result.clip`` is the Clip to
     add). Safe to call off the GUI thread: it only reads the project. ``cancel``: a CancelToken checked
-    between the model run and the writing."""
-    from studio.media import VideoWriter, probe
-    from studio.project import clip_from_info
-
+    between the model run and the writing. ``checkpoint`` None (interpolate only): the native interpolator
+    untrained, i.e. full-resolution DIS flow."""
     if op not in OPERATIONS:
         raise StudioError(f"unknown operation {op!r}")
     if frames < 1:
         raise StudioError("--frames must be at least 1")
     sources: list[ClipSource] = [sources_from_clips(project.clips, [ref])[0] for ref in clip_refs]
     torch_device = choose_device(device)
-    ck = load_checkpoint(checkpoint, torch_device)
+    if checkpoint is None and op != "interpolate":
+        raise StudioError(f"{op} needs a trained checkpoint")
+    ck = load_checkpoint(checkpoint, torch_device) if checkpoint is not None else None
+    if ck is None or ck.kind == "interp":
+        if op != "interpolate":
+            raise StudioError(f"an interp checkpoint cannot {op}; it interpolates")
+        from studio.models.native_generate import interpolate_clip
+
+        clip = project.clip(sources[0].id)
+        out_frames = interpolate_clip(ck.model if ck else None, sources[0], factor, torch_device, cancel)
+        return _write_result(project, ck, op, sources, out_frames, clip.fps * factor, factor, output, None)
     size = ck.model.cfg.image_size
     inputs = [decode_clip(src, (size, size)) for src in sources]
     capture = None
@@ -120,9 +135,18 @@ def generate_clip(
         cancel.raise_if_cancelled()
     if not square and op in ("extend", "interpolate"):
         out_frames = _full_size(out_frames, op, factor, inputs[0], sources[0], project.clip(sources[0].id))
-    height, width = out_frames.shape[1:3]
-
     fps = project.clip(sources[0].id).fps * (factor if op == "interpolate" else 1)
+    return _write_result(project, ck, op, sources, out_frames, fps, factor, output, capture)
+
+
+def _write_result(project: Any, ck: Checkpoint | None, op: str, sources: list[ClipSource],
+                  out_frames: np.ndarray, fps: float, factor: int, output: Any, capture: Any
+                  ) -> GenerateResult:  # fmt: skip
+    """Write the MP4, its attention record (if captured) and provenance sidecar; the Clip for it."""
+    from studio.media import VideoWriter, probe
+    from studio.project import clip_from_info
+
+    height, width = out_frames.shape[1:3]
     name = f"{sources[0].name}-{op}" if op != "morph" else f"{sources[0].name}-to-{sources[1].name}"
     project_path = Path(project.path) if getattr(project, "path", None) else None
     out_path = Path(output) if output else _default_output(project_path, name)
@@ -131,16 +155,16 @@ def generate_clip(
             writer.write(frame)
     provenance = {
         "operation": op,
-        "model": ck.kind,
-        "checkpoint": str(ck.path.resolve()),
-        "checkpoint_sha256": ck.manifest.get("sha256"),
-        "checkpoint_step": ck.step,
+        "model": ck.kind if ck else "interp (untrained: DIS flow)",
+        "checkpoint": str(ck.path.resolve()) if ck else None,
+        "checkpoint_sha256": ck.manifest.get("sha256") if ck else None,
+        "checkpoint_step": ck.step if ck else 0,
         "inputs": [{"clip_id": s.id, "name": s.name, "path": str(s.path)} for s in sources],
         "frames": int(len(out_frames)),
         "factor": factor if op == "interpolate" else None,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
-    if capture is not None:
+    if capture is not None and ck is not None:
         record = _write_attention(capture, op, len(out_frames), fps, out_path, sources[0], ck.kind)
         provenance["attention"] = str(record)
     atomic_write_text(json.dumps(provenance, indent=2), provenance_path(out_path))

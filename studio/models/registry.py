@@ -9,6 +9,7 @@ import torch.nn as nn
 
 from studio.errors import StudioError
 from studio.models.convlstm import ConvLSTMConfig, ConvLSTMPredictor
+from studio.models.interp import FlowInterpolator, InterpConfig
 from studio.models.transformer import TransformerConfig, VideoTransformer
 from studio.models.vae import VAE, VAEConfig
 
@@ -16,6 +17,7 @@ KINDS: dict[str, tuple[type[nn.Module], type]] = {
     "vae": (VAE, VAEConfig),
     "convlstm": (ConvLSTMPredictor, ConvLSTMConfig),
     "transformer": (VideoTransformer, TransformerConfig),
+    "interp": (FlowInterpolator, InterpConfig),  # native resolution (studio.models.interp)
 }
 
 # Overrides of each config's defaults (the defaults are "base"). Sizes are multiples of 8 (the VAE's 1/8
@@ -25,13 +27,15 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
         "vae": {"image_size": 32, "base_channels": 16},
         "convlstm": {"image_size": 32, "base_channels": 8, "hidden_channels": 16, "layers": 1},
         "transformer": {"image_size": 32, "patch": 4, "dim": 64, "depth": 2, "heads": 4},
+        "interp": {"channels": 16, "refine_channels": 8},
     },
     "small": {
         "vae": {"image_size": 64, "base_channels": 24},
         "convlstm": {"image_size": 64, "base_channels": 16, "hidden_channels": 32, "layers": 2},
         "transformer": {"image_size": 64, "patch": 8, "dim": 128, "depth": 3, "heads": 4},
+        "interp": {"channels": 32, "refine_channels": 16},
     },
-    "base": {"vae": {}, "convlstm": {}, "transformer": {}},
+    "base": {"vae": {}, "convlstm": {}, "transformer": {}, "interp": {}},
 }
 
 
