@@ -29,12 +29,15 @@ from studio.models.locations import find_checkpoint
 from studio.project import AddClip, AddPlacement, Macro, Placement, RemovePlacement
 from studio.ui.engine_worker import one_line
 
-KINDS = {"extend": ("transformer", "convlstm"), "interpolate": ("transformer",), "morph": ("vae",)}
-LABELS = {"extend": "Transformer or ConvLSTM", "interpolate": "Transformer", "morph": "VAE"}
+KINDS = {"extend": ("transformer", "convlstm"), "interpolate": ("interp", "transformer"), "morph": ("vae",)}
+LABELS = {"extend": "Transformer or ConvLSTM", "interpolate": "interpolator", "morph": "VAE"}
+# Retime works before any training: the native interpolator untrained is DIS flow at the clip's own size.
+NEEDS_TRAINING = ("extend", "morph")
 MAX_FACTOR = 8  # in-between frames per source frame a retime asks for, at most (the Transformer's window: 12)
 
 
-def _generate_job(project: Any, checkpoint: str, op: str, clip_ids: list[str], frames: int, factor: int,
+def _generate_job(project: Any, checkpoint: str | None, op: str, clip_ids: list[str], frames: int,
+                  factor: int,
                   device: str, cancel: CancelToken):  # fmt: skip
     from studio.models.generate import generate_clip  # torch loads in the worker, never on the GUI thread
 
@@ -149,8 +152,9 @@ class ClipGenerator(QObject):
             self.failed.emit("A generation is already running: wait for it to finish")
             return False
         project = self._window.project
-        checkpoint = find_checkpoint(project.path, KINDS[op])
-        if checkpoint is None:
+        found = find_checkpoint(project.path, KINDS[op])
+        checkpoint = None if found is None else str(found)
+        if checkpoint is None and op in NEEDS_TRAINING:
             self.failed.emit(f"No {LABELS[op]} trained for this project yet: train one in the Training panel")
             return False
         if any(not project.clip(cid).online for cid in clip_ids):
@@ -159,7 +163,7 @@ class ClipGenerator(QObject):
         self._token = CancelToken()
         device = str(getattr(project.settings.engine, "device", "auto"))
         self._worker = create_worker(
-            _generate_job, project.snapshot(), str(checkpoint), op, clip_ids, frames, factor, device,
+            _generate_job, project.snapshot(), checkpoint, op, clip_ids, frames, factor, device,
             self._token, _start_thread=False,
         )  # fmt: skip
         self._worker.returned.connect(lambda result: self._done(result, place))

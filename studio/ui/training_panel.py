@@ -33,7 +33,7 @@ from superqt.utils import GeneratorWorker, create_worker
 from studio.errors import CancelToken
 from studio.models.locations import checkpoints_dir
 
-MODELS = ("vae", "convlstm", "transformer")
+MODELS = ("interp", "vae", "convlstm", "transformer")  # interp: at the clips' own size
 REDRAW_S = 0.1  # at most ~10 plot redraws per second, however fast the steps come
 
 
@@ -43,7 +43,15 @@ def _train_job(clips: list[Any], ids: list[str], size: int, settings: dict[str, 
     from studio.models.data import FrameData, sources_from_clips
     from studio.models.train import TrainConfig, train
 
-    data = FrameData.load(sources_from_clips(clips, ids), (size, size))
+    sources = sources_from_clips(clips, ids)
+    if settings["kind"] == "interp":  # at each clip's own size, not the square
+        from studio.models.interp_train import train_interp
+        from studio.models.native import NativeData
+
+        cfg = TrainConfig(**{**settings, "lr": 3e-4, "batch_size": 4})
+        yield from train_interp(cfg, NativeData.load(sources), token)
+        return
+    data = FrameData.load(sources, (size, size))
     yield from train(TrainConfig(**settings), data, token)
 
 

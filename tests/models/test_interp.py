@@ -1,5 +1,5 @@
-"""The native-resolution interpolator on real encoded footage (tests/footage.py): it starts as DIS flow bit for
-bit, learns from a pan, tiles without seams, never blends across a cut, and the CLI runs it end to end."""
+"""The native-resolution interpolator on real encoded footage (tests/footage.py): it starts as DIS flow
+bit for bit, learns from a pan, tiles without seams, never blends across a cut, and the CLI runs it."""
 
 from __future__ import annotations
 

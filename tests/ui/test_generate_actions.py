@@ -98,6 +98,18 @@ def test_without_a_model_nothing_changes_and_the_user_is_told(
     assert "Training panel" in window.last_error  # shown in the status bar
 
 
+def test_retime_works_before_any_training_with_flow_at_the_clips_size(
+    qtbot, make_window, tmp_path: Path, make_test_clip: Callable[..., Path]
+) -> None:  # noqa: ANN001
+    clips = (make_test_clip("gen_a.mp4", frames=48), make_test_clip("gen_b.mp4", frames=48, pattern="static"))
+    window = make_window(_project(tmp_path / "untrained", clips), show=False)
+    source = window.project.clip("clip-1")
+    clip_id = _run(qtbot, window, lambda: window.generator.retime_to_fill("p-1"))
+    clip = window.project.clip(clip_id)
+    assert clip.provenance["model"].startswith("interp") and clip.provenance["checkpoint"] is None
+    assert (clip.width, clip.height) == (source.width, source.height)  # the clip's own size, not a square
+
+
 def test_a_generated_clip_shows_its_model_attention(qtbot, make_window, trained_project: Path) -> None:  # noqa: ANN001
     """The Transformer's attention while it extended the clip opens in the attention viewer."""
     window = make_window(trained_project, show=False)
