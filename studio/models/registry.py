@@ -33,7 +33,7 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
         "vae": {"image_size": 64, "base_channels": 24},
         "convlstm": {"image_size": 64, "base_channels": 16, "hidden_channels": 32, "layers": 2},
         "transformer": {"image_size": 64, "patch": 8, "dim": 128, "depth": 3, "heads": 4},
-        "interp": {"channels": 32, "refine_channels": 16},
+        "interp": {"channels": 32, "refine_channels": 16, "scales": (8, 4)},  # 2 CPU cores: coarser blocks
     },
     "base": {"vae": {}, "convlstm": {}, "transformer": {}, "interp": {}},
 }
