@@ -103,17 +103,35 @@ def generate_clip(
     """Run ``op`` ("extend" | "interpolate" | "morph") on the named clips of an in-memory ``project`` and
     write the MP4 and its provenance sidecar; the project is not changed (``result.clip`` is the Clip to
     add). Safe to call off the GUI thread: it only reads the project. ``cancel``: a CancelToken checked
-    between the model run and the writing. ``checkpoint`` None (interpolate only): the native interpolator
-    untrained, i.e. full-resolution DIS flow."""
+    between the model run and the writing. ``checkpoint`` None: interpolate with the native interpolator
+    untrained (full-resolution DIS flow), extend by continuing the clip's motion at its own size
+    (provenance ``trustworthy_frames``); morph needs a VAE."""
     if op not in OPERATIONS:
         raise StudioError(f"unknown operation {op!r}")
     if frames < 1:
         raise StudioError("--frames must be at least 1")
     sources: list[ClipSource] = [sources_from_clips(project.clips, [ref])[0] for ref in clip_refs]
     torch_device = choose_device(device)
-    if checkpoint is None and op != "interpolate":
-        raise StudioError(f"{op} needs a trained checkpoint")
+    if checkpoint is None and op == "morph":
+        raise StudioError("morph needs a trained VAE checkpoint")
     ck = load_checkpoint(checkpoint, torch_device) if checkpoint is not None else None
+    if ck is None and op == "extend":  # at the clip's own size: its motion continued (native_generate)
+        from studio.models.native_generate import extend_clip
+
+        out_frames, trusted = extend_clip(sources[0], frames)
+        result = _write_result(
+            project,
+            None,
+            op,
+            sources,
+            out_frames,
+            project.clip(sources[0].id).fps,
+            1,
+            output,
+            None,
+            {"model": "flow (DIS velocity traced)", "trustworthy_frames": trusted},
+        )
+        return result
     if ck is None or ck.kind == "interp":
         if op != "interpolate":
             raise StudioError(f"an interp checkpoint cannot {op}; it interpolates")
@@ -121,7 +139,10 @@ def generate_clip(
 
         clip = project.clip(sources[0].id)
         out_frames = interpolate_clip(ck.model if ck else None, sources[0], factor, torch_device, cancel)
-        return _write_result(project, ck, op, sources, out_frames, clip.fps * factor, factor, output, None)
+        extra = {"model": "interp (untrained: DIS flow)"} if ck is None else None
+        return _write_result(
+            project, ck, op, sources, out_frames, clip.fps * factor, factor, output, None, extra
+        )
     size = ck.model.cfg.image_size
     inputs = [decode_clip(src, (size, size)) for src in sources]
     capture = None
@@ -140,8 +161,8 @@ def generate_clip(
 
 
 def _write_result(project: Any, ck: Checkpoint | None, op: str, sources: list[ClipSource],
-                  out_frames: np.ndarray, fps: float, factor: int, output: Any, capture: Any
-                  ) -> GenerateResult:  # fmt: skip
+                  out_frames: np.ndarray, fps: float, factor: int, output: Any, capture: Any,
+                  extra: dict[str, Any] | None = None) -> GenerateResult:  # fmt: skip
     """Write the MP4, its attention record (if captured) and provenance sidecar; the Clip for it."""
     from studio.media import VideoWriter, probe
     from studio.project import clip_from_info
@@ -155,7 +176,7 @@ def _write_result(project: Any, ck: Checkpoint | None, op: str, sources: list[Cl
             writer.write(frame)
     provenance = {
         "operation": op,
-        "model": ck.kind if ck else "interp (untrained: DIS flow)",
+        "model": ck.kind if ck else None,
         "checkpoint": str(ck.path.resolve()) if ck else None,
         "checkpoint_sha256": ck.manifest.get("sha256") if ck else None,
         "checkpoint_step": ck.step if ck else 0,
@@ -163,6 +184,7 @@ def _write_result(project: Any, ck: Checkpoint | None, op: str, sources: list[Cl
         "frames": int(len(out_frames)),
         "factor": factor if op == "interpolate" else None,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        **(extra or {}),
     }
     if capture is not None and ck is not None:
         record = _write_attention(capture, op, len(out_frames), fps, out_path, sources[0], ck.kind)

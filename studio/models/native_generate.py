@@ -2,17 +2,27 @@
 
 Interpolation never blends across a scene cut: between the last frame of a shot and the first of the next,
 the in-between frames repeat the nearer of the two (as Flowframes does), so a cut stays a cut.
+
+Extension (:func:`extrapolate`) continues the motion of the clip's last frames at full size: the velocity
+is the mean of the DIS flows from the last frame to the two before it (per frame), and each new frame
+samples the *last real frame* at the pixel's path traced back through that velocity field (the field moves
+with the content: Eulerian constant velocity), so frames stay sharp (one resampling, never a warp of a
+warp). Only the last shot is used (the context never reaches across a cut). Where a traced path leaves the
+picture there is nothing real to show; :func:`trustworthy_frames` says how far ahead most of the picture
+still comes from inside the frame.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import cv2
 import numpy as np
 import torch
 
 from studio.errors import StudioError
 from studio.media.cuts import detect_cuts
+from studio.models.baselines import flow
 from studio.models.data import ClipSource, decode_clip
 from studio.models.interp import FlowInterpolator, interpolate
 from studio.models.native import native_size
@@ -56,3 +66,50 @@ def interpolate_clip(
         raise StudioError("the interpolation factor must be 2 or more")
     frames = decode_clip(src, native_size(src))
     return interpolate_frames(model, frames, factor, detect_cuts(frames), device, cancel)
+
+
+TRUST_INSIDE = 0.97  # a frame is trustworthy while this share of its pixels traces back inside the picture
+
+
+def _velocity(context: np.ndarray) -> np.ndarray:
+    """(H, W, 2) per-frame backward motion at the last frame: where its pixels were one frame earlier."""
+    last = context[-1]
+    back = flow(last, context[-2])
+    if len(context) >= 3:
+        back = (back + flow(last, context[-3]) / 2.0) / 2.0  # two frames of evidence: less noise
+    return back
+
+
+def extrapolate(context: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``n`` frames after ``context`` (T >= 2, H, W, 3) uint8, and for each the share of its pixels whose
+    traced path is still inside the picture."""
+    if len(context) < 2:
+        raise StudioError("extending needs at least 2 frames of the clip")
+    last = context[-1].astype(np.float32)
+    back = _velocity(context)
+    h, w = last.shape[:2]
+    px, py = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    frames, inside = [], []
+    for _ in range(n):
+        bx = cv2.remap(back[..., 0], px, py, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        by = cv2.remap(back[..., 1], px, py, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        px, py = px + bx, py + by
+        frame = cv2.remap(last, px, py, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        frames.append(np.clip(np.rint(frame), 0, 255).astype(np.uint8))
+        inside.append(float(((px >= 0) & (px <= w - 1) & (py >= 0) & (py <= h - 1)).mean()))
+    return np.stack(frames), np.asarray(inside)
+
+
+def trustworthy_frames(inside: np.ndarray) -> int:
+    """How many of the extended frames show (almost) only traced real pixels."""
+    bad = np.nonzero(inside < TRUST_INSIDE)[0]
+    return int(bad[0]) if len(bad) else len(inside)
+
+
+def extend_clip(src: ClipSource, frames: int) -> tuple[np.ndarray, int]:
+    """The clip's next ``frames`` frames at its own size, and how many of them stay trustworthy."""
+    context = decode_clip(src, native_size(src))
+    cuts = detect_cuts(context)
+    context = context[(cuts[-1] if cuts else 0) :][-8:]
+    out, inside = extrapolate(context, frames)
+    return out, trustworthy_frames(inside)

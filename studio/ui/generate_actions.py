@@ -31,8 +31,23 @@ from studio.ui.engine_worker import one_line
 
 KINDS = {"extend": ("transformer", "convlstm"), "interpolate": ("interp", "transformer"), "morph": ("vae",)}
 LABELS = {"extend": "Transformer or ConvLSTM", "interpolate": "interpolator", "morph": "VAE"}
-# Retime works before any training: the native interpolator untrained is DIS flow at the clip's own size.
-NEEDS_TRAINING = ("extend", "morph")
+# Retime and extend work before any training: at the clip's own size by DIS flow (interpolated, or the
+# clip's motion continued); a trained model, when there is one, is used instead.
+NEEDS_TRAINING = ("morph",)
+
+
+def describe(clip: Any) -> str:
+    """The status line for a generated clip: its name and, for a flow extension, how far it can be trusted."""
+    text = f"Generated: {clip.name}"
+    trusted = (clip.provenance or {}).get("trustworthy_frames")
+    if trusted is not None:
+        frames = (clip.provenance or {}).get("frames", trusted)
+        text += (
+            f" (the first {trusted} of its {frames} frames stay trustworthy; later ones drift at the edges)"
+        )
+    return text
+
+
 MAX_FACTOR = 8  # in-between frames per source frame a retime asks for, at most (the Transformer's window: 12)
 
 

@@ -34,7 +34,7 @@ from studio.ui.documents import Document
 from studio.ui.engine_host import EngineHost
 from studio.ui.engine_worker import JobFactory, RendererFactory
 from studio.ui.export_dialog import ExportDialog
-from studio.ui.generate_actions import ClipGenerator
+from studio.ui.generate_actions import ClipGenerator, describe
 from studio.ui.inspector import InspectorPanel
 from studio.ui.library import LibraryPanel
 from studio.ui.panels import LazyPanel, optional_panel
@@ -179,7 +179,7 @@ class MainWindow(QMainWindow):
             self.attention.overlayOpacityChanged.connect(self._set_overlay_opacity)
         gen = self.generator
         gen.started.connect(lambda op: self.show_message(f"Generating ({op}) with the project's model…"))
-        gen.finished.connect(lambda cid: self.show_message(f"Generated: {self.project.clip(cid).name}"))
+        gen.finished.connect(lambda cid: self.show_message(describe(self.project.clip(cid))))
         gen.failed.connect(self.show_error)
         if hasattr(self.timeline, "generate_actions"):
             self.timeline.generate_actions = gen.menu_actions

@@ -92,7 +92,7 @@ def test_without_a_model_nothing_changes_and_the_user_is_told(
     window = make_window(_project(tmp_path / "untrained", clips), show=False)
     before = window.project.snapshot()
     with qtbot.waitSignal(window.generator.failed) as blocker:
-        assert not window.generator.extend("p-1", seconds=1.0)
+        assert not window.generator.morph_to_next("p-1", seconds=0.5)
     assert "Training panel" in blocker.args[0] and "\n" not in blocker.args[0]
     assert window.project.placements == before.placements and window.project.clips == before.clips
     assert "Training panel" in window.last_error  # shown in the status bar
@@ -108,6 +108,18 @@ def test_retime_works_before_any_training_with_flow_at_the_clips_size(
     clip = window.project.clip(clip_id)
     assert clip.provenance["model"].startswith("interp") and clip.provenance["checkpoint"] is None
     assert (clip.width, clip.height) == (source.width, source.height)  # the clip's own size, not a square
+
+
+def test_extend_works_before_any_training_and_says_how_far_to_trust_it(
+    qtbot, make_window, tmp_path: Path, make_test_clip: Callable[..., Path]
+) -> None:  # noqa: ANN001
+    clips = (make_test_clip("gen_a.mp4", frames=48), make_test_clip("gen_b.mp4", frames=48, pattern="static"))
+    window = make_window(_project(tmp_path / "untrained", clips), show=False)
+    clip_id = _run(qtbot, window, lambda: window.generator.extend("p-1", seconds=0.5))
+    clip = window.project.clip(clip_id)
+    assert clip.provenance["operation"] == "extend" and clip.provenance["checkpoint"] is None
+    assert 0 <= clip.provenance["trustworthy_frames"] <= clip.provenance["frames"] == 12
+    assert "trustworthy" in window.statusBar().currentMessage()
 
 
 def test_a_generated_clip_shows_its_model_attention(qtbot, make_window, trained_project: Path) -> None:  # noqa: ANN001
