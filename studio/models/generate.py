@@ -105,16 +105,22 @@ def generate_clip(
     add). Safe to call off the GUI thread: it only reads the project. ``cancel``: a CancelToken checked
     between the model run and the writing. ``checkpoint`` None: interpolate with the native interpolator
     untrained (full-resolution DIS flow), extend by continuing the clip's motion at its own size
-    (provenance ``trustworthy_frames``); morph needs a VAE."""
+    (provenance ``trustworthy_frames``), morph by a flow-carried cross-dissolve at A's size; a VAE checkpoint
+    morphs in its latent space on its square."""
     if op not in OPERATIONS:
         raise StudioError(f"unknown operation {op!r}")
     if frames < 1:
         raise StudioError("--frames must be at least 1")
     sources: list[ClipSource] = [sources_from_clips(project.clips, [ref])[0] for ref in clip_refs]
     torch_device = choose_device(device)
-    if checkpoint is None and op == "morph":
-        raise StudioError("morph needs a trained VAE checkpoint")
     ck = load_checkpoint(checkpoint, torch_device) if checkpoint is not None else None
+    if ck is None and op == "morph":  # at A's own size: flow-carried cross-dissolve (native_generate)
+        from studio.models.native_generate import morph_clips
+
+        out_frames = morph_clips(sources[0], sources[1], frames, torch_device)
+        fps = project.clip(sources[0].id).fps
+        extra = {"model": "flow morph (DIS)"}
+        return _write_result(project, None, op, sources, out_frames, fps, 1, output, None, extra)
     if ck is None and op == "extend":  # at the clip's own size: its motion continued (native_generate)
         from studio.models.native_generate import extend_clip
 

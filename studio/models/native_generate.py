@@ -113,3 +113,28 @@ def extend_clip(src: ClipSource, frames: int) -> tuple[np.ndarray, int]:
     context = context[(cuts[-1] if cuts else 0) :][-8:]
     out, inside = extrapolate(context, frames)
     return out, trustworthy_frames(inside)
+
+
+def morph_frames(
+    a: np.ndarray, b: np.ndarray, n: int, model: FlowInterpolator | None = None, device="cpu"
+) -> np.ndarray:
+    """``n`` frames in which the end of ``a`` turns into the start of ``b`` (both playing on), at ``a``'s
+    size: at step k the two current frames are matched by DIS flow and each is carried part of the way to
+    the other (t = (k + 1) / (n + 1)) as they cross-dissolve, so shapes travel instead of ghosting."""
+    h, w = a.shape[1:3]
+    pick_a = np.linspace(max(0, len(a) - n), len(a) - 1, n).round().astype(int)
+    pick_b = np.linspace(0, min(n, len(b)) - 1, n).round().astype(int)
+    out = []
+    for k in range(n):
+        fb = b[pick_b[k]]
+        if fb.shape[:2] != (h, w):
+            fb = cv2.resize(fb, (w, h), interpolation=cv2.INTER_AREA)
+        out.append(interpolate(model, a[pick_a[k]], fb, (k + 1) / (n + 1), device))
+    return np.stack(out)
+
+
+def morph_clips(src_a: ClipSource, src_b: ClipSource, n: int, device="cpu") -> np.ndarray:
+    """The morph of A's end into B's start at A's own size (B decoded at that size, centre-filled)."""
+    a = decode_clip(src_a, native_size(src_a))
+    b = decode_clip(src_b, (a.shape[2], a.shape[1]))
+    return morph_frames(a, b, n, None, device)

@@ -30,10 +30,8 @@ from studio.project import AddClip, AddPlacement, Macro, Placement, RemovePlacem
 from studio.ui.engine_worker import one_line
 
 KINDS = {"extend": ("transformer", "convlstm"), "interpolate": ("interp", "transformer"), "morph": ("vae",)}
-LABELS = {"extend": "Transformer or ConvLSTM", "interpolate": "interpolator", "morph": "VAE"}
-# Retime and extend work before any training: at the clip's own size by DIS flow (interpolated, or the
-# clip's motion continued); a trained model, when there is one, is used instead.
-NEEDS_TRAINING = ("morph",)
+# Every action also works before any training, at the clip's own size by DIS flow (interpolated, the clip's
+# motion continued, or carried across a cross-dissolve); a trained model, when there is one, is used instead.
 
 
 def describe(clip: Any) -> str:
@@ -169,9 +167,6 @@ class ClipGenerator(QObject):
         project = self._window.project
         found = find_checkpoint(project.path, KINDS[op])
         checkpoint = None if found is None else str(found)
-        if checkpoint is None and op in NEEDS_TRAINING:
-            self.failed.emit(f"No {LABELS[op]} trained for this project yet: train one in the Training panel")
-            return False
         if any(not project.clip(cid).online for cid in clip_ids):
             self.failed.emit("The clip's media is offline: relink it first")
             return False

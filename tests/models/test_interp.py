@@ -174,3 +174,14 @@ def test_extend_context_never_reaches_across_a_cut(cut: Path, tmp_path: Path) ->
     # the second shot's look continues (a different photo); nothing of the first shot comes back
     assert abs(made[0].astype(np.float64).mean() - frames[-1].mean()) < abs(made[0].mean() - first_shot_mean)
     assert made.shape[0] == 4 and 0 <= trusted <= 4
+
+
+def test_flow_morph_goes_from_a_to_b_at_a_size(pan_frames: np.ndarray, cut: Path) -> None:
+    from studio.models.native_generate import morph_frames
+
+    b = footage.decode(cut)
+    made = morph_frames(pan_frames, b, 6)
+    assert made.shape == (6, SIZE[1], SIZE[0], 3)
+    to_a = [np.abs(f.astype(np.float64) - pan_frames[-1]).mean() for f in made]
+    to_b = [np.abs(f.astype(np.float64) - b[0]).mean() for f in made]
+    assert to_a[0] < to_b[0] and to_b[-1] < to_a[-1]  # starts near A's end, ends near B's start

@@ -85,17 +85,30 @@ def test_timeline_menu_lists_the_actions(make_window, trained_project: Path) -> 
     assert texts == ["Remove from timeline", "Extend clip…", "Retime to fill", "Morph into next clip…"]
 
 
-def test_without_a_model_nothing_changes_and_the_user_is_told(
+def test_an_impossible_action_changes_nothing_and_the_user_is_told(
     qtbot, make_window, tmp_path: Path, make_test_clip: Callable[..., Path]
 ) -> None:  # noqa: ANN001
     clips = (make_test_clip("gen_a.mp4", frames=48), make_test_clip("gen_b.mp4", frames=48, pattern="static"))
     window = make_window(_project(tmp_path / "untrained", clips), show=False)
     before = window.project.snapshot()
     with qtbot.waitSignal(window.generator.failed) as blocker:
-        assert not window.generator.morph_to_next("p-1", seconds=0.5)
-    assert "Training panel" in blocker.args[0] and "\n" not in blocker.args[0]
+        assert not window.generator.morph_to_next("p-2", seconds=0.5)  # nothing after the last clip
+    assert "clip after this one" in blocker.args[0] and "\n" not in blocker.args[0]
     assert window.project.placements == before.placements and window.project.clips == before.clips
-    assert "Training panel" in window.last_error  # shown in the status bar
+    assert "clip after this one" in window.last_error  # shown in the status bar
+
+
+def test_morph_works_before_any_training_at_the_clips_size(
+    qtbot, make_window, tmp_path: Path, make_test_clip: Callable[..., Path]
+) -> None:  # noqa: ANN001
+    clips = (make_test_clip("gen_a.mp4", frames=48), make_test_clip("gen_b.mp4", frames=48, pattern="static"))
+    window = make_window(_project(tmp_path / "untrained", clips), show=False)
+    clip_id = _run(qtbot, window, lambda: window.generator.morph_to_next("p-1", seconds=0.5))
+    clip, source = window.project.clip(clip_id), window.project.clip("clip-1")
+    assert clip.provenance["model"].startswith("flow morph") and (clip.width, clip.height) == (
+        source.width,
+        source.height,
+    )
 
 
 def test_retime_works_before_any_training_with_flow_at_the_clips_size(
