@@ -4,7 +4,8 @@
 
 Footage: ``tests/footage.py``'s library (real photos filmed by a virtual camera, H.264 at 640x360). Free
 mode composes the pan (motorcycle) and the push-in (coffee); guide mode takes the parallax scene (rocket, cat
-cut-out, brick occluder) as the guide and the same two clips as sources. Each row: draft | final | (guide),
+cut-out, brick occluder) as the guide and two other takes of that scene (``footage.takes``: a clean one, a
+faster one) as sources, as in the look benchmark. Each row: draft | final | (guide),
 a 256x192 crop of the last frame after ``--frames`` frames of temporal state, not resampled.
 """
 
@@ -61,12 +62,11 @@ def main() -> None:
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         pan, zoom, parallax, _ = (footage.decode(p) for p in footage.library(tmp, frames=a.frames))
+        takes = [footage.decode(p) for p in footage.takes(tmp, frames=a.frames)]
     gap = np.full((192, 6, 3), 255, np.uint8)
     rows = []
-    for name, guide in (("free", None), ("guide", parallax)):
-        cells = [
-            label(render([pan, zoom], a.frames, q, guide)[CROP], f"{name}: {q}") for q in ("draft", "final")
-        ]
+    for name, guide, sources in (("free", None, [pan, zoom]), ("guide", parallax, takes)):
+        cells = [label(render(sources, a.frames, q, guide)[CROP], f"{name}: {q}") for q in ("draft", "final")]
         if guide is not None:
             cells.append(label(guide[a.frames - 1][CROP], "the guide"))
         else:
