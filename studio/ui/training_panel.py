@@ -34,6 +34,12 @@ from studio.errors import CancelToken
 from studio.models.locations import checkpoints_dir
 
 MODELS = ("interp", "vae", "convlstm", "transformer")  # interp: at the clips' own size
+PURPOSE = {  # what each model is for, said plainly under the model box
+    "interp": "Retime to fill at your clips' own size (untrained: DIS optical flow; training refines it)",
+    "vae": "learned patch features for the engine, and latent morphs, on a small centre square",
+    "convlstm": "Extend clip from a small centre square (the flow extend at full size needs no training)",
+    "transformer": "Extend / interpolate on a small square, lifted to the clip's size by detail transfer",
+}
 REDRAW_S = 0.1  # at most ~10 plot redraws per second, however fast the steps come
 
 
@@ -91,6 +97,9 @@ class TrainingPanel(QWidget):
         self.rate_label = QLabel("-")
         self.status_label = QLabel("")
         self.status_label.setWordWrap(True)
+        self.purpose_label = QLabel(PURPOSE[MODELS[0]])
+        self.purpose_label.setWordWrap(True)
+        self.model_box.currentTextChanged.connect(lambda kind: self._show_purpose(kind))
         self.loss_plot = pg.PlotWidget(title="loss")
         self.loss_plot.setLogMode(y=True)
         self.loss_curve = self.loss_plot.plot(pen=pg.mkPen("#4fc3f7", width=1.5))
@@ -99,6 +108,7 @@ class TrainingPanel(QWidget):
 
         form = QFormLayout()
         form.addRow("Model", self.model_box)
+        form.addRow("", self.purpose_label)
         form.addRow("Size", self.preset_box)
         form.addRow("Frames (px)", self.size_box)
         form.addRow("Steps", self.steps_box)
@@ -180,6 +190,10 @@ class TrainingPanel(QWidget):
         self.start_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self._worker.start()
+
+    def _show_purpose(self, kind: str) -> None:
+        self.purpose_label.setText(PURPOSE.get(kind, ""))
+        self.size_box.setEnabled(kind != "interp")  # interp learns at each clip's own size
 
     def _settings(self) -> dict[str, Any]:
         """``TrainConfig`` fields from the widgets (a plain dict: the config class lives with torch)."""

@@ -79,3 +79,9 @@ def test_errors_are_shown_not_raised(qtbot, panel: TrainingPanel) -> None:  # no
         panel.start()
     assert blocker.args[0] is None
     assert "multiple of 8" in panel.status_label.text()
+
+
+def test_each_model_says_what_it_is_for(panel) -> None:  # noqa: ANN001
+    assert "square" in panel.purpose_label.text() and panel.size_box.isEnabled()  # convlstm
+    panel.model_box.setCurrentText("interp")
+    assert "own size" in panel.purpose_label.text() and not panel.size_box.isEnabled()
