@@ -52,6 +52,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ev.add_argument("--json", action="store_true", help="a JSON list of {task, method, psnr, ssim}")
     ev.add_argument("--windows", type=int, default=16, help="held-out 12-frame windows to score (default 16)")
     ev.add_argument("--device", default="auto")
+    ev.add_argument(
+        "--square",
+        action="store_true",
+        help="score on the model's small square (default: each clip's own size)",
+    )
     ev.set_defaults(func=run_eval)
 
     gen = subparsers.add_parser(
@@ -142,24 +147,29 @@ def run_eval(args: argparse.Namespace) -> int:
 
     device = choose_device(args.device)
     ck = load_checkpoint(args.checkpoint, device)
+    sources = sources_from_project(args.project)
+    square = args.square or ck.kind == "vae"  # the VAE makes no full-size frames: its square is its output
     if ck.kind == "interp":
         from studio.models.interp_train import evaluate_interp
         from studio.models.native import NativeData
 
-        rows = evaluate_interp(ck.model, NativeData.load(sources_from_project(args.project)), device)
-        if args.json:
-            print(json.dumps([r.to_dict() for r in rows], indent=2))
-        else:
-            print(f"interp checkpoint, step {ck.step}, held-out triplets at each clip's own size")
-            print(format_table(rows))
-        return 0
-    size = ck.model.cfg.image_size
-    data = FrameData.load(sources_from_project(args.project), (size, size))
-    rows = evaluate(ck.model, data, device=device, max_windows=args.windows)
+        rows = evaluate_interp(ck.model, NativeData.load(sources), device)
+        where = "held-out triplets at each clip's own size"
+    elif not square:
+        from studio.models.native_eval import evaluate_native
+
+        rows = evaluate_native(ck.model, sources, device, limit=max(32, args.windows))
+        where = "held-out shots at each clip's own size (the square lifted as studio generate does)"
+    else:
+        size = ck.model.cfg.image_size
+        rows = evaluate(
+            ck.model, FrameData.load(sources, (size, size)), device=device, max_windows=args.windows
+        )
+        where = f"held-out frames on the model's {size}x{size} square"
     if args.json:
         print(json.dumps([r.to_dict() for r in rows], indent=2))
     else:
-        print(f"{ck.kind} checkpoint, step {ck.step}, held-out frames on the model's {size}x{size} square")
+        print(f"{ck.kind} checkpoint, step {ck.step}, {where}")
         print(format_table(rows))
     return 0
 

@@ -43,7 +43,8 @@ def test_eval_json_lists_the_model_next_to_the_baselines(
     trained: dict[str, Path], capsys: pytest.CaptureFixture
 ) -> None:
     capsys.readouterr()
-    assert main(["eval", str(trained["project"]), "--checkpoint", str(trained["transformer"]), "--json"]) == 0
+    argv = ["eval", str(trained["project"]), "--checkpoint", str(trained["transformer"]), "--json"]
+    assert main([*argv, "--square"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert all(set(r) == {"task", "method", "psnr", "ssim"} for r in rows)
     pairs = {(r["task"], r["method"]) for r in rows}
@@ -52,7 +53,22 @@ def test_eval_json_lists_the_model_next_to_the_baselines(
     assert all(np.isfinite(r["psnr"]) and 0 < r["ssim"] <= 1 for r in rows)
     assert main(["eval", str(trained["project"]), "--checkpoint", str(trained["vae"])]) == 0
     table = capsys.readouterr().out
-    assert "reconstruction" in table and "bicubic-1/8" in table
+    assert "reconstruction" in table and "bicubic-1/8" in table and "square" in table  # the VAE: its square
+
+
+def test_eval_scores_square_models_at_the_clips_own_size_by_default(
+    trained: dict[str, Path], capsys: pytest.CaptureFixture
+) -> None:
+    capsys.readouterr()
+    assert main(["eval", str(trained["project"]), "--checkpoint", str(trained["transformer"]), "--json"]) == 0
+    pairs = {(r["task"], r["method"]) for r in json.loads(capsys.readouterr().out)}
+    assert pairs == {
+        ("predict-8", "transformer"), ("predict-8", "repeat-last"), ("predict-8", "dis-flow"),
+        ("predict-8", "flow extend"), ("interp-2x", "transformer"), ("interp-2x", "dis-flow"),
+        ("interp-2x", "linear"),
+    }  # fmt: skip
+    assert main(["eval", str(trained["project"]), "--checkpoint", str(trained["convlstm"])]) == 0
+    assert "own size" in capsys.readouterr().out
 
 
 def _generate(trained: dict[str, Path], kind: str, *op: str) -> Path:
