@@ -35,6 +35,13 @@ def trained_project(tmp_path_factory: pytest.TempPathFactory, make_test_clip: Ca
     return project
 
 
+@pytest.fixture
+def untrained_window(make_window, tmp_path: Path, make_test_clip: Callable[..., Path]):  # noqa: ANN001, ANN201
+    """The window on the same two clips with no model trained for them."""
+    clips = (make_test_clip("gen_a.mp4", frames=48), make_test_clip("gen_b.mp4", frames=48, pattern="static"))
+    return make_window(_project(tmp_path / "untrained", clips), show=False)
+
+
 def _run(qtbot, window, action: Callable[[], bool]) -> str:  # noqa: ANN001
     with qtbot.waitSignal(window.generator.finished, timeout=120_000) as blocker:
         assert action()
@@ -85,11 +92,8 @@ def test_timeline_menu_lists_the_actions(make_window, trained_project: Path) -> 
     assert texts == ["Remove from timeline", "Extend clip…", "Retime to fill", "Morph into next clip…"]
 
 
-def test_an_impossible_action_changes_nothing_and_the_user_is_told(
-    qtbot, make_window, tmp_path: Path, make_test_clip: Callable[..., Path]
-) -> None:  # noqa: ANN001
-    clips = (make_test_clip("gen_a.mp4", frames=48), make_test_clip("gen_b.mp4", frames=48, pattern="static"))
-    window = make_window(_project(tmp_path / "untrained", clips), show=False)
+def test_an_impossible_action_changes_nothing_and_the_user_is_told(qtbot, untrained_window) -> None:  # noqa: ANN001
+    window = untrained_window
     before = window.project.snapshot()
     with qtbot.waitSignal(window.generator.failed) as blocker:
         assert not window.generator.morph_to_next("p-2", seconds=0.5)  # nothing after the last clip
@@ -98,11 +102,8 @@ def test_an_impossible_action_changes_nothing_and_the_user_is_told(
     assert "clip after this one" in window.last_error  # shown in the status bar
 
 
-def test_morph_works_before_any_training_at_the_clips_size(
-    qtbot, make_window, tmp_path: Path, make_test_clip: Callable[..., Path]
-) -> None:  # noqa: ANN001
-    clips = (make_test_clip("gen_a.mp4", frames=48), make_test_clip("gen_b.mp4", frames=48, pattern="static"))
-    window = make_window(_project(tmp_path / "untrained", clips), show=False)
+def test_morph_works_before_any_training_at_the_clips_size(qtbot, untrained_window) -> None:  # noqa: ANN001
+    window = untrained_window
     clip_id = _run(qtbot, window, lambda: window.generator.morph_to_next("p-1", seconds=0.5))
     clip, source = window.project.clip(clip_id), window.project.clip("clip-1")
     assert clip.provenance["model"].startswith("flow morph") and (clip.width, clip.height) == (
@@ -111,11 +112,8 @@ def test_morph_works_before_any_training_at_the_clips_size(
     )
 
 
-def test_retime_works_before_any_training_with_flow_at_the_clips_size(
-    qtbot, make_window, tmp_path: Path, make_test_clip: Callable[..., Path]
-) -> None:  # noqa: ANN001
-    clips = (make_test_clip("gen_a.mp4", frames=48), make_test_clip("gen_b.mp4", frames=48, pattern="static"))
-    window = make_window(_project(tmp_path / "untrained", clips), show=False)
+def test_retime_works_before_any_training_with_flow_at_the_clips_size(qtbot, untrained_window) -> None:  # noqa: ANN001
+    window = untrained_window
     source = window.project.clip("clip-1")
     clip_id = _run(qtbot, window, lambda: window.generator.retime_to_fill("p-1"))
     clip = window.project.clip(clip_id)
@@ -123,11 +121,8 @@ def test_retime_works_before_any_training_with_flow_at_the_clips_size(
     assert (clip.width, clip.height) == (source.width, source.height)  # the clip's own size, not a square
 
 
-def test_extend_works_before_any_training_and_says_how_far_to_trust_it(
-    qtbot, make_window, tmp_path: Path, make_test_clip: Callable[..., Path]
-) -> None:  # noqa: ANN001
-    clips = (make_test_clip("gen_a.mp4", frames=48), make_test_clip("gen_b.mp4", frames=48, pattern="static"))
-    window = make_window(_project(tmp_path / "untrained", clips), show=False)
+def test_extend_works_before_any_training_and_says_how_far_to_trust_it(qtbot, untrained_window) -> None:  # noqa: ANN001
+    window = untrained_window
     clip_id = _run(qtbot, window, lambda: window.generator.extend("p-1", seconds=0.5))
     clip = window.project.clip(clip_id)
     assert clip.provenance["operation"] == "extend" and clip.provenance["checkpoint"] is None
