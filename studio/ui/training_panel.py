@@ -132,6 +132,7 @@ class TrainingPanel(QWidget):
 
         self.start_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self.cancel)
+        self._show_purpose(self.model_box.currentText())
 
     # --- project ------------------------------------------------------------------------------------------
     def set_project(self, project: Any) -> None:
@@ -194,6 +195,7 @@ class TrainingPanel(QWidget):
     def _show_purpose(self, kind: str) -> None:
         self.purpose_label.setText(PURPOSE.get(kind, ""))
         self.size_box.setEnabled(kind != "interp")  # interp learns at each clip's own size
+        self.gan_box.setEnabled(kind != "interp")  # and by its own losses (no discriminator)
 
     def _settings(self) -> dict[str, Any]:
         """``TrainConfig`` fields from the widgets (a plain dict: the config class lives with torch)."""

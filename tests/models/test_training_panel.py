@@ -85,3 +85,10 @@ def test_each_model_says_what_it_is_for(panel) -> None:  # noqa: ANN001
     assert "square" in panel.purpose_label.text() and panel.size_box.isEnabled()  # convlstm
     panel.model_box.setCurrentText("interp")
     assert "own size" in panel.purpose_label.text() and not panel.size_box.isEnabled()
+    assert not panel.gan_box.isEnabled()
+
+
+def test_a_new_panel_starts_on_the_native_interpolator_with_its_controls(qtbot) -> None:  # noqa: ANN001
+    fresh = TrainingPanel()
+    qtbot.addWidget(fresh)
+    assert fresh.model_box.currentText() == "interp" and not fresh.size_box.isEnabled()
