@@ -14,16 +14,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from studio.ui.engine_worker import (
-    EngineWorker,
-    JobFactory,
-    Play,
-    RendererFactory,
-    RenderFrame,
-    SharedState,
-    Stop,
-    UpdateProject,
-)
+from studio.ui.engine_requests import Play, RenderFrame, SharedState, Stop, UpdateProject
+from studio.ui.engine_worker import EngineWorker, JobFactory, RendererFactory
 from studio.ui.export_worker import Export, ExportTask
 from studio.ui.snapshot import render_key, snapshot
 

@@ -25,61 +25,21 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from studio.errors import StudioError
+from studio.ui.engine_requests import Play, RenderFrame, SharedState, Stop, UpdateProject
 from studio.ui.frame_cache import DEFAULT_BUDGET, FrameCache
 
 log = logging.getLogger(__name__)
 
 RendererFactory = Callable[[Any, str], Any]
 JobFactory = Callable[..., Any]  # builds a RenderJob; used by export_worker (kept here: app.py imports it)
-
-
-# ---- requests (frozen: they cross threads and must not change underway) --------------------------
-@dataclass(frozen=True)
-class RenderFrame:
-    n: int
-    generation: int
-
-
-@dataclass(frozen=True)
-class Play:
-    from_n: int
-    generation: int
-    direction: int = 1  # +1 forward, -1 backward (J)
-    loop: bool = True
-
-
-@dataclass(frozen=True)
-class Stop:
-    generation: int
-
-
-@dataclass(frozen=True)
-class UpdateProject:
-    project: Any  # a deep copy: the GUI keeps editing its own
-    render_key: str  # changes only when an edit changes the pixels; the frame cache survives the rest
-
-
-@dataclass
-class SharedState:
-    """What the GUI thread writes and the worker reads between frames (ints under the GIL)."""
-
-    generation: int = 0
-    horizon: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def bump(self) -> int:
-        with self.lock:
-            self.generation += 1
-            return self.generation
 
 
 REFINE_DELAY_MS = 150  # a paused frame refines after this long without a new request
