@@ -33,7 +33,7 @@ from _report import machine, write_section  # noqa: E402 (benchmarks/ is on sys.
 
 from studio.media.cuts import detect_cuts  # noqa: E402
 from studio.models.interp import interpolate  # noqa: E402
-from studio.models.interp_train import score, train_interp  # noqa: E402
+from studio.models.interp_train import evaluate_interp, train_interp  # noqa: E402
 from studio.models.native import NativeData  # noqa: E402
 from studio.models.train import TrainConfig, choose_device  # noqa: E402
 from tests import footage  # noqa: E402
@@ -105,14 +105,11 @@ def main() -> int:
     ]
     for name in groups:
         sub = [tr for tr in held if owner[tr.clip] == name]
-        rows = {}
-        for method in ("repeat-last", "linear", "dis", "interp"):
-            rows[method] = _score_method(method, model, data, sub, device)
-        gain = rows["interp"][0] - rows["dis"][0]
+        scored = {r.method: (r.psnr, r.ssim) for r in evaluate_interp(model, data, device, triplets=sub)}
+        rows = {m: scored[m] for m in ("repeat-last", "linear", "dis-flow", "interp")}
+        gain, ssim_gain = (rows["interp"][i] - rows["dis-flow"][i] for i in (0, 1))
         cells = " | ".join(f"{p:.2f} dB / {s:.4f}" for p, s in rows.values())
-        lines.append(
-            f"| {name} ({len(sub)}) | {cells} | {gain:+.2f} dB / {rows['interp'][1] - rows['dis'][1]:+.4f} |"
-        )
+        lines.append(f"| {name} ({len(sub)}) | {cells} | {gain:+.2f} dB / {ssim_gain:+.4f} |")
         print(lines[-1], flush=True)
     a, b = clips[-1][10], clips[-1][12]
     dis_ms, model_ms = speed(None, a, b, device), speed(model, a, b, device)
@@ -127,24 +124,6 @@ def main() -> int:
     if not args.no_write:
         write_section("Model quality, native size" + (" (CUDA)" if device.type == "cuda" else ""), table)
     return 0
-
-
-def _score_method(method, model, data, triplets, device) -> tuple[float, float]:
-    import numpy as np
-
-    from studio.models.interp_train import _scores
-
-    if method == "dis":
-        return score(None, data, triplets, device)
-    if method == "interp":
-        return score(model, data, triplets, device)
-    preds, truths = [], []
-    for tr in triplets:
-        a, b, target = data.frames(tr)
-        blend = ((a.astype(np.float32) + b) / 2).round().astype(np.uint8)
-        preds.append(a if method == "repeat-last" else blend)
-        truths.append(target)
-    return _scores(preds, truths)
 
 
 if __name__ == "__main__":

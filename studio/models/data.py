@@ -85,15 +85,14 @@ def sources_from_clips(clips: Sequence[object], clip_ids: Sequence[str] | None =
     return out
 
 
-def _cache_key(src: ClipSource, size: tuple[int, int], max_frames: int) -> str:
+def _cache_key(src: ClipSource, size: tuple[int, int], max_frames: int, tail: bool) -> str:
     st = src.path.stat()
-    raw = json.dumps(
-        [str(src.path.resolve()), st.st_size, st.st_mtime_ns, size, src.in_s, src.out_s, max_frames]
-    )
+    raw = [str(src.path.resolve()), st.st_size, st.st_mtime_ns, size, src.in_s, src.out_s, max_frames]
+    raw = json.dumps(raw + ["tail"] if tail else raw)  # head-only keys stay as they were
     return hashlib.sha1(raw.encode()).hexdigest()
 
 
-def _decode(src: ClipSource, size: tuple[int, int], max_frames: int) -> np.ndarray:
+def _decode(src: ClipSource, size: tuple[int, int], max_frames: int, tail: bool = False) -> np.ndarray:
     """Decode via studio.media's ClipReader (the contract: fit="fill", RGB uint8 frames)."""
     from studio.media import ClipReader
 
@@ -104,6 +103,8 @@ def _decode(src: ClipSource, size: tuple[int, int], max_frames: int) -> np.ndarr
             if src.out_s is None
             else min(reader.frame_count, round(src.out_s * reader.fps))
         )
+        if tail:  # the last max_frames frames before the out point (extending needs only those)
+            start = max(start, stop - max_frames)
         stop = min(stop, start + max_frames)
         frames = list(reader.iter_frames(start, stop))
     if not frames:
@@ -111,18 +112,21 @@ def _decode(src: ClipSource, size: tuple[int, int], max_frames: int) -> np.ndarr
     return np.stack(frames)
 
 
-def decode_clip(src: ClipSource, size: tuple[int, int], max_frames: int = MAX_FRAMES_DEFAULT) -> np.ndarray:
-    """(T, H, W, 3) uint8 frames of ``src`` at ``size`` = (w, h), from the cache when it is there."""
+def decode_clip(
+    src: ClipSource, size: tuple[int, int], max_frames: int = MAX_FRAMES_DEFAULT, tail: bool = False
+) -> np.ndarray:
+    """(T, H, W, 3) uint8 frames of ``src`` at ``size`` = (w, h), from the cache when it is there: the first
+    ``max_frames`` from the in point, or with ``tail`` the last ones before the out point."""
     if not src.path.exists():
         raise StudioError(f"{src.name}: media file not found: {src.path}")
     folder = paths.cache_dir("models", "frames")
-    cached = folder / f"{_cache_key(src, size, max_frames)}.npy"
+    cached = folder / f"{_cache_key(src, size, max_frames, tail)}.npy"
     if cached.exists():
         try:
             return np.load(cached, allow_pickle=False)
         except (OSError, ValueError):
             cached.unlink(missing_ok=True)  # a damaged cache entry is just decoded again
-    frames = _decode(src, size, max_frames)
+    frames = _decode(src, size, max_frames, tail)
     fd, tmp = tempfile.mkstemp(dir=folder, suffix=".npy.part")
     try:
         with os.fdopen(fd, "wb") as fh:

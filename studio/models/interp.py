@@ -171,7 +171,51 @@ def tiles(height: int, width: int, tile: int, overlap: int, align: int) -> list[
     ]
 
 
+@dataclass
+class Pair:
+    """Two frames ready to interpolate between: on the device, with their DIS flows (computed once, used
+    for every t and by every model asked about this pair)."""
+
+    a: np.ndarray
+    b: np.ndarray
+    ta: torch.Tensor
+    tb: torch.Tensor
+    fa: torch.Tensor
+    fb: torch.Tensor
+
+
+def pair(a: np.ndarray, b: np.ndarray, device: torch.device | str = "cpu") -> Pair:
+    fa, fb = flows(a, b, device)
+    return Pair(a, b, to_frame(a, device), to_frame(b, device), fa, fb)
+
+
 @torch.no_grad()
+def between(model: FlowInterpolator | None, p: Pair, t: float, tile: int | None = None) -> np.ndarray:
+    """The uint8 frame at ``t`` of a :class:`Pair`. ``model`` None: the classical interpolation. ``tile``:
+    force tiles of this size (default: tiles only past MAX_PIXELS)."""
+    if t <= 0.0:
+        return p.a.copy()
+    if t >= 1.0:
+        return p.b.copy()
+    if model is None:
+        return to_uint8(classical(p.ta, p.tb, p.fa, p.fb, t))
+    model.eval()
+    height, width = p.a.shape[:2]
+    if tile is None and height * width <= MAX_PIXELS:
+        return to_uint8(model(p.ta, p.tb, p.fa, p.fb, t))
+    size = tile or TILE
+    align = max(model.cfg.scales)
+    out = torch.zeros((1, 3, height, width), device=p.ta.device)
+    total = torch.zeros((1, 1, height, width), device=p.ta.device)
+    for y0, x0, h, w in tiles(height, width, size, OVERLAP, align):
+        crop = (..., slice(y0, y0 + h), slice(x0, x0 + w))
+        part = model(p.ta, p.tb, p.fa[crop], p.fb[crop], t, (y0, x0))
+        weight = _feather(h, w, OVERLAP, y0 > 0, x0 > 0, y0 + h < height, x0 + w < width, p.ta.device)
+        out[crop] += part * weight
+        total[crop] += weight
+    return to_uint8(out / total)
+
+
 def interpolate(
     model: FlowInterpolator | None,
     a: np.ndarray,
@@ -180,32 +224,11 @@ def interpolate(
     device: torch.device | str = "cpu",
     tile: int | None = None,
 ) -> np.ndarray:
-    """The uint8 frame at ``t`` between uint8 frames ``a`` and ``b`` (H, W, 3). ``model`` None: the
-    classical interpolation. ``tile``: force tiles of this size (default: tiles only past MAX_PIXELS)."""
-    if t <= 0.0:
-        return a.copy()
-    if t >= 1.0:
-        return b.copy()
-    fa, fb = flows(a, b, device)
-    ta, tb = to_frame(a, device), to_frame(b, device)
-    if model is None:
-        return to_uint8(classical(ta, tb, fa, fb, t))
-    model.eval()
-    height, width = a.shape[:2]
-    if tile is None and height * width <= MAX_PIXELS:
-        return to_uint8(model(ta, tb, fa, fb, t))
-    size = tile or TILE
-    align = max(model.cfg.scales)
-    out = torch.zeros((1, 3, height, width), device=ta.device)
-    total = torch.zeros((1, 1, height, width), device=ta.device)
-    for y0, x0, h, w in tiles(height, width, size, OVERLAP, align):
-        part = model(
-            ta, tb, fa[..., y0 : y0 + h, x0 : x0 + w], fb[..., y0 : y0 + h, x0 : x0 + w], t, (y0, x0)
-        )
-        weight = _feather(h, w, OVERLAP, y0 > 0, x0 > 0, y0 + h < height, x0 + w < width, ta.device)
-        out[..., y0 : y0 + h, x0 : x0 + w] += part * weight
-        total[..., y0 : y0 + h, x0 : x0 + w] += weight
-    return to_uint8(out / total)
+    """The uint8 frame at ``t`` between uint8 frames ``a`` and ``b`` (H, W, 3): :func:`between` of one
+    :func:`pair` (several t, or several models, on one pair: build the pair once)."""
+    if t <= 0.0 or t >= 1.0:
+        return (a if t <= 0.0 else b).copy()
+    return between(model, pair(a, b, device), t, tile)
 
 
 def _feather(h, w, overlap, top, left, bottom, right, device) -> torch.Tensor:

@@ -22,9 +22,10 @@ import torch
 import torch.nn.functional as F
 
 from studio.errors import CancelToken, StudioError
+from studio.models import baselines
 from studio.models import checkpoint as ckpt
 from studio.models.evaluate import EvalResult
-from studio.models.interp import FlowInterpolator, flows, interpolate, to_frame
+from studio.models.interp import FlowInterpolator, between, flows, pair, to_frame
 from studio.models.metrics import psnr, ssim
 from studio.models.native import NativeData
 from studio.models.registry import build_model, make_config
@@ -180,7 +181,7 @@ def _opt_state(opt: torch.optim.Optimizer):
     return _opt_tensors(opt, "opt")
 
 
-def _scores(preds: list[np.ndarray], truths: list[np.ndarray]) -> tuple[float, float]:
+def mean_scores(preds: list[np.ndarray], truths: list[np.ndarray]) -> tuple[float, float]:
     """Mean PSNR and SSIM over frames of possibly different sizes (each at its own size)."""
     p, s = [], []
     for pred, truth in zip(preds, truths, strict=True):
@@ -190,30 +191,41 @@ def _scores(preds: list[np.ndarray], truths: list[np.ndarray]) -> tuple[float, f
     return float(np.mean(p)), float(np.mean(s))
 
 
-def score(model: FlowInterpolator | None, data: NativeData, triplets, device, tile: int | None = None):
-    """(PSNR, SSIM) of ``model`` (None: DIS flow) on ``triplets`` at the clips' own size."""
-    preds, truths = [], []
+def score_all(
+    models: dict[str, FlowInterpolator | None], data: NativeData, triplets, device, tile: int | None = None
+) -> dict[str, tuple[float, float]]:
+    """(PSNR, SSIM) of each named model (None: DIS flow) on ``triplets`` at the clips' own size; each
+    triplet's flows are computed once for all of them."""
+    preds: dict[str, list[np.ndarray]] = {name: [] for name in models}
+    truths = []
     for tr in triplets:
         a, b, target = data.frames(tr)
-        preds.append(interpolate(model, a, b, tr.t, device, tile))
+        both = pair(a, b, device)
+        for name, model in models.items():
+            preds[name].append(between(model, both, tr.t, tile))
         truths.append(target)
-    return _scores(preds, truths)
+    return {name: mean_scores(frames, truths) for name, frames in preds.items()}
+
+
+def score(model: FlowInterpolator | None, data: NativeData, triplets, device, tile: int | None = None):
+    """(PSNR, SSIM) of ``model`` (None: DIS flow) on ``triplets`` at the clips' own size."""
+    return score_all({"model": model}, data, triplets, device, tile)["model"]
 
 
 def evaluate_interp(
-    model: FlowInterpolator, data: NativeData, device=None, limit: int = EVAL_TRIPLETS
+    model: FlowInterpolator, data: NativeData, device=None, limit: int = EVAL_TRIPLETS, triplets=None
 ) -> list[EvalResult]:
-    """Rows for 2x interpolation of held-out triplets at the clip's own size: the model, then DIS flow,
-    the linear blend and repeat-last on the same frames."""
+    """Rows for 2x interpolation of held-out triplets (``triplets``, default up to ``limit`` of them) at the
+    clip's own size: the model, then DIS flow, the linear blend and repeat-last on the same frames."""
     device = device or next(model.parameters()).device
-    triplets = data.triplets(held_out=True, limit=limit)
+    triplets = data.triplets(held_out=True, limit=limit) if triplets is None else triplets
     if not triplets:
         raise StudioError("no held-out triplets: the clips are too short to hold frames out")
+    flow_rows = score_all({"interp": model, "dis-flow": None}, data, triplets, device)
+    rows = [EvalResult(TASK, name, *figures) for name, figures in flow_rows.items()]
     frames = [data.frames(tr) for tr in triplets]
     truths = [f[2] for f in frames]
-    rows = [EvalResult(TASK, "interp", *score(model, data, triplets, device))]
-    rows.append(EvalResult(TASK, "dis-flow", *score(None, data, triplets, device)))
-    blend = [((a.astype(np.float32) + b) / 2).round().astype(np.uint8) for a, b, _ in frames]
-    rows.append(EvalResult(TASK, "linear", *_scores(blend, truths)))
-    rows.append(EvalResult(TASK, "repeat-last", *_scores([a for a, _, _ in frames], truths)))
+    blend = [baselines.interpolate(a, b, 0.5, "linear") for a, b, _ in frames]
+    rows.append(EvalResult(TASK, "linear", *mean_scores(blend, truths)))
+    rows.append(EvalResult(TASK, "repeat-last", *mean_scores([a for a, _, _ in frames], truths)))
     return rows

@@ -26,7 +26,7 @@ from studio.models import baselines
 from studio.models.data import ClipSource, decode_clip, to_tensor, to_uint8
 from studio.models.evaluate import MODEL_TASKS, EvalResult
 from studio.models.fullsize import lift
-from studio.models.interp_train import _scores
+from studio.models.interp_train import mean_scores
 from studio.models.native import MAX_FRAMES, NativeData, native_size
 from studio.models.native_generate import extrapolate
 
@@ -81,7 +81,7 @@ def _predict(model, data: NativeData, square, device, limit) -> list[EvalResult]
         made["dis-flow"] += list(baselines.predict(context, AHEAD, "dis-flow"))
         made["flow extend"] += list(extrapolate(context, AHEAD)[0])
         truths += list(full[s : s + AHEAD])
-    return [EvalResult("predict-8", m, *_scores(frames, truths)) for m, frames in made.items()]
+    return [EvalResult("predict-8", m, *mean_scores(frames, truths)) for m, frames in made.items()]
 
 
 def _interp(model, data: NativeData, square, device, limit) -> list[EvalResult]:
@@ -100,4 +100,4 @@ def _interp(model, data: NativeData, square, device, limit) -> list[EvalResult]:
         made["dis-flow"].append(baselines.interpolate(a, b, 0.5, "dis-flow"))
         made["linear"].append(baselines.interpolate(a, b, 0.5, "linear"))
         truths.append(target)
-    return [EvalResult("interp-2x", m, *_scores(frames, truths)) for m, frames in made.items()]
+    return [EvalResult("interp-2x", m, *mean_scores(frames, truths)) for m, frames in made.items()]

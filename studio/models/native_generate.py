@@ -24,8 +24,12 @@ from studio.errors import StudioError
 from studio.media.cuts import detect_cuts
 from studio.models.baselines import flow
 from studio.models.data import ClipSource, decode_clip
-from studio.models.interp import FlowInterpolator, interpolate
+from studio.models.interp import FlowInterpolator, between, interpolate, pair
 from studio.models.native import native_size
+
+MAX_INTERPOLATE = 2000  # source frames one interpolation holds in memory (640x360: 1.4 GB)
+CONTEXT_FRAMES = 48  # frames before the out point read to extend (the last shot's start is found in them)
+TRUST_INSIDE = 0.97  # a frame is trustworthy while this share of its pixels traces back inside the picture
 
 
 def interpolate_frames(
@@ -44,12 +48,11 @@ def interpolate_frames(
         if cancel is not None:
             cancel.raise_if_cancelled()
         a, b = frames[i], frames[i + 1]
-        for j in range(1, factor):
-            t = j / factor
-            if i + 1 in cut_set:
-                out.append(a if t < 0.5 else b)
-            else:
-                out.append(interpolate(model, a, b, t, device))
+        if i + 1 in cut_set:
+            out += [a if j / factor < 0.5 else b for j in range(1, factor)]
+        else:
+            both = pair(a, b, device)  # one flow pair for all factor - 1 frames between
+            out += [between(model, both, j / factor) for j in range(1, factor)]
         out.append(b)
     return np.stack(out)
 
@@ -64,11 +67,13 @@ def interpolate_clip(
     """The clip (its in/out range) at its own size with ``factor`` x the frames."""
     if factor < 2:
         raise StudioError("the interpolation factor must be 2 or more")
-    frames = decode_clip(src, native_size(src))
+    frames = decode_clip(src, native_size(src), MAX_INTERPOLATE + 1)
+    if len(frames) > MAX_INTERPOLATE:  # refuse rather than retime only the first part
+        raise StudioError(
+            f"{src.name}: retiming works on at most {MAX_INTERPOLATE} source frames at a time; "
+            "set the clip's in/out points to a shorter range"
+        )
     return interpolate_frames(model, frames, factor, detect_cuts(frames), device, cancel)
-
-
-TRUST_INSIDE = 0.97  # a frame is trustworthy while this share of its pixels traces back inside the picture
 
 
 def _velocity(context: np.ndarray) -> np.ndarray:
@@ -108,7 +113,7 @@ def trustworthy_frames(inside: np.ndarray) -> int:
 
 def extend_clip(src: ClipSource, frames: int) -> tuple[np.ndarray, int]:
     """The clip's next ``frames`` frames at its own size, and how many of them stay trustworthy."""
-    context = decode_clip(src, native_size(src))
+    context = decode_clip(src, native_size(src), CONTEXT_FRAMES, tail=True)
     cuts = detect_cuts(context)
     context = context[(cuts[-1] if cuts else 0) :][-8:]
     out, inside = extrapolate(context, frames)
@@ -135,6 +140,6 @@ def morph_frames(
 
 def morph_clips(src_a: ClipSource, src_b: ClipSource, n: int, device="cpu") -> np.ndarray:
     """The morph of A's end into B's start at A's own size (B decoded at that size, centre-filled)."""
-    a = decode_clip(src_a, native_size(src_a))
-    b = decode_clip(src_b, (a.shape[2], a.shape[1]))
+    a = decode_clip(src_a, native_size(src_a), n, tail=True)  # only what the morph shows: A's end,
+    b = decode_clip(src_b, (a.shape[2], a.shape[1]), n)  # B's start
     return morph_frames(a, b, n, None, device)

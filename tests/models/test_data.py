@@ -84,3 +84,11 @@ def test_tensor_round_trip_is_exact() -> None:
     t = to_tensor(frames)
     assert t.shape == (2, 3, 3, 8, 8) and float(t.max()) <= 1.0
     assert np.array_equal(to_uint8(t), frames)
+
+
+def test_the_tail_of_a_clip_decodes_alone(moving_clip: Path) -> None:
+    src = ClipSource("clip-1", "moving", moving_clip)
+    whole = decode_clip(src, (32, 32))
+    tail = decode_clip(src, (32, 32), 5, tail=True)
+    assert np.array_equal(tail, whole[-5:])
+    assert np.array_equal(decode_clip(src, (32, 32), 5), whole[:5])  # the head, cached apart from the tail
