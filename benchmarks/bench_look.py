@@ -41,7 +41,7 @@ from _report import cpu_model, write_section  # noqa: E402 (benchmarks/ is on sy
 from bench_render import engine_ms, gathered_inputs  # noqa: E402
 from look_plumbing import cache_references, fast_coherence, load_metrics  # noqa: E402
 
-from studio.engine.preview import make_synthesizer  # noqa: E402
+from studio.engine.frame import make_synthesizer  # noqa: E402
 from studio.engine.render import RenderJob  # noqa: E402
 from studio.engine.synth import Crossfade  # noqa: E402
 from studio.media import probe  # noqa: E402

@@ -38,12 +38,12 @@ sys.path.insert(0, str(ROOT))
 
 from _report import cpu_model, write_section  # noqa: E402 (benchmarks/ is on sys.path as a script)
 
-from studio.engine.adhoc import adhoc_project  # noqa: E402
-from studio.engine.preview import make_synthesizer  # noqa: E402
+from studio.engine.frame import make_synthesizer  # noqa: E402
 from studio.engine.render import RenderJob  # noqa: E402
 from studio.engine.sources import SourceGatherer  # noqa: E402
 from studio.engine.synth import Crossfade  # noqa: E402
 from studio.media import VideoWriter  # noqa: E402
+from studio.project.adhoc import adhoc_project  # noqa: E402
 
 W, H, FPS, CRF = 640, 360, 24.0, 20
 
@@ -163,7 +163,7 @@ def child_rss(clips: list[Path], seconds: float, preset: str) -> float:
     code = (
         "import re, sys, tempfile, pathlib\n"
         f"sys.path.insert(0, {str(ROOT)!r})\n"
-        "from studio.engine.adhoc import adhoc_project\n"
+        "from studio.project.adhoc import adhoc_project\n"
         "from studio.engine.render import RenderJob\n"
         "from studio.engine.synth import Crossfade\n"
         f"p = adhoc_project({[str(c) for c in clips]!r}, {seconds}, fps={FPS}, size=({W}, {H}))\n"

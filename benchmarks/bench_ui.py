@@ -44,7 +44,7 @@ from _report import machine, write_section  # noqa: E402 (benchmarks/ is on sys.
 from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer  # noqa: E402
 
 from studio import paths  # noqa: E402
-from studio.ui.app import build_main_window, ensure_app  # noqa: E402
+from studio.ui.app.launch import build_main_window, ensure_app  # noqa: E402
 
 PLAY_FROM_S = 2.0
 
@@ -90,7 +90,7 @@ class Heartbeat(QObject):
 
 
 def crossfade_factory(project: object, device: str) -> object:
-    from studio.engine.preview import FrameRenderer
+    from studio.engine.frame import FrameRenderer
     from studio.engine.synth import Crossfade
 
     return FrameRenderer(project, device=device, synthesizer=Crossfade())
@@ -99,7 +99,7 @@ def crossfade_factory(project: object, device: str) -> object:
 def launch_seconds() -> float:
     code = (
         "import time\n"
-        "from studio.ui.app import build_main_window, ensure_app\n"
+        "from studio.ui.app.launch import build_main_window, ensure_app\n"
         "from PySide6.QtCore import QTimer\n"
         "app = ensure_app(); w = build_main_window()\n"
         "w.show()\n"

@@ -20,8 +20,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from studio.engine.frame import FrameRenderer, make_synthesizer  # noqa: E402
 from studio.engine.maps_video import dominant_map  # noqa: E402
-from studio.engine.preview import FrameRenderer, make_synthesizer  # noqa: E402
 from studio.palette import clip_colour  # noqa: E402
 from studio.paths import DEMO_PROJECT  # noqa: E402
 from studio.project import load_project  # noqa: E402

@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     _isolate()
 
     from studio import paths
-    from studio.ui.app import build_main_window, ensure_app
+    from studio.ui.app.launch import build_main_window, ensure_app
     from studio.ui.theme import apply_dark_theme
 
     apply_dark_theme(ensure_app())
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     shown = len(arrived)
     wait_for(lambda: len(arrived) > shown or bool(errors), 30000)
     # paused, the shown frame refines to the export's quality: grab what the artist sees a moment later
-    from studio.ui.viewer import QUALITY_TEXT
+    from studio.ui.viewer.panel import QUALITY_TEXT
 
     if window.project.settings.engine.quality == "final":
         done = QUALITY_TEXT["final"]

@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run_gui(args: argparse.Namespace) -> int:
-    from studio.ui.app import run_app  # Qt only loads for the window
+    from studio.ui.app.launch import run_app  # Qt only loads for the window
 
     return run_app(getattr(args, "project", None))
 

@@ -80,7 +80,7 @@ def _load_project(args: argparse.Namespace):
     if given != 1:
         raise ProjectError("give exactly one of: a project file, --demo, or --clips")
     if args.clips:
-        from studio.engine.adhoc import adhoc_project, parse_size
+        from studio.project.adhoc import adhoc_project, parse_size
 
         if args.duration is None:
             raise ProjectError("--clips needs --duration SECONDS")

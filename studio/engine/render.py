@@ -28,8 +28,8 @@ from studio.engine.audio_follow import follow_audio_blocks
 from studio.engine.device import choose_device, describe
 from studio.engine.estimate import Estimate
 from studio.engine.estimate import estimate as engine_estimate
+from studio.engine.frame import RenderedFrame, make_synthesizer, shared_cpu_threads, synthesize
 from studio.engine.maps_video import MapsOverlay
-from studio.engine.preview import RenderedFrame, make_synthesizer, shared_cpu_threads, synthesize
 from studio.engine.record import AttentionRecordWriter
 from studio.engine.sources import DecodeAhead, SourceGatherer
 from studio.engine.synth import Synthesizer, map_shape

@@ -21,7 +21,7 @@ from studio.errors import MediaError
 from studio.media._open import check_readable, is_still_image, open_input, video_stream
 from studio.media.info import HDR_TRANSFERS, AudioInfo, MediaInfo
 from studio.media.orientation import frame_orientation
-from studio.media.timeline import Stamp, Timeline, build_timeline, packet_stamp
+from studio.media.timestamps import Stamp, Timeline, build_timeline, packet_stamp
 
 MAX_SIDE = (
     8192  # larger pictures are refused before anything is decoded (memory: 8192^2 RGB is 200 MB a frame)

@@ -27,7 +27,7 @@ from av.video.reformatter import ColorRange, Colorspace
 
 from studio.cores import usable_cores
 from studio.errors import MediaError
-from studio.media.timeline import snap_rate
+from studio.media.timestamps import snap_rate
 
 AAC_FRAME = 1024  # samples per AAC frame: audio is handed to the encoder in blocks of this size
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from studio.ui.main_window import MainWindow
+    from studio.ui.app.main_window import MainWindow
 
 __all__ = ["build_main_window"]
 
 
 def build_main_window(project_path: Any = None, **kwargs: Any) -> MainWindow:
-    """Build the main window without running the event loop (see :func:`studio.ui.app.build_main_window`)."""
-    from studio.ui.app import build_main_window as build
+    """Build the main window without running the event loop (``studio.ui.app.launch.build_main_window``)."""
+    from studio.ui.app.launch import build_main_window as build
 
     return build(project_path, **kwargs)

@@ -153,7 +153,7 @@ def test_quality_flag_overrides_the_project_and_is_recorded(two_clips, tmp_path,
 
 def test_render_job_takes_the_quality_to_the_synthesizer(two_clips, tmp_path, monkeypatch) -> None:
     from studio.engine import render as render_module
-    from studio.engine.adhoc import adhoc_project
+    from studio.project.adhoc import adhoc_project
 
     asked: list[str | None] = []
     real = render_module.make_synthesizer

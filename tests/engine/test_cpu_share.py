@@ -7,7 +7,7 @@ import torch
 
 from studio.engine import cpu_share
 from studio.engine.cpu_share import ACTIVE_S, CpuShare
-from studio.engine.preview import cpu_threads, shared_cpu_threads
+from studio.engine.frame import cpu_threads, shared_cpu_threads
 
 
 class Clock:
@@ -37,7 +37,7 @@ def test_a_render_refreshes_its_threads_when_a_preview_starts(monkeypatch: pytes
     clock = Clock()
     share = CpuShare(clock=clock, cores=lambda: 8)
     monkeypatch.setattr(cpu_share, "SHARE", share)
-    monkeypatch.setattr("studio.engine.preview.SHARE", share)
+    monkeypatch.setattr("studio.engine.frame.SHARE", share)
     before = torch.get_num_threads()
     with shared_cpu_threads("cpu", reserved=2, user="render-1") as refresh:
         assert torch.get_num_threads() == 6

@@ -13,7 +13,7 @@ import torch
 
 from studio.cli import main
 from studio.engine.features import PatchFeatures
-from studio.engine.preview import FrameRenderer, make_synthesizer
+from studio.engine.frame import FrameRenderer, make_synthesizer
 from studio.errors import ProjectError
 from studio.media import probe
 from studio.models.registry import build_model, make_config

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from studio.engine.preview import FrameRenderer
+from studio.engine.frame import FrameRenderer
 from studio.engine.render import RenderJob
 from studio.engine.synth import Crossfade, SynthInput, SynthOutput
 from tests import clipfactory
@@ -137,7 +137,7 @@ def test_window_clamps_at_in_and_out_points_like_the_time_map(make_test_clip) ->
 
 
 def test_the_preview_is_draft_unless_told_and_ignores_the_export_quality(make_test_clip, monkeypatch) -> None:
-    from studio.engine import preview
+    from studio.engine import frame as preview
 
     asked: list[str | None] = []
 

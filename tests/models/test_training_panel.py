@@ -13,7 +13,7 @@ from PySide6.QtCore import QThreadPool  # noqa: E402
 
 from studio.models.checkpoint import load_checkpoint  # noqa: E402
 from studio.project import load_project  # noqa: E402
-from studio.ui.training_panel import TrainingPanel  # noqa: E402
+from studio.ui.training.panel import TrainingPanel  # noqa: E402
 
 
 @pytest.fixture

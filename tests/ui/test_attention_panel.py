@@ -11,7 +11,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from studio.ui.attention_panel import AttentionPanel
+from studio.ui.attention.panel import AttentionPanel
 from studio.ui.timecode import format_timecode
 
 NAMES = ["beach", "city", "forest"]

@@ -11,9 +11,9 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from studio.project import SetSetting, load_project
-from studio.ui.autosave import Autosaver, find_recoveries
-from studio.ui.documents import Document
-from studio.ui.settings import open_settings, recent_files
+from studio.ui.app.autosave import Autosaver, find_recoveries
+from studio.ui.app.documents import Document
+from studio.ui.app.settings import open_settings, recent_files
 
 Button = QMessageBox.StandardButton
 

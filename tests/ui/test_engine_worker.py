@@ -10,11 +10,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from studio.engine.preview import FrameRenderer
+from studio.engine.frame import FrameRenderer
 from studio.errors import EngineError
 from studio.project import load_project
-from studio.ui.engine_host import EngineHost
-from studio.ui.frame_cache import FrameCache
+from studio.ui.engine.frame_cache import FrameCache
+from studio.ui.engine.host import EngineHost
 
 
 class CountingRenderer:

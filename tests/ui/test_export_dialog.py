@@ -12,8 +12,8 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 
 from studio.project import load_project
-from studio.ui.engine_host import EngineHost
-from studio.ui.export_dialog import ExportDialog
+from studio.ui.engine.host import EngineHost
+from studio.ui.export.dialog import ExportDialog
 
 
 @pytest.fixture()
@@ -91,7 +91,7 @@ def test_cancel_leaves_no_file(qtbot, host: EngineHost, project_file: Path, tmp_
 
 def test_default_file_is_beside_the_project_but_never_in_the_bundled_demo(project_file: Path) -> None:
     from studio import paths
-    from studio.ui.export_dialog import default_output
+    from studio.ui.export.dialog import default_output
 
     assert default_output(load_project(project_file)) == project_file.parent / "proj.mp4"
     demo = default_output(load_project(paths.DEMO_PROJECT))

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from studio.project import load_project
-from studio.ui.engine_host import EngineHost
-from studio.ui.export_worker import ExportProgress
+from studio.ui.engine.host import EngineHost
+from studio.ui.export.worker import ExportProgress
 
 
 def long_project(project_file: Path) -> Any:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from studio.project import load_project
-from studio.ui.documents import Document
-from studio.ui.inspector import InspectorPanel
-from studio.ui.settings import open_settings
+from studio.ui.app.documents import Document
+from studio.ui.app.inspector import InspectorPanel
+from studio.ui.app.settings import open_settings
 
 
 @pytest.fixture()

@@ -10,7 +10,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 from studio.project import AddClip, Project, clip_from_info, mark_missing
-from studio.ui.library import CLIP_MIME, COLUMNS, LibraryPanel
+from studio.ui.library.panel import CLIP_MIME, COLUMNS, LibraryPanel
 from tests.clipfactory import truncate_copy
 
 STATUS = len(COLUMNS) - 1

@@ -56,7 +56,7 @@ def test_panels_are_named_docks_and_the_layout_persists(make_window, project_fil
     assert again.viewer.overlay_slider.value() == 40 and not again.playback.loop
     assert again.attention.overlay_opacity == pytest.approx(0.4)  # the two overlay sliders agree
     assert not again.host.thread.isRunning()  # never shown: the engine never started
-    if importlib.util.find_spec("studio.ui.training_panel") is not None:
+    if importlib.util.find_spec("studio.ui.training.panel") is not None:
         training = again.findChild(QDockWidget, "trainingDock")
         assert training.widget().panel is None  # tabbed behind the inspector: not built yet
         training.widget().ensure()
@@ -132,7 +132,7 @@ def test_closing_with_unsaved_changes_asks(make_window, project_file: Path, answ
 
 
 def test_recovery_after_a_crash_reopens_the_autosave_unsaved(make_window, project_file: Path) -> None:  # noqa: ANN001
-    from studio.ui.autosave import find_recoveries
+    from studio.ui.app.autosave import find_recoveries
 
     crashed = make_window(project_file, show=False)
     crashed.document.push(SetSetting("seed", 21))
@@ -207,8 +207,8 @@ def test_relinking_an_offline_clip_brings_it_back(
 def test_start_up_offers_the_crashed_session(qtbot, make_window, project_file: Path, monkeypatch) -> None:  # noqa: ANN001
     from PySide6.QtWidgets import QMessageBox
 
-    from studio.ui import app
-    from studio.ui.autosave import Recovery
+    from studio.ui.app import launch as app
+    from studio.ui.app.autosave import Recovery
 
     window = make_window(project_file, show=False)
     window.document.push(SetSetting("seed", 9))

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from studio.engine.preview import FrameRenderer
+from studio.engine.frame import FrameRenderer
 from studio.engine.synth import Crossfade
 from studio.project import load_project
-from studio.ui.engine_host import EngineHost
-from studio.ui.playback import PlaybackController
+from studio.ui.engine.host import EngineHost
+from studio.ui.viewer.playback import PlaybackController
 
 
 def crossfade(project: object, device: str) -> FrameRenderer:

@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from studio.engine.preview import FrameRenderer
+from studio.engine.frame import FrameRenderer
 from studio.engine.synth import Crossfade, SynthInput, SynthOutput
 from studio.project import SetSetting, load_project
-from studio.ui.engine_host import EngineHost
-from studio.ui.playback import PlaybackController
-from studio.ui.viewer import ViewerPanel
+from studio.ui.engine.host import EngineHost
+from studio.ui.viewer.panel import ViewerPanel
+from studio.ui.viewer.playback import PlaybackController
 
 
 class SlowCrossfade(Crossfade):

@@ -23,9 +23,9 @@ from studio.project import (
     Project,
     clip_from_info,
 )
-from studio.ui.timeline import TimelineView
-from studio.ui.timeline_geometry import CLIP_H, LEFT_PAD, RULER_H, lane_rect, row_top, value_to_y
-from studio.ui.undo import push_command
+from studio.ui.app.undo import push_command
+from studio.ui.timeline.geometry import CLIP_H, LEFT_PAD, RULER_H, lane_rect, row_top, value_to_y
+from studio.ui.timeline.view import TimelineView
 
 PPS = 100.0  # px per second
 FPS = 24.0
@@ -339,7 +339,7 @@ def test_clips_dropped_from_the_library_are_placed_in_one_step(view: TimelineVie
     from PySide6.QtGui import QDragEnterEvent, QDropEvent
     from PySide6.QtWidgets import QApplication
 
-    from studio.ui.library import CLIP_MIME
+    from studio.ui.library.panel import CLIP_MIME
 
     data = QMimeData()
     data.setData(CLIP_MIME, b"c-1\nc-2\nc-gone")

@@ -7,8 +7,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from studio.palette import clip_colour
-from studio.ui.frame_view import dominant_overlay
-from studio.ui.viewer import ViewerPanel
+from studio.ui.viewer.frame_view import dominant_overlay
+from studio.ui.viewer.panel import ViewerPanel
 
 
 def test_dominant_overlay_colours_each_patch_by_its_strongest_clip() -> None:

@@ -24,8 +24,8 @@ from studio.project import (
     TrimPlacement,
 )
 from studio.project.model import Clip
-from studio.ui.timeline_geometry import SNAP_PX, TimeScale, snap, whole_seconds_near, y_to_value
-from studio.ui.timeline_items import ClipItem, LaneItem
+from studio.ui.timeline.geometry import SNAP_PX, TimeScale, snap, whole_seconds_near, y_to_value
+from studio.ui.timeline.items import ClipItem, LaneItem
 
 EPS = 1e-9
 

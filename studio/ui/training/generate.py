@@ -27,7 +27,7 @@ from superqt.utils import create_worker
 from studio.errors import Cancelled, CancelToken
 from studio.models.locations import find_checkpoint
 from studio.project import AddClip, AddPlacement, Macro, Placement, RemovePlacement
-from studio.ui.engine_worker import one_line
+from studio.ui.engine.worker import one_line
 
 KINDS = {"extend": ("transformer", "convlstm"), "interpolate": ("interp", "transformer"), "morph": ("vae",)}
 # Every action also works before any training, at the clip's own size by DIS flow (interpolated, the clip's
@@ -184,7 +184,7 @@ class ClipGenerator(QObject):
         return True
 
     def _done(self, result: Any, place: Callable[[Any, list[str]], list[Any]]) -> None:
-        from studio.ui.main_window import fresh_ids
+        from studio.ui.app.main_window import fresh_ids
 
         project = self._window.project
         clip = dataclasses.replace(result.clip, id=fresh_ids(project, "clip", 1)[0])

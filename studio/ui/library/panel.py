@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.ui.library.media_jobs import MediaJobs
 from studio.ui.theme import OFFLINE
-from studio.ui.thumbs import MediaJobs
 
 COLUMNS = ("Name", "Length", "Size", "FPS", "Codec", "Audio", "Status")
 CLIP_MIME = "application/x-studio-clip-id"

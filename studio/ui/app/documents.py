@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from studio import paths
 from studio.errors import StudioError
 from studio.project import Project, load_project, save_project
-from studio.ui.settings import add_recent_file, recent_files
-from studio.ui.undo import push_command
+from studio.ui.app.settings import add_recent_file, recent_files
+from studio.ui.app.undo import push_command
 
 PROJECT_FILTER = "Studio projects (*.avsproj.json *.json);;All files (*)"
 SUFFIX = ".avsproj.json"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from studio.ui.attention_heatmap import lookup_table
+from studio.ui.attention.heatmap import lookup_table
 
 
 class SpatialMapsRow(pg.GraphicsLayoutWidget):

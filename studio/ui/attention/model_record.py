@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
 
 from studio.engine.record import AttentionRecordReader
 from studio.errors import StudioError
-from studio.ui.attention_panel import AttentionPanel
+from studio.ui.attention.panel import AttentionPanel
 
 
 class ModelAttentionDialog(QDialog):

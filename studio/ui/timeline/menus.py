@@ -14,12 +14,12 @@ from PySide6.QtGui import QContextMenuEvent, QDragEnterEvent, QDragMoveEvent, QD
 from PySide6.QtWidgets import QMenu
 
 from studio.project import RemovePlacement
-from studio.ui.library import CLIP_MIME
-from studio.ui.timeline_edits import INTERP_LABELS, place_clips, remove_key, set_interp
-from studio.ui.timeline_items import ClipItem, LaneItem
+from studio.ui.library.panel import CLIP_MIME
+from studio.ui.timeline.edits import INTERP_LABELS, place_clips, remove_key, set_interp
+from studio.ui.timeline.items import ClipItem, LaneItem
 
 if TYPE_CHECKING:
-    from studio.ui.timeline import TimelineView
+    from studio.ui.timeline.view import TimelineView
 
     _Base = TimelineView
 else:

@@ -16,7 +16,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtGui import QImage, QPixmap
 
-from studio.ui.engine_worker import one_line
+from studio.ui.engine.worker import one_line
 
 log = logging.getLogger(__name__)
 THUMB_WIDTH = 96

@@ -14,10 +14,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from studio import paths
 from studio.project import Project
-from studio.ui.autosave import find_recoveries
-from studio.ui.engine_worker import JobFactory, RendererFactory
-from studio.ui.main_window import MainWindow
-from studio.ui.settings import APP_NAME, ORG_NAME, last_project, open_settings
+from studio.ui.app.autosave import find_recoveries
+from studio.ui.app.main_window import MainWindow
+from studio.ui.app.settings import APP_NAME, ORG_NAME, last_project, open_settings
+from studio.ui.engine.worker import JobFactory, RendererFactory
 from studio.ui.theme import apply_dark_theme
 
 

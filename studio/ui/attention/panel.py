@@ -26,8 +26,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Property, QEvent, QObject, QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSplitter, QVBoxLayout, QWidget
 
-from studio.ui.attention_heatmap import HeatmapPlot
-from studio.ui.attention_maps import SpatialMapsRow
+from studio.ui.attention.heatmap import HeatmapPlot
+from studio.ui.attention.maps import SpatialMapsRow
 from studio.ui.timecode import format_timecode
 
 REDRAW_INTERVAL_MS = 33  # ~30 redraws/s at most, however fast frames arrive

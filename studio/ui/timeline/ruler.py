@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPolygonF
 
 from studio.ui.timecode import format_timecode
-from studio.ui.timeline_geometry import RULER_H, TimeScale
+from studio.ui.timeline.geometry import RULER_H, TimeScale
 
 BG = QColor(30, 30, 33)
 RULER_BG = QColor(44, 44, 48)

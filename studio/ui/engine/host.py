@@ -14,10 +14,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from studio.ui.engine_requests import Play, RenderFrame, SharedState, Stop, UpdateProject
-from studio.ui.engine_worker import EngineWorker, JobFactory, RendererFactory
-from studio.ui.export_worker import Export, ExportTask
-from studio.ui.snapshot import render_key, snapshot
+from studio.ui.engine.requests import Play, RenderFrame, SharedState, Stop, UpdateProject
+from studio.ui.engine.snapshot import render_key, snapshot
+from studio.ui.engine.worker import EngineWorker, JobFactory, RendererFactory
+from studio.ui.export.worker import Export, ExportTask
 
 
 class EngineHost(QObject):

@@ -17,7 +17,7 @@ value), Delete removes the selected one (or the selected placement), right-click
 the yellow end marker to change the generation time; Ctrl+wheel zooms around the cursor; I/O set in/out at the
 playhead; clips dragged from the library (``CLIP_MIME``) are placed where they are dropped. Snapping
 (hold Alt to turn it off) to the playhead, block edges, the end marker and whole seconds.
-Every edit is ONE command pushed at mouse release through ``studio.ui.undo.push_command``.
+Every edit is ONE command pushed at mouse release through ``studio.ui.app.undo.push_command``.
 """
 
 from __future__ import annotations
@@ -39,14 +39,14 @@ from PySide6.QtWidgets import QApplication, QGraphicsScene, QGraphicsView, QTool
 from studio.errors import StudioError
 from studio.palette import clip_colour
 from studio.project import Command, Project, SetSetting
+from studio.ui.app.undo import push_command
 from studio.ui.timecode import format_timecode
-from studio.ui.timeline_drags import Drag, EndDrag, KeyDrag, MoveDrag, TrimDrag
-from studio.ui.timeline_geometry import EDGE_PX, LEFT_PAD, MARKER_HIT_PX, ROW_H, RULER_H, TimeScale
-from studio.ui.timeline_items import ClipItem, LaneItem
-from studio.ui.timeline_menus import TimelineMenus
-from studio.ui.timeline_ruler import RulerState, paint_background, paint_foreground
-from studio.ui.timeline_thumbs import ThumbnailCache
-from studio.ui.undo import push_command
+from studio.ui.timeline.drags import Drag, EndDrag, KeyDrag, MoveDrag, TrimDrag
+from studio.ui.timeline.geometry import EDGE_PX, LEFT_PAD, MARKER_HIT_PX, ROW_H, RULER_H, TimeScale
+from studio.ui.timeline.items import ClipItem, LaneItem
+from studio.ui.timeline.menus import TimelineMenus
+from studio.ui.timeline.ruler import RulerState, paint_background, paint_foreground
+from studio.ui.timeline.thumbs import ThumbnailCache
 
 
 class TimelineView(TimelineMenus, QGraphicsView):

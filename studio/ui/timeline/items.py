@@ -14,7 +14,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, Q
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from studio.project import Clip, ImportanceCurve, Keyframe, Placement
-from studio.ui.timeline_geometry import (
+from studio.ui.timeline.geometry import (
     CLIP_H,
     KEY_HIT_PX,
     KEY_RADIUS,

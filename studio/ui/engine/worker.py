@@ -33,8 +33,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from studio.errors import StudioError
-from studio.ui.engine_requests import Play, RenderFrame, SharedState, Stop, UpdateProject
-from studio.ui.frame_cache import DEFAULT_BUDGET, FrameCache
+from studio.ui.engine.frame_cache import DEFAULT_BUDGET, FrameCache
+from studio.ui.engine.requests import Play, RenderFrame, SharedState, Stop, UpdateProject
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +48,14 @@ DRAFT, FINAL = "draft", "final"
 
 
 def default_renderer_factory(project: Any, device: str) -> Any:
-    from studio.engine.preview import FrameRenderer  # torch loads here, on the worker thread
+    from studio.engine.frame import FrameRenderer  # torch loads here, on the worker thread
 
     return FrameRenderer(project, device=device, quality=DRAFT)
 
 
 def default_final_factory(project: Any, device: str) -> Any:
     """The refinement's renderer: its own readers and its own (final, seamless) synthesizer."""
-    from studio.engine.preview import FrameRenderer
+    from studio.engine.frame import FrameRenderer
 
     return FrameRenderer(project, device=device, quality=FINAL)
 

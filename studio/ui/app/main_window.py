@@ -7,7 +7,6 @@ timing is ``PlaybackController``; this class is the switchboard between them.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from pathlib import Path
 from typing import Any
@@ -28,20 +27,22 @@ from studio.project import (
     load_project,
 )
 from studio.project.model import clip_from_info
-from studio.ui.actions import build_actions
-from studio.ui.autosave import Autosaver, Recovery
-from studio.ui.documents import Document
-from studio.ui.engine_host import EngineHost
-from studio.ui.engine_worker import JobFactory, RendererFactory
-from studio.ui.export_dialog import ExportDialog
-from studio.ui.generate_actions import ClipGenerator, describe
-from studio.ui.inspector import InspectorPanel
-from studio.ui.library import LibraryPanel
-from studio.ui.panels import LazyPanel, optional_panel
-from studio.ui.playback import PlaybackController
-from studio.ui.settings import restore_window, save_window
-from studio.ui.snapshot import render_key
-from studio.ui.viewer import ViewerPanel
+from studio.ui.app.actions import build_actions
+from studio.ui.app.autosave import Autosaver, Recovery
+from studio.ui.app.documents import Document
+from studio.ui.app.inspector import InspectorPanel
+from studio.ui.app.panels import LazyPanel
+from studio.ui.app.settings import restore_window, save_window
+from studio.ui.attention.panel import AttentionPanel
+from studio.ui.engine.host import EngineHost
+from studio.ui.engine.snapshot import render_key
+from studio.ui.engine.worker import JobFactory, RendererFactory
+from studio.ui.export.dialog import ExportDialog
+from studio.ui.library.panel import LibraryPanel
+from studio.ui.timeline.view import TimelineView
+from studio.ui.training.generate import ClipGenerator, describe
+from studio.ui.viewer.panel import ViewerPanel
+from studio.ui.viewer.playback import PlaybackController
 
 log = logging.getLogger(__name__)
 AREA = Qt.DockWidgetArea
@@ -75,13 +76,11 @@ class MainWindow(QMainWindow):
         self.library = LibraryPanel()
         self.generator = ClipGenerator(self)  # the timeline's extend / retime / morph actions
         self.inspector = InspectorPanel()
-        self.timeline = optional_panel("timeline", "TimelineView", "timeline")
-        self.attention = optional_panel("attention_panel", "AttentionPanel", "attentionHeatmap")
-        self.training = (
-            LazyPanel("training_panel", "TrainingPanel", "training")
-            if importlib.util.find_spec("studio.ui.training_panel") is not None
-            else None
-        )
+        self.timeline = TimelineView()
+        self.attention = AttentionPanel()
+        self.attention.setObjectName("attentionHeatmap")  # the saved layouts key its dock by this name
+        # torch loads with it: built when first seen
+        self.training = LazyPanel("training.panel", "TrainingPanel", "training")
         self.export_dialog: ExportDialog | None = None
         self.selected_placement: str | None = None
         self.last_error = ""
@@ -359,7 +358,7 @@ class MainWindow(QMainWindow):
 
     def show_model_attention(self, clip_id: str) -> Any:
         """The attention record a model wrote with a generated clip, in a viewer of its own (non-modal)."""
-        from studio.ui.model_attention import open_for_clip
+        from studio.ui.attention.model_record import open_for_clip
 
         return open_for_clip(self, clip_id)
 

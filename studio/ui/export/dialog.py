@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from studio import paths
-from studio.ui.engine_host import EngineHost
-from studio.ui.export_worker import ExportProgress, ExportTask
+from studio.ui.engine.host import EngineHost
+from studio.ui.export.worker import ExportProgress, ExportTask
 
 
 def _fmt_seconds(seconds: float) -> str:

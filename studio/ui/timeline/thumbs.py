@@ -1,8 +1,9 @@
 """Clip thumbnails for the timeline's blocks, made off the GUI thread and cached per file.
 
-The work is ``studio.ui.thumbs.MediaJobs`` (the library's pool: ``studio.media.thumbnail`` in a QRunnable,
-result queued back as a QPixmap); this class only remembers what was asked for, so a rebuild of the timeline
-(every edit, every zoom step) never asks twice, and a block shows a placeholder until its picture arrives.
+The work is ``studio.ui.library.media_jobs.MediaJobs`` (the library's pool: ``studio.media.thumbnail``
+in a QRunnable, result queued back as a QPixmap); this class only remembers what was asked for, so a
+rebuild of the timeline (every edit, every zoom step) never asks twice, and a block shows a placeholder
+until its picture arrives.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ class ThumbnailCache(QObject):
         if path not in self._pixmaps:
             self._pixmaps[path] = None
             if self._jobs is None:
-                from studio.ui.thumbs import MediaJobs
+                from studio.ui.library.media_jobs import MediaJobs
 
                 self._jobs = MediaJobs(self, max_threads=1)
                 self._jobs.thumbnailReady.connect(self._arrived)

@@ -24,7 +24,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from studio.errors import Cancelled, CancelToken
-from studio.ui.engine_worker import one_line
+from studio.ui.engine.worker import one_line
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ class ExportWorker(QObject):
             self.progress.emit(ExportProgress(done, int(total), fps, eta))
 
         try:
-            from studio.engine.preview import cpu_threads  # engine modules load on this thread, not the GUI's
+            from studio.engine.frame import cpu_threads  # engine modules load on this thread, not the GUI's
 
             job = self._job_factory(
                 req.project,

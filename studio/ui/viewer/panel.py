@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.ui.frame_view import FrameView
 from studio.ui.timecode import format_timecode
+from studio.ui.viewer.frame_view import FrameView
 
 QUALITY_TEXT = {"draft": "draft", "refining": "refining…", "final": "final"}
 

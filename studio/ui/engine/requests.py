@@ -1,4 +1,4 @@
-"""What the GUI thread sends the preview engine (:mod:`studio.ui.engine_worker`): frozen requests (they
+"""What the GUI thread sends the preview engine (:mod:`studio.ui.engine.worker`): frozen requests (they
 cross threads and must not change underway), and the few ints both threads share (generation, horizon)."""
 
 from __future__ import annotations

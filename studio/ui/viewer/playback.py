@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from studio.ui.engine_host import EngineHost
+from studio.ui.engine.host import EngineHost
 
 AHEAD = 8  # frames the engine may render past the playhead while playing
 SCRUB_DEBOUNCE_MS = 8  # coalesces a burst of seeks (a dragged playhead) into one render request

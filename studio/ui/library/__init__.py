@@ -1,0 +1,1 @@
+"""library: see docs/architecture.md."""

@@ -1,0 +1,1 @@
+"""timeline: see docs/architecture.md."""

@@ -1,0 +1,1 @@
+"""viewer: see docs/architecture.md."""
