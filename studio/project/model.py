@@ -169,11 +169,16 @@ class Project:
     def missing_media(self) -> list[Clip]:
         return [c for c in self.clips if c.offline_reason is not None]
 
-    def new_id(self, prefix: str) -> str:
-        """``prefix-N`` with N one past the highest in use: short, readable, derived from the document."""
+    def new_ids(self, prefix: str, count: int) -> list[str]:
+        """``count`` unused ids ``prefix-N``, N counting on from the highest in use: short, readable, derived
+        from the document (so several made for one edit do not collide)."""
         pattern = re.compile(rf"^{re.escape(prefix)}-(\d+)$")
         used = [int(m.group(1)) for x in (*self.clips, *self.placements) if (m := pattern.match(x.id))]
-        return f"{prefix}-{max(used, default=0) + 1}"
+        first = max(used, default=0) + 1
+        return [f"{prefix}-{first + i}" for i in range(count)]
+
+    def new_id(self, prefix: str) -> str:
+        return self.new_ids(prefix, 1)[0]
 
 
 def clip_from_info(clip_id: str, path: str | Path, info: Any, name: str | None = None) -> Clip:

@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QMenu
 
 from studio.project import RemovePlacement
 from studio.ui.library.panel import CLIP_MIME
-from studio.ui.timeline.edits import INTERP_LABELS, place_clips, remove_key, set_interp
+from studio.project.placing import place_clips
+from studio.ui.timeline.edits import INTERP_LABELS, remove_key, set_interp
 from studio.ui.timeline.items import ClipItem, LaneItem
 
 if TYPE_CHECKING:
@@ -114,5 +115,5 @@ class TimelineMenus(_Base):
         """Place the dragged clips at the drop time (whole frames), one after the other: one undo step."""
         ids = bytes(event.mimeData().data(CLIP_MIME).data()).decode().split()
         t = self.scale.t(self.mapToScene(event.position().toPoint()).x())
-        self._push(place_clips(self.project, ids, round(t * self.fps) / self.fps))
+        self._push(place_clips(self.project, ids, round(t * self.fps) / self.fps, "sequence"))
         event.acceptProposedAction()

@@ -184,11 +184,9 @@ class ClipGenerator(QObject):
         return True
 
     def _done(self, result: Any, place: Callable[[Any, list[str]], list[Any]]) -> None:
-        from studio.ui.app.main_window import fresh_ids
-
         project = self._window.project
-        clip = dataclasses.replace(result.clip, id=fresh_ids(project, "clip", 1)[0])
-        commands = [AddClip(clip), *place(clip, fresh_ids(project, "p", 1))]
+        clip = dataclasses.replace(result.clip, id=project.new_id("clip"))
+        commands = [AddClip(clip), *place(clip, project.new_ids("p", 1))]
         label = {"extend": "Extend clip", "interpolate": "Retime to fill", "morph": "Morph"}
         self._window.document.push(Macro(label[result.provenance["operation"]], commands))
         self.finished.emit(clip.id)
