@@ -1,1 +1,1 @@
-"""The Attention Video Generator engine: device, synthesis, the attention record, the render job. No Qt."""
+"""The Attention Video Generator engine: device, synthesis, the render job. No Qt."""

@@ -30,13 +30,13 @@ from studio.engine.estimate import Estimate
 from studio.engine.estimate import estimate as engine_estimate
 from studio.engine.frame import RenderedFrame, make_synthesizer, shared_cpu_threads, synthesize
 from studio.engine.maps_video import MapsOverlay
-from studio.engine.record import AttentionRecordWriter
 from studio.engine.sources import DecodeAhead, SourceGatherer
 from studio.engine.synth import Synthesizer, map_shape
 from studio.errors import Cancelled, CancelToken, EngineError
 from studio.media import VideoWriter
 from studio.project.io import require_online
 from studio.project.model import QUALITIES, Project
+from studio.project.record import AttentionRecordWriter
 from studio.project.timemap import active_count
 
 AUDIO_RATE = 48000

@@ -1,5 +1,5 @@
 """Where a generated frame looked: the video Transformer's temporal attention, captured during generation
-and turned into the attention record format the window's attention viewer reads (studio.engine.record).
+and turned into the attention record format the window's attention viewer reads (studio.project.record).
 
 A :class:`~studio.models.attention.RecordingProcessor` sits on every attention layer while the model fills
 its windows; after each window the last block's *temporal* weights say, for every patch of every generated

@@ -29,6 +29,7 @@ from studio.errors import StudioError
 from studio.models.checkpoint import Checkpoint, atomic_write_text, load_checkpoint
 from studio.models.data import ClipSource, decode_clip, sources_from_clips, to_tensor, to_uint8
 from studio.models.train import choose_device
+from studio.project.record import AttentionRecordWriter
 
 OPERATIONS = {
     "extend": ("convlstm", "transformer"),
@@ -247,8 +248,6 @@ def _write_attention(capture: Any, op: str, frames: int, fps: float, out_path: P
                      kind: str) -> Path:  # fmt: skip
     """The captured temporal attention as an attention record ``<clip>.attention/`` beside the clip: one row
     per output frame (an interpolation's copied keys: empty rows)."""
-    from studio.engine.record import AttentionRecordWriter  # the record format (numpy only, no torch)
-
     rows: list[tuple[np.ndarray, np.ndarray]] = []
     for mask, shares, maps in capture.windows:
         if op == "extend":  # each window: its known context, then the frames it made

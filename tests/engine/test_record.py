@@ -10,9 +10,9 @@ import pytest
 
 from studio.engine.config import GeneratorConfig
 from studio.engine.generator import AttentionGenerator
-from studio.engine.record import AttentionRecordReader, AttentionRecordWriter
 from studio.errors import EngineError
 from studio.paths import cache_dir
+from studio.project.record import AttentionRecordReader, AttentionRecordWriter
 
 NAMES = ["gradient", "stripes", "dots", "guide"]
 

@@ -125,8 +125,8 @@ def test_user_errors_are_one_line_exit_2(trained: dict[str, Path], capsys: pytes
 
 def test_transformer_generations_record_where_each_new_frame_looked(trained: dict[str, Path]) -> None:
     """The Transformer's temporal attention is saved as an attention record the window's viewer opens."""
-    from studio.engine.record import AttentionRecordReader
     from studio.models.attention_capture import EXTEND_COLUMNS, INTERPOLATE_COLUMNS
+    from studio.project.record import AttentionRecordReader
 
     path = _generate(trained, "transformer", "extend", "clip-1", "--frames", "10")
     prov = json.loads(path.with_name(path.stem + ".provenance.json").read_text())

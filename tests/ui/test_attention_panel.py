@@ -145,7 +145,7 @@ def test_playhead_shows_known_maps_and_clears_unknown(panel: AttentionPanel) -> 
 
 
 def test_load_record_from_a_real_record_written_out_of_order(panel: AttentionPanel, tmp_path: Path) -> None:
-    from studio.engine.record import AttentionRecordReader, AttentionRecordWriter
+    from studio.project.record import AttentionRecordReader, AttentionRecordWriter
 
     rng = np.random.default_rng(4)
     frames = [*range(0, 60), *range(200, 230)]  # a preview that jumped ahead

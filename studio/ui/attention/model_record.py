@@ -13,8 +13,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
 
-from studio.engine.record import AttentionRecordReader
 from studio.errors import StudioError
+from studio.project.record import AttentionRecordReader
 from studio.ui.attention.panel import AttentionPanel
 
 

@@ -8,7 +8,7 @@ API (agreed with the main window):
   (``flush()`` forces it).
 - ``set_playhead(n)``: the red line; shows frame n's spatial maps when they are known.
 - ``set_current(n, maps, shares=None)``: show these maps for frame n under the heatmap.
-- ``load_record(reader)``: fill from a ``studio.engine.record.AttentionRecordReader`` (or anything with
+- ``load_record(reader)``: fill from a ``studio.project.record.AttentionRecordReader`` (or anything with
   ``clip_names``, ``fps``, ``frames``, ``shares(a, b)`` → (b - a, C) with NaN rows unwritten, ``maps(n)`` →
   (C, h, w) or None).
 - ``hover_text`` (str): "clip · timecode · share" under the mouse; ``seekRequested(int)`` on click.
