@@ -81,7 +81,8 @@ class ClipReader:
         if cached is not None:
             self._cache.move_to_end(index)
             return cached
-        rgb = self._convert(self._decode(index))
+        with self._decoder_errors(n):
+            rgb = self._convert(self._decode(index))
         self._remember(index, rgb)
         return rgb
 
@@ -90,27 +91,38 @@ class ClipReader:
         stop = self.frame_count if stop is None else min(stop, self.frame_count)
         # Pipelined: the next frames decode here while a worker converts the previous ones to RGB (swscale and
         # the decoder both release the GIL), as the ffmpeg CLI overlaps its decoder and its scale filter.
-        pending: deque[tuple[int, Future[np.ndarray] | np.ndarray]] = deque()
+        pending: deque[tuple[int, int, Future[np.ndarray] | np.ndarray]] = deque()
         if self._pool is None:  # one worker per reader, ended by close(): no thread outlives the reader
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clipreader-rgb")
         for n in range(max(0, start), stop):
             index = self.source_index(n)
-            if pending and pending[-1][0] == index:
-                work = pending[-1][1]  # the same source frame again (grid faster than the source)
+            if pending and pending[-1][1] == index:
+                work = pending[-1][2]  # the same source frame again (grid faster than the source)
             elif index in self._cache:
                 work = self._cache[index]
             else:
-                work = self._pool.submit(self._convert, self._decode(index))
-            pending.append((index, work))
+                with self._decoder_errors(n):
+                    work = self._pool.submit(self._convert, self._decode(index))
+            pending.append((n, index, work))
             if len(pending) > _PIPELINE_DEPTH:
                 yield self._finish(*pending.popleft())
         while pending:
             yield self._finish(*pending.popleft())
 
-    def _finish(self, index: int, work: Future[np.ndarray] | np.ndarray) -> np.ndarray:
-        rgb = work.result() if isinstance(work, Future) else work
+    def _finish(self, n: int, index: int, work: Future[np.ndarray] | np.ndarray) -> np.ndarray:
+        with self._decoder_errors(n):
+            rgb = work.result() if isinstance(work, Future) else work
         self._remember(index, rgb)
         return rgb
+
+    @contextlib.contextmanager
+    def _decoder_errors(self, n: int) -> Iterator[None]:
+        """FFmpeg's (and the file system's) refusals while decoding grid frame ``n`` become a one-line
+        MediaError: PyAV's exception types stay inside ``studio.media``."""
+        try:
+            yield
+        except (av.error.FFmpegError, OSError) as exc:
+            raise MediaError(f"{self.info.path.name}: cannot decode frame {n}: {exc}") from exc
 
     def _remember(self, index: int, rgb: np.ndarray) -> None:
         self._cache[index] = rgb

@@ -124,6 +124,24 @@ def test_no_thread_outlives_the_reader(h264_clip: Path) -> None:
     assert not [t for t in threading.enumerate() if t.name.startswith("clipreader-rgb")]
 
 
+def test_a_decoder_refusal_is_a_media_error(h264_clip: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FFmpeg's exception types never leave studio.media: the engine catches MediaError, not av's."""
+    import av
+
+    from studio.errors import MediaError
+
+    def refuse(self: ClipReader, index: int) -> None:
+        raise av.error.InvalidDataError(1094995529, "Invalid data found when processing input")
+
+    with ClipReader(h264_clip) as reader:
+        monkeypatch.setattr(ClipReader, "_decode", refuse)
+        with pytest.raises(MediaError, match=r"h264\.mp4: cannot decode frame 3: .*Invalid data") as info:
+            reader.read(3)
+        assert "\n" not in str(info.value)
+        with pytest.raises(MediaError, match="cannot decode frame 5"):
+            list(reader.iter_frames(5, 8))
+
+
 def test_corrupted_middle_never_crashes(make_test_clip, tmp_path: Path) -> None:
     """Garbage inside the picture data: every frame still comes back (damaged pictures) or a MediaError."""
     from studio.errors import MediaError
