@@ -60,37 +60,14 @@ def make_synthesizer(
         project.settings.engine, device=device, seed=int(project.settings.seed), on_warning=on_warning
     )
     if getattr(project.settings.engine, "features", "handmade") == "vae":
+        from studio.engine.learned import use_learned_features  # torch and the models, as the generator
+
         use_learned_features(generator, project, on_warning)
     if quality == "final":
         from studio.engine.seamless import SeamlessSynthesizer
 
         return SeamlessSynthesizer(generator)
     return generator
-
-
-def use_learned_features(
-    generator: Any, project: Project, on_warning: Callable[[str], None] | None = None
-) -> bool:
-    """Give ``generator`` the project's trained VAE encoder as its keys (``EngineSettings.features="vae"``).
-    Without a trained VAE, or one that does not load, it keeps the hand-made features and says so."""
-    from studio.errors import StudioError
-    from studio.models.locations import find_checkpoint
-
-    path = find_checkpoint(project.path, ("vae",))
-    reason = "no VAE is trained for this project yet (Training panel)" if path is None else None
-    if path is not None:
-        try:
-            from studio.models.checkpoint import load_checkpoint
-            from studio.models.vae_features import VAEPatchFeatures
-
-            vae = load_checkpoint(path, generator.device).model
-            generator.features = VAEPatchFeatures(vae, generator.stride).to(generator.device)
-            return True
-        except StudioError as exc:
-            reason = str(exc)
-    if on_warning is not None:
-        on_warning(f"Learned features: {reason}; using the hand-made features")
-    return False
 
 
 def on_cpu(device: str) -> bool:
