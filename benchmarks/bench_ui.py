@@ -212,9 +212,9 @@ def gui_work_per_frame(window: object, records: list) -> float:
     for _ in range(3):
         for record in records:
             t0 = time.perf_counter()
-            window._on_position(record.n)
-            window._on_frame_arrived(record.n, record)
-            window._on_frame_shown(record.n, record)
+            window.switchboard.on_position(record.n)
+            window.switchboard.on_frame_arrived(record.n, record)
+            window.switchboard.on_frame_shown(record.n, record)
             if hasattr(window.attention, "flush"):
                 window.attention.flush()
             window.repaint()

@@ -223,3 +223,22 @@ def test_start_up_offers_the_crashed_session(qtbot, make_window, project_file: P
     app.offer_recovery(window)
     assert asked == ["Recover unsaved work"]
     assert window.project.settings.seed == 9 and window.document.dirty
+
+
+def test_one_edit_is_one_announcement_and_no_timeline_rebuild(
+    make_window, project_file: Path, monkeypatch
+) -> None:  # noqa: ANN001
+    """The document tells once; the timeline updates the placement, never rebuilds its scene for an edit,
+    and both overlay sliders follow the one value."""
+    window = make_window(project_file, show=False)
+    changes: list = []
+    window.document.events.changed.connect(changes.append)
+    rebuilds: list[int] = []
+    monkeypatch.setattr(window.timeline, "refresh", lambda: rebuilds.append(1))
+    pid = window.project.placements[0].id
+    window.document.push(SetSetting("seed", 5))
+    window.timeline.set_generation_time(window.project.settings.duration + 1.0)
+    assert len(changes) == 2 and changes[0].settings.keys == {"seed"} and changes[1].settings.timing
+    assert not rebuilds and pid in window.timeline.blocks
+    window.attention.set_overlay_opacity(0.3)
+    assert window.viewer.overlay_slider.value() == 30 and window.state.overlay_opacity == pytest.approx(0.3)

@@ -404,3 +404,15 @@ def test_end_marker_snaps_to_playhead_and_whole_seconds(view: TimelineView, proj
     _drag(view, (X(6.0), y), (X(6.3), y))  # 30 px from anything: no snap, whole frames only
     assert project.settings.duration == pytest.approx(round(6.3 * FPS) / FPS)
     assert view.stack.count() == 3
+
+
+def test_an_edit_rebuilds_only_the_placement_it_changed(view: TimelineView) -> None:
+    """The document's change events reach the view once per edit; untouched blocks and lanes stay the same
+    objects (no scene rebuild), the moved one is rebuilt where the edit put it; undo does the same."""
+    before = {pid: (view.blocks[pid], view.lanes[pid]) for pid in view.blocks}
+    push_command(view.stack, view.project, MovePlacement("p-2", 6.0))
+    assert (view.blocks["p-1"], view.lanes["p-1"]) == before["p-1"]
+    assert view.blocks["p-2"] is not before["p-2"][0] and view.blocks["p-2"].placement.start == 6.0
+    assert len(view.scene().items()) == 2 * len(view.project.placements)  # no stale items left behind
+    view.stack.undo()
+    assert view.blocks["p-1"] is before["p-1"][0] and view.blocks["p-2"].placement.start == 4.5

@@ -1,5 +1,9 @@
-"""The open document: the project, its QUndoStack, and New/Open/Save/Save As/Recent with the
-unsaved-changes prompt. The window asks this object; it owns no widgets.
+"""The open document: the project, its QUndoStack, its typed change events, and New/Open/Save/Save As/Recent
+with the unsaved-changes prompt. The window asks this object; it owns no widgets.
+
+Every edit, undo and redo moves the stack's index; that is where :class:`ProjectEvents` announces what
+changed, so panels subscribe to ``document.events`` (clips, placements, curves, settings, replaced) and
+update only what they show.
 
 Dialogs are reached through ``self.ask_*`` methods so tests (and scripts) can answer them without a
 blocking ``exec()``.
@@ -17,6 +21,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from studio import paths
 from studio.errors import StudioError
 from studio.project import Project, load_project, save_project
+from studio.project.events import ProjectEvents
 from studio.ui.app.settings import add_recent_file, recent_files
 from studio.ui.app.undo import push_command
 
@@ -25,8 +30,7 @@ SUFFIX = ".avsproj.json"
 
 
 class Document(QObject):
-    projectReplaced = Signal(object)  # a different Project object (new/open/recover)
-    changed = Signal()  # an edit, undo or redo of the current project
+    changed = Signal()  # an edit, undo or redo of the current project (what changed: ``events``)
     titleChanged = Signal(str)
     message = Signal(str)  # one line for the user (status bar / message box)
 
@@ -35,6 +39,7 @@ class Document(QObject):
         self.parent_widget = parent
         self.settings = settings
         self.project: Project = Project()
+        self.events = ProjectEvents(self.project)
         self.stack = QUndoStack(self)
         # Bound methods, not lambdas: Qt drops them with this object, so a dying stack cannot call back.
         self.stack.indexChanged.connect(self._on_index_changed)
@@ -42,6 +47,8 @@ class Document(QObject):
         self.recovered_from: Path | None = None  # the autosave this document came from, if any
 
     def _on_index_changed(self, _index: int) -> None:
+        if self.events.project is self.project:  # not the old project's stack being cleared
+            self.events.announce()
         self.changed.emit()
 
     def _on_clean_changed(self, _clean: bool) -> None:
@@ -80,7 +87,7 @@ class Document(QObject):
         self.stack.clear()  # commands hold the old project; they must not run on the new one
         self.project = project
         self.recovered_from = recovered_from
-        self.projectReplaced.emit(project)
+        self.events.replace(project)
         self.titleChanged.emit(self.title())
 
     def new(self) -> bool:

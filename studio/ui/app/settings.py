@@ -56,13 +56,13 @@ def restore_window(window: Any, settings: QSettings) -> None:
         window.restoreGeometry(geometry)
     if state is not None:
         window.restoreState(state)
-    window._set_overlay_opacity(float(settings.value("viewer/overlay", 0.0)))
+    window.set_overlay_opacity(float(settings.value("viewer/overlay", 0.0)))
     window.viewer.loop_button.setChecked(settings.value("viewer/loop", "true") in (True, "true"))
 
 
 def save_window(window: Any, settings: QSettings) -> None:
     settings.setValue("window/geometry", window.saveGeometry())
     settings.setValue("window/state", window.saveState())
-    settings.setValue("viewer/overlay", window.viewer.overlay_slider.value() / 100)
+    settings.setValue("viewer/overlay", window.state.overlay_opacity)
     settings.setValue("viewer/loop", window.viewer.loop)
     settings.sync()

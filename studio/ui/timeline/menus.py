@@ -14,8 +14,8 @@ from PySide6.QtGui import QContextMenuEvent, QDragEnterEvent, QDragMoveEvent, QD
 from PySide6.QtWidgets import QMenu
 
 from studio.project import RemovePlacement
-from studio.ui.library.panel import CLIP_MIME
 from studio.project.placing import place_clips
+from studio.ui.library.panel import CLIP_MIME
 from studio.ui.timeline.edits import INTERP_LABELS, remove_key, set_interp
 from studio.ui.timeline.items import ClipItem, LaneItem
 

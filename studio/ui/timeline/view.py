@@ -2,8 +2,9 @@
 
 API (agreed with the main window):
 - ``TimelineView(QGraphicsView)``, objectName ``timeline``.
-- ``set_project(project, undo_stack: QUndoStack)``; ``refresh()`` rebuilds from the project (also done on
-  every ``undo_stack.indexChanged``, so undo/redo from anywhere shows at once).
+- ``set_project(project, undo_stack: QUndoStack, events=None)``: every edit, undo and redo (from anywhere)
+  reaches the view as a ``studio.project.events.Change`` and updates only the placements it touched;
+  ``refresh()`` rebuilds everything (zoom, a cancelled gesture).
 - ``set_playhead(n)`` (output frame), ``set_generation_time(seconds)`` (one undo step),
   ``set_in_out(a, b)`` / ``in_out``; ``zoom`` (px per second), ``set_zoom(px_per_s, anchor_x=None)``,
   ``zoom_to_fit()`` (also on set_project and the ``\\`` key);
@@ -27,7 +28,6 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
-    QColor,
     QMouseEvent,
     QPainter,
     QPixmap,
@@ -37,8 +37,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication, QGraphicsScene, QGraphicsView, QToolTip, QWidget
 
 from studio.errors import StudioError
-from studio.palette import clip_colour
 from studio.project import Command, Project, SetSetting
+from studio.project.events import ProjectEvents
 from studio.ui.app.undo import push_command
 from studio.ui.timecode import format_timecode
 from studio.ui.timeline.drags import Drag, EndDrag, KeyDrag, MoveDrag, TrimDrag
@@ -46,10 +46,11 @@ from studio.ui.timeline.geometry import EDGE_PX, LEFT_PAD, MARKER_HIT_PX, ROW_H,
 from studio.ui.timeline.items import ClipItem, LaneItem
 from studio.ui.timeline.menus import TimelineMenus
 from studio.ui.timeline.ruler import RulerState, paint_background, paint_foreground
+from studio.ui.timeline.sync import PlacementItems
 from studio.ui.timeline.thumbs import ThumbnailCache
 
 
-class TimelineView(TimelineMenus, QGraphicsView):
+class TimelineView(PlacementItems, TimelineMenus, QGraphicsView):
     seekRequested = Signal(int)
     selectionChanged = Signal(object)
     inOutChanged = Signal(int, int)
@@ -68,6 +69,8 @@ class TimelineView(TimelineMenus, QGraphicsView):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.project = Project()
         self.stack: QUndoStack | None = None
+        self.events: ProjectEvents | None = None
+        self._own_events: tuple | None = None  # (announce, stack) when no document gave events
         self.scale = TimeScale()
         self.blocks: dict[str, ClipItem] = {}
         self.lanes: dict[str, LaneItem] = {}
@@ -92,43 +95,46 @@ class TimelineView(TimelineMenus, QGraphicsView):
     def fps(self) -> float:
         return float(self.project.settings.fps)
 
-    def set_project(self, project: Project, undo_stack: QUndoStack) -> None:
-        if self.stack is not None:
+    def set_project(
+        self, project: Project, undo_stack: QUndoStack, events: ProjectEvents | None = None
+    ) -> None:
+        """Show ``project``, edited through ``undo_stack``; ``events`` are its change events (the document's;
+        without them the view announces the stack's steps itself, for a timeline used on its own)."""
+        if self.events is not None:
+            self.events.changed.disconnect(self._on_change)
+        if self._own_events is not None:
             with contextlib.suppress(RuntimeError, TypeError):  # the old stack may be gone already
-                self.stack.indexChanged.disconnect(self.refresh)
-        self.project, self.stack = project, undo_stack
-        undo_stack.indexChanged.connect(self.refresh)
+                self._own_events[1].indexChanged.disconnect(self._own_events[0])
+            self._own_events = None
+        if events is None:
+            events = ProjectEvents(project)
+            announce = events.announce
+            undo_stack.indexChanged.connect(announce)
+            self._own_events = (announce, undo_stack)
+        self.project, self.stack, self.events = project, undo_stack, events
+        events.changed.connect(self._on_change)
         self.selected = None
         self._key_selection = None
         self.refresh()
         self.zoom_to_fit()
 
     def refresh(self) -> None:
-        """Rebuild every item from the project (cheap: one block and one lane per placement)."""
-        if self._drag is not None:
-            self._drag.cancel()
-            self._drag = None
+        """Rebuild every item (a new project, a zoom step, a cancelled gesture's preview); an edit updates
+        only the placements it changed (:meth:`_on_change`)."""
+        self._cancel_drag()
         self.scene().clear()
         self.blocks.clear()
         self.lanes.clear()
         for row, p in enumerate(self.project.placements):
-            try:
-                index = self.project.clip_index(p.clip_id)
-            except KeyError:
-                continue
-            clip = self.project.clips[index]
-            colour = QColor(*clip_colour(index))
-            block = ClipItem(p, clip, row, self.scale, colour)
-            lane = LaneItem(p, row, self.scale, colour)
-            block.set_selected(p.id == self.selected)
-            if clip.online:
-                block.set_thumbnail(self._thumbs.get(str(clip.path)))
-            if self._key_selection is not None and self._key_selection[0] == p.id:
-                t = self._key_selection[1]
-                lane.selected_key = next((i for i, k in enumerate(lane.keys) if abs(k.time - t) < 1e-9), None)
-            self.scene().addItem(block)
-            self.scene().addItem(lane)
-            self.blocks[p.id], self.lanes[p.id] = block, lane
+            self._put(p, row)
+        self._after_items_changed()
+
+    def _cancel_drag(self) -> None:
+        if self._drag is not None:
+            self._drag.cancel()
+            self._drag = None
+
+    def _after_items_changed(self) -> None:
         if self.selected is not None and self.selected not in self.blocks:
             self.select(None)
         self._update_scene_rect()
