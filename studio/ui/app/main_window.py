@@ -12,7 +12,7 @@ is ``PlaybackController``.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
@@ -39,7 +39,16 @@ from studio.ui.training.generate import ClipGenerator
 from studio.ui.viewer.panel import ViewerPanel
 from studio.ui.viewer.playback import PlaybackController
 
+if TYPE_CHECKING:
+    from studio.ui.training.panel import TrainingPanel
+
 log = logging.getLogger(__name__)
+
+
+def _training_panel() -> TrainingPanel:
+    from studio.ui.training.panel import TrainingPanel  # torch: imported when the panel is first seen
+
+    return TrainingPanel()
 
 
 class MainWindow(QMainWindow):
@@ -67,7 +76,7 @@ class MainWindow(QMainWindow):
         self.inspector = InspectorPanel()
         self.timeline = TimelineView()
         self.attention = AttentionPanel()
-        self.training = LazyPanel("training.panel", "TrainingPanel", "training")  # torch: built when seen
+        self.training = LazyPanel(_training_panel, "training")
         for widget, name in ((self.timeline, "timeline"), (self.attention, "attentionHeatmap")):
             widget.setObjectName(name)  # saved layouts and tests find panels by these names
             widget.setAccessibleName(name)

@@ -1,14 +1,13 @@
-"""The panels other engineers build (timeline, attention panel, training panel), made optional.
-
-A panel whose module is missing or fails to import becomes a labelled placeholder with the same
-objectName/accessibleName, so the window (and its saved layout) keeps working while that panel is built.
-``LazyPanel`` defers a hidden panel's import until it is first shown.
-"""
+"""A panel that is costly to import and usually hidden (the training panel, tabbed behind the inspector, pulls
+in torch): built the first time it is really on screen, which keeps its imports out of the time to a shown
+window. Calls made before that are replayed on it. A panel that fails to build becomes a labelled
+placeholder, so the window (and its saved layout) keeps working."""
 
 from __future__ import annotations
 
-import importlib
 import logging
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
@@ -16,8 +15,16 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 log = logging.getLogger(__name__)
 
 
+class ProjectPanel(Protocol):
+    """What the window asks of a panel that shows the project."""
+
+    def set_project(self, project: Any) -> None: ...
+
+    def shutdown(self) -> None: ...
+
+
 class Placeholder(QLabel):
-    """Stands in for a panel that is not available; says so instead of leaving a blank area."""
+    """Stands in for a panel that failed to build; says so instead of leaving a blank area."""
 
     def __init__(self, name: str, reason: str) -> None:
         super().__init__(f"{name} is not available: {reason}")
@@ -27,45 +34,34 @@ class Placeholder(QLabel):
         self.setWordWrap(True)
         self.setStyleSheet("color: #8a8a8a;")
 
+    def set_project(self, project: Any) -> None:
+        pass
 
-def optional_panel(module: str, cls: str, name: str, required: bool = True) -> QWidget | None:
-    """An instance of ``studio.ui.<module>.<cls>``, or a placeholder (or None when not ``required``)."""
-    try:
-        widget_cls = getattr(importlib.import_module(f"studio.ui.{module}"), cls)
-    except ModuleNotFoundError as exc:
-        if exc.name != f"studio.ui.{module}":
-            log.exception("the %s panel failed to import", name)
-        if not required:
-            return None
-        return Placeholder(name, "its module is missing")
-    except Exception as exc:  # a broken panel must not take the window down with it
-        log.exception("the %s panel failed to import", name)
-        return Placeholder(name, f"{type(exc).__name__}: {exc}") if required else None
-    widget = widget_cls()
-    widget.setObjectName(name)
-    widget.setAccessibleName(name)
-    return widget
+    def shutdown(self) -> None:
+        pass
 
 
 class LazyPanel(QWidget):
-    """Holds the place of a panel that is costly to import and usually hidden (the training panel, tabbed
-    behind the inspector): the real panel is imported and built the first time this becomes visible, which
-    keeps its imports out of the time to a shown window. Calls made before that are replayed on it."""
-
-    def __init__(self, module: str, cls: str, name: str) -> None:
+    def __init__(self, build: Callable[[], QWidget], name: str) -> None:
         super().__init__()
-        self._spec = (module, cls, name)
+        self._build, self._name = build, name
         self.panel: QWidget | None = None
-        self._project: object = None
+        self._project: Any = None
         self._has_project = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
 
     def ensure(self) -> QWidget:
         if self.panel is None:
-            self.panel = optional_panel(*self._spec) or Placeholder(self._spec[2], "it failed to load")
+            try:
+                self.panel = self._build()
+                self.panel.setObjectName(self._name)
+                self.panel.setAccessibleName(self._name)
+            except Exception as exc:  # a broken panel must not take the window down with it
+                log.exception("the %s panel failed to build", self._name)
+                self.panel = Placeholder(self._name, f"{type(exc).__name__}: {exc}")
             self.layout().addWidget(self.panel)
-            if self._has_project and hasattr(self.panel, "set_project"):
+            if self._has_project:
                 self.panel.set_project(self._project)
         return self.panel
 
@@ -82,11 +78,11 @@ class LazyPanel(QWidget):
         if self.panel is None and self.isVisible() and not self.visibleRegion().isEmpty():
             self.ensure()
 
-    def set_project(self, project: object) -> None:
+    def set_project(self, project: Any) -> None:
         self._project, self._has_project = project, True
-        if self.panel is not None and hasattr(self.panel, "set_project"):
+        if self.panel is not None:
             self.panel.set_project(project)
 
     def shutdown(self) -> None:
-        if self.panel is not None and hasattr(self.panel, "shutdown"):
+        if self.panel is not None:
             self.panel.shutdown()

@@ -4,7 +4,8 @@ Why apply first and push after: QUndoStack.push() calls redo() and cannot be tol
 command validates before it mutates and raises ProjectError when refused, so ``push_command`` runs it once
 itself; only a command that succeeded reaches the stack (its first redo() from push is then skipped).
 Anything that edits the project — this window, the timeline, the attention panel — goes through here, so
-``QUndoStack.indexChanged`` is the one signal that says "the document changed".
+the stack's index moves on every edit, undo and redo; that is where the document announces what changed
+(``studio.project.events``).
 """
 
 from __future__ import annotations
