@@ -237,9 +237,9 @@ def main() -> int:
 
     import torch
 
-    device = args.device
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
+    from studio.engine.device import resolve_device
+
+    device = resolve_device(args.device)[0]
     sync = torch.cuda.synchronize if device == "cuda" else None
     cases = select(args.cases)
     lm, metrics_path = load_metrics(args.metrics)

@@ -31,8 +31,9 @@ sys.path.insert(0, str(ROOT))
 from _report import cpu_model, write_section  # noqa: E402 (benchmarks/ is on sys.path as a script)
 
 from studio.models.data import FrameData  # noqa: E402
+from studio.models.device import choose_device  # noqa: E402
 from studio.models.registry import build_model, make_config  # noqa: E402
-from studio.models.train import TrainConfig, choose_device, train  # noqa: E402
+from studio.models.train import TrainConfig, train  # noqa: E402
 
 KINDS = ("vae", "convlstm", "transformer")
 

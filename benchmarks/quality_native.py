@@ -32,10 +32,11 @@ sys.path.insert(0, str(ROOT))
 from _report import machine, write_section  # noqa: E402 (benchmarks/ is on sys.path as a script)
 
 from studio.media.cuts import detect_cuts  # noqa: E402
+from studio.models.device import choose_device  # noqa: E402
 from studio.models.interp import interpolate  # noqa: E402
 from studio.models.interp_train import evaluate_interp, train_interp  # noqa: E402
 from studio.models.native import NativeData  # noqa: E402
-from studio.models.train import TrainConfig, choose_device  # noqa: E402
+from studio.models.train import TrainConfig  # noqa: E402
 from tests import footage  # noqa: E402
 
 

@@ -142,8 +142,8 @@ def run_train(args: argparse.Namespace) -> int:
 def run_eval(args: argparse.Namespace) -> int:
     from studio.models.checkpoint import load_checkpoint
     from studio.models.data import FrameData, sources_from_project
+    from studio.models.device import choose_device
     from studio.models.evaluate import evaluate, format_table
-    from studio.models.train import choose_device
 
     device = choose_device(args.device)
     ck = load_checkpoint(args.checkpoint, device)

@@ -1,49 +1,16 @@
-"""Which torch device the engine runs on: CUDA, then Apple MPS, then the CPU; and how to tell OOM apart."""
+"""Which torch device the engine runs on, and how to tell OOM apart.
+
+The choice itself (CUDA, then Apple MPS, then the CPU) is :mod:`studio.models.device`'s, re-exported here:
+the models train and generate on the same device the engine would pick, so there is one answer to "auto".
+"""
 
 from __future__ import annotations
 
 import torch
 
-from studio.errors import EngineError
+from studio.models.device import choose_device, resolve_device
 
-
-def _mps_available() -> bool:
-    mps = getattr(torch.backends, "mps", None)
-    return bool(mps is not None and mps.is_available())
-
-
-def choose_device(name: str = "auto") -> torch.device:
-    """``auto`` picks the best present device; an explicit one that is absent is a one-line EngineError.
-
-    Accepts ``auto``, ``cpu``, ``cuda``, ``cuda:N``, ``gpu`` (an alias of ``cuda``) and ``mps``.
-    """
-    name = (name or "auto").strip().lower()
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if _mps_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    if name == "gpu":
-        name = "cuda"
-    try:
-        device = torch.device(name)
-    except (RuntimeError, ValueError):
-        raise EngineError(f"Unknown device {name!r}: use auto, cpu, cuda, cuda:N or mps") from None
-    if device.type == "cpu":
-        return device
-    if device.type == "cuda":
-        if not torch.cuda.is_available():
-            raise EngineError(f"Device {name!r} asked for, but this torch build sees no CUDA GPU")
-        count = torch.cuda.device_count()
-        if device.index is not None and device.index >= count:
-            raise EngineError(f"Device {name!r} asked for, but only {count} CUDA GPU(s) are present")
-        return device
-    if device.type == "mps":
-        if not _mps_available():
-            raise EngineError(f"Device {name!r} asked for, but Apple MPS is not available here")
-        return device
-    raise EngineError(f"Unsupported device {name!r}: use auto, cpu, cuda, cuda:N or mps")
+__all__ = ["choose_device", "describe", "empty_cache", "is_out_of_memory", "resolve_device"]
 
 
 def describe(device: torch.device | str) -> str:

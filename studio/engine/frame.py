@@ -73,10 +73,10 @@ def make_synthesizer(
 def on_cpu(device: str) -> bool:
     """Whether ``device`` means the torch engine runs on the CPU (False without torch: the crossfade)."""
     try:
-        import torch
+        from studio.engine.device import choose_device  # torch
     except ImportError:
         return False
-    return device == "cpu" or (device == "auto" and not torch.cuda.is_available())
+    return device == "cpu" or (device == "auto" and choose_device("auto").type == "cpu")
 
 
 @contextlib.contextmanager

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from studio.engine.audio_follow import follow_audio_blocks
-from studio.engine.device import choose_device, describe
+from studio.engine.device import describe, resolve_device
 from studio.engine.estimate import Estimate
 from studio.engine.estimate import estimate as engine_estimate
 from studio.engine.frame import RenderedFrame, make_synthesizer, shared_cpu_threads, synthesize
@@ -116,15 +116,6 @@ class _EncodeBehind:
         self._thread.join()
 
 
-def _resolve_device(name: str) -> tuple[str, str | None]:
-    """(device it will use, why that is not the one asked for): an absent GPU falls back to the CPU."""
-    try:
-        device = choose_device(name)
-    except EngineError as exc:
-        return "cpu", f"{exc}: using cpu"
-    return str(device), None
-
-
 class RenderJob:
     """Renders a whole project to an MP4. ``run()`` once; ``estimate()`` any time before."""
 
@@ -171,7 +162,7 @@ class RenderJob:
         require_online(self.project)  # the calibration reads sources: refuse offline media first, by name
         settings = self.project.settings
         frames = int(settings.frame_count)
-        device, fallback = _resolve_device(self.device)
+        device, fallback = resolve_device(self.device)
         counts = active_count(self.project)
         busiest = int(np.argmax(counts)) if len(counts) else 0
         k = int(counts.max()) if len(counts) else 0
@@ -215,7 +206,7 @@ class RenderJob:
         size = (int(settings.width), int(settings.height))
         total = int(settings.frame_count)
         n_clips = len(self.project.clips)
-        device, fallback = _resolve_device(self.device)
+        device, fallback = resolve_device(self.device)
         if fallback:
             self._warn(fallback)
         synth = self.synthesizer or self._make_synthesizer(device, on_warning=self._warn)

@@ -28,7 +28,7 @@ from studio import paths
 from studio.errors import StudioError
 from studio.models.checkpoint import Checkpoint, atomic_write_text, load_checkpoint
 from studio.models.data import ClipSource, decode_clip, sources_from_clips, to_tensor, to_uint8
-from studio.models.train import choose_device
+from studio.models.device import choose_device
 from studio.project.record import AttentionRecordWriter
 
 OPERATIONS = {

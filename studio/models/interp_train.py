@@ -24,12 +24,13 @@ import torch.nn.functional as F
 from studio.errors import CancelToken, StudioError
 from studio.models import baselines
 from studio.models import checkpoint as ckpt
+from studio.models.device import choose_device
 from studio.models.evaluate import EvalResult
 from studio.models.interp import FlowInterpolator, between, flows, pair, to_frame
 from studio.models.metrics import psnr, ssim
 from studio.models.native import NativeData
 from studio.models.registry import build_model, make_config
-from studio.models.train import TrainConfig, TrainProgress, _autocast_dtype, choose_device
+from studio.models.train import TrainConfig, TrainProgress, _autocast_dtype
 
 GAPS = (2, 3, 4)
 CROP = 256  # training crop (px), smaller frames are used whole

@@ -23,6 +23,7 @@ import torch.nn as nn
 from studio.errors import CancelToken, StudioError
 from studio.models import checkpoint as ckpt
 from studio.models.data import FrameData, to_tensor
+from studio.models.device import choose_device
 from studio.models.evaluate import EVAL_WINDOW, MODEL_TASKS, score_model
 from studio.models.gan import GANConfig, PatchDiscriminator3D, d_hinge_loss, g_hinge_loss
 from studio.models.registry import build_model, make_config
@@ -65,17 +66,6 @@ class TrainProgress:
     checkpoint: Path | None = None  # the last checkpoint written, once there is one
     evaluated: bool = False  # psnr/ssim were computed at this very step (not carried over)
     model: nn.Module | None = field(default=None, repr=False)  # set on the final progress only
-
-
-def choose_device(name: str = "auto") -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise StudioError("CUDA was asked for but no CUDA GPU is available")
-    try:
-        return torch.device(name)
-    except RuntimeError:
-        raise StudioError(f"unknown device {name!r}") from None
 
 
 def _opt_tensors(opt: torch.optim.Optimizer, prefix: str) -> tuple[dict[str, torch.Tensor], list[dict]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from studio.engine.device import choose_device, describe, is_out_of_memory
+from studio.engine.device import choose_device, describe, is_out_of_memory, resolve_device
 from studio.errors import EngineError
 
 
@@ -16,6 +16,23 @@ def test_auto_picks_an_available_device():
     )
     assert device.type == expected
     torch.ones(2, device=device)  # and it works
+
+
+def test_one_decision_for_auto_everywhere():
+    """The engine, the models (training, generation) and the window's status bar ask the same function."""
+    from studio.engine import frame
+    from studio.models import device as models_device
+
+    assert choose_device is models_device.choose_device and resolve_device is models_device.resolve_device
+    assert resolve_device("auto") == (str(choose_device("auto")), None)
+    assert resolve_device("") == resolve_device(None) == resolve_device("auto")
+    assert frame.on_cpu("auto") == (choose_device("auto").type == "cpu") and frame.on_cpu("cpu")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_an_absent_gpu_falls_back_to_the_cpu_with_a_reason():
+    device, reason = resolve_device("cuda")
+    assert device == "cpu" and reason.endswith(": using cpu") and "CUDA" in reason and "\n" not in reason
 
 
 def test_cpu_is_always_there():

@@ -7,8 +7,9 @@ import torch
 
 from studio.errors import StudioError
 from studio.models.data import FrameData
+from studio.models.device import choose_device
 from studio.models.evaluate import evaluate
-from studio.models.train import TrainConfig, choose_device, train
+from studio.models.train import TrainConfig, train
 
 
 @pytest.mark.parametrize("kind", ["vae", "convlstm", "transformer"])
@@ -49,7 +50,8 @@ def test_minutes_limit_stops_the_run(frame_data: FrameData) -> None:
 
 def test_device_choice() -> None:
     assert choose_device("cpu").type == "cpu"
-    assert choose_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    best = "cuda" if torch.cuda.is_available() else ("mps" if torch.backends.mps.is_available() else "cpu")
+    assert choose_device("auto").type == best  # the engine's answer too: one decision
     if not torch.cuda.is_available():
         with pytest.raises(StudioError, match="CUDA"):
             choose_device("cuda")

@@ -74,12 +74,10 @@ def _device_of(project: Any) -> str:
 
 
 def _resolved_device(name: str) -> str:
-    """What "auto" means here, for the status bar (torch is loaded by now: the renderer imported it)."""
-    if name != "auto":
-        return name
-    import torch
+    """The device ``name`` runs on, for the status bar (torch is loaded by now: the renderer imported it)."""
+    from studio.engine.device import resolve_device
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    return resolve_device(name)[0]
 
 
 def frame_count(project: Any) -> int:
