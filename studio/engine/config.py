@@ -1,18 +1,24 @@
 """The attention generator's settings as one frozen, validated value.
 
-The project's ``EngineSettings`` is duck-typed (read by attribute name) so this module does not import
-``studio.project``: the engine can be configured from a CLI, a test or a benchmark without a project.
+The fields a project stores are declared once, in the project's ``EngineSettings`` (name, type, default,
+meaning): the ones the generator shares with it take their defaults from there, and :meth:`from_settings`
+reads every field by attribute name (duck-typed: a CLI, a test or a benchmark configures the engine without
+a project). The rest are the generator's own, never saved.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
 from studio.errors import EngineError
+from studio.project.model import EngineSettings
 
 Mode = Literal["free", "guide"]
 Precision = Literal["auto", "fp32", "fp16", "bf16"]
+
+_PROJECT = {f.name: f.default for f in fields(EngineSettings)}  # the project's defaults, the one declaration
+_CAST = {"float": float, "int": int}  # how from_settings coerces a field of that (annotated) type
 
 
 @dataclass(frozen=True)
@@ -24,18 +30,20 @@ class GeneratorConfig:
     crossfade. That is why the stability bonus is an energy too, not a raw logit.
     """
 
-    temperature: float = 0.1  # softmax temperature over squared feature distances
-    radius: int = 3  # spatial search radius, in patches (the project's EngineSettings default, see there)
-    window: int = 0  # temporal window, in source frames each side (the input's T wins if it differs)
-    coherence: float = 0.3  # pull of the query toward the previous output frame's features, in [0, 1]
-    stability: float = 0.5  # bonus for the (clip, offset) chosen at the previous frame
-    patch: int = 8  # patch stride in output pixels; maps are at this resolution
+    # The project's (EngineSettings: defaults and meaning there).
+    temperature: float = _PROJECT["temperature"]
+    radius: int = _PROJECT["radius"]
+    window: int = _PROJECT["window"]  # the input's T wins if it differs
+    coherence: float = _PROJECT["coherence"]
+    stability: float = _PROJECT["stability"]
+    patch: int = _PROJECT["patch"]
+    mode: Mode = _PROJECT["mode"]
+    guide_clip: str | None = _PROJECT["guide_clip"]  # the render job feeds its frames as SynthInput.guide
+    device: str = _PROJECT["device"]
+    # The generator's own.
     aggregate: int = 1  # free mode: match costs averaged over (2a+1)^2 patches (neighbours agree)
     region: int = 1  # clips' scores are averaged over (2*region+1)^2 patches: regions, not a checkerboard
     balance: float = 1.0  # free mode: 1 = shares follow importance, 0 = raw attention (guide mode: 0)
-    mode: Mode = "free"
-    guide_clip: str | None = None  # a clip id; the render job feeds its frames as SynthInput.guide
-    device: str = "auto"
     seed: int = 0  # the generator uses no randomness today; kept so results stay keyed by it
     precision: Precision = "auto"  # auto: fp16 distances on CUDA, fp32 elsewhere
     max_tile_bytes: int = 64 << 20  # working-set bound of one band of patch rows (halved on out-of-memory)
@@ -61,24 +69,18 @@ class GeneratorConfig:
 
     @classmethod
     def from_settings(cls, settings: Any, seed: int | None = None, **overrides: Any) -> GeneratorConfig:
-        """From the project's ``EngineSettings`` (or anything with those attribute names)."""
-        guide_clip = getattr(settings, "guide_clip", None)
-        mode = getattr(settings, "mode", None) or ("guide" if guide_clip else "free")
-        values: dict[str, Any] = {
-            "temperature": float(getattr(settings, "temperature", cls.temperature)),
-            "radius": int(getattr(settings, "radius", cls.radius)),
-            "window": int(getattr(settings, "window", cls.window)),
-            "coherence": float(getattr(settings, "coherence", cls.coherence)),
-            "stability": float(getattr(settings, "stability", cls.stability)),
-            "patch": int(getattr(settings, "patch", cls.patch)),
-            "aggregate": int(getattr(settings, "aggregate", cls.aggregate)),
-            "region": int(getattr(settings, "region", cls.region)),
-            "balance": float(getattr(settings, "balance", cls.balance)),
-            "mode": mode,
-            "guide_clip": guide_clip,
-            "device": str(getattr(settings, "device", cls.device) or "auto"),
-            "seed": int(seed if seed is not None else getattr(settings, "seed", cls.seed)),
-        }
+        """From the project's ``EngineSettings`` (or anything with those attribute names): every field the
+        object has, by name; a guide clip without a mode means guide mode; ``seed`` wins over its own."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if hasattr(settings, f.name):
+                value = getattr(settings, f.name)
+                cast = _CAST.get(str(f.type))
+                values[f.name] = cast(value) if cast is not None else value
+        values["mode"] = values.get("mode") or ("guide" if values.get("guide_clip") else "free")
+        values["device"] = str(values.get("device") or "auto")
+        if seed is not None:
+            values["seed"] = int(seed)
         values.update(overrides)
         return cls(**values)
 

@@ -93,13 +93,16 @@ class Placement:
 
 @dataclass(frozen=True)
 class EngineSettings:
-    temperature: float = 0.1
+    """The generator's settings a project stores (the ``engine`` object of the file), and the one place their
+    defaults are declared: ``studio.engine.config.GeneratorConfig`` takes them from here."""
+
+    temperature: float = 0.1  # softmax temperature over squared feature distances
     # radius 3 / window 0: the real-time budget (30 fps at 640x360 x 4 clips on 2 cores, with decode and
     # encode); radius 4 looked the same on the demo, window 1 (3x the candidates) flickered ~5% less
     radius: int = 3  # search radius, in patches
     window: int = 0  # temporal window, in source frames each side
     coherence: float = 0.3  # pull of the query toward the previous output frame, in [0, 1]
-    stability: float = 0.5  # logit bonus for the choice made at the previous frame
+    stability: float = 0.5  # bonus (an energy) for the (clip, offset) chosen at the previous frame
     patch: int = 8  # patch stride in output pixels
     mode: Literal["free", "guide"] = "free"
     guide_clip: str | None = None  # a clip id; required in "guide" mode

@@ -20,6 +20,20 @@ def test_from_the_projects_engine_settings():
     assert (config.stability, config.patch, config.mode, config.seed) == (0.1, 16, "free", 42)
 
 
+def test_the_shared_defaults_are_the_projects():
+    """Declared once (EngineSettings); a project with default settings gives the default generator."""
+    from dataclasses import asdict, fields
+
+    from studio.project.model import EngineSettings
+
+    shared = {f.name for f in fields(GeneratorConfig)} & {f.name for f in fields(EngineSettings)}
+    assert shared == {"temperature", "radius", "window", "coherence", "stability", "patch", "mode",
+                      "guide_clip", "device"}  # fmt: skip
+    defaults = asdict(EngineSettings())
+    assert all(getattr(GeneratorConfig(), name) == defaults[name] for name in shared)
+    assert GeneratorConfig.from_settings(EngineSettings()) == GeneratorConfig()
+
+
 def test_duck_typed_and_guide_mode_inferred_from_a_guide_clip():
     settings = SimpleNamespace(
         temperature=1.0,
