@@ -1,9 +1,9 @@
-"""The "where did each pixel come from" video: the output frame tinted by its dominant source.
+"""The "where did each pixel come from" video: the output frame with the dominant-source overlay on it.
 
-Each pixel takes the colour of the clip with the largest attention weight there (a fixed palette, one
-colour per project clip, so a clip keeps its colour for the whole video), blended over the output frame so
-the picture stays recognisable; a small legend names the clips.
-Frames where nothing is active (all-zero maps) stay untinted.
+The overlay is the preview's (:func:`studio.engine.overlay.dominant_overlay`: each patch in its clip's colour,
+as opaque as that clip dominates it), scaled to the frame and drawn at an opacity the way the preview's
+painter draws it (:func:`composite`), so the exported video shows what the viewer showed; a small legend names
+the clips. Frames where nothing is active (all-zero maps) stay untinted.
 """
 
 from __future__ import annotations
@@ -11,7 +11,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from studio.engine.overlay import dominant, dominant_overlay
 from studio.palette import clip_colour
+
+OPACITY = 0.5  # the attention panel's default overlay opacity
 
 
 def dominant_map(maps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -21,31 +24,33 @@ def dominant_map(maps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     cannot be interpolated), which shows the patch grid honestly.
     """
     w, h = size
-    weights = maps.astype(np.float32)
-    index = np.argmax(weights, axis=0).astype(np.int16)
-    index[weights.max(axis=0) <= 0] = -1
-    return cv2.resize(index, (w, h), interpolation=cv2.INTER_NEAREST)
+    return cv2.resize(dominant(maps)[0], (w, h), interpolation=cv2.INTER_NEAREST)
+
+
+def composite(frame: np.ndarray, rgba: np.ndarray, opacity: float) -> np.ndarray:
+    """(H, W, 3) uint8: ``frame`` with the (h, w, 4) straight-alpha overlay ``rgba`` drawn over it at
+    ``opacity``, scaled up bilinearly on premultiplied colour: the preview's ``QPainter`` (smooth scaling,
+    ``setOpacity``, source-over) in numpy."""
+    h, w = frame.shape[:2]
+    alpha = rgba[..., 3:4].astype(np.float32) * (1.0 / 255.0)
+    premultiplied = np.concatenate([rgba[..., :3].astype(np.float32) * alpha, alpha], axis=2)
+    up = cv2.resize(premultiplied, (w, h), interpolation=cv2.INTER_LINEAR)
+    cover = up[..., 3:4] * float(opacity)
+    out = frame.astype(np.float32) * (1.0 - cover) + up[..., :3] * float(opacity)
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
 class MapsOverlay:
-    """Draws the dominant-source tint and the legend; the legend is rendered once and pasted on each frame."""
+    """Draws the dominant-source overlay and the legend (rendered once, pasted on each frame)."""
 
-    def __init__(self, clip_names: list[str], size: tuple[int, int], alpha: float = 0.5) -> None:
+    def __init__(self, clip_names: list[str], size: tuple[int, int], opacity: float = OPACITY) -> None:
         self.size = size
-        self.alpha = float(alpha)
-        self._colours = np.array([clip_colour(i) for i in range(len(clip_names))], np.float32).reshape(-1, 3)
+        self.opacity = float(opacity)
         self._legend, self._legend_mask = _legend(clip_names, size)
 
     def __call__(self, frame: np.ndarray, maps: np.ndarray) -> np.ndarray:
-        """(H, W, 3) uint8: ``frame`` with each pixel blended toward its dominant clip's colour."""
-        index = dominant_map(maps, self.size)
-        out = frame.astype(np.float32)
-        active = index >= 0
-        if active.any():
-            tint = self._colours[np.maximum(index, 0)]  # (H, W, 3)
-            blended = out * (1.0 - self.alpha) + tint * self.alpha
-            out = np.where(active[..., None], blended, out)
-        result = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+        """(H, W, 3) uint8: ``frame`` with the overlay of ``maps`` over it, then the legend."""
+        result = composite(frame, dominant_overlay(maps), self.opacity)
         lh, lw = self._legend_mask.shape
         region = result[:lh, :lw]
         np.copyto(region, self._legend, where=self._legend_mask[..., None])

@@ -25,7 +25,7 @@ def test_dominant_map_upsamples_patch_argmax() -> None:
 
 def test_overlay_tints_toward_the_dominant_clip_and_draws_a_legend() -> None:
     size = (320, 180)
-    overlay = MapsOverlay(["alpha", "beta"], size, alpha=0.5)
+    overlay = MapsOverlay(["alpha", "beta"], size, opacity=0.5)
     frame = np.full((180, 320, 3), 100, np.uint8)
     maps = np.zeros((2, 23, 40), np.float16)
     maps[0, :, :20] = 1.0

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 
+from studio.engine.overlay import dominant_overlay
 from studio.palette import clip_colour
-from studio.ui.viewer.frame_view import dominant_overlay
 from studio.ui.viewer.panel import ViewerPanel
 
 
@@ -57,6 +58,31 @@ def test_overlay_tints_by_opacity(qtbot) -> None:  # noqa: ANN001
     after = viewer.view.grab().toImage().pixelColor(160, 120)
     assert (before.red(), before.green(), before.blue()) == (0, 0, 0)
     assert (after.red(), after.green(), after.blue()) == pytest.approx(clip_colour(1), abs=3)
+
+
+def test_the_preview_shows_what_the_maps_video_exports(qtbot) -> None:  # noqa: ANN001
+    """One overlay, drawn alike: the painter's smooth scaling at the slider's opacity is the maps video's."""
+    from studio.engine.maps_video import composite
+    from studio.ui.viewer.frame_view import FrameView
+
+    h, w = 90, 160  # the view's minimum size
+    view = FrameView()
+    qtbot.addWidget(view)
+    view.resize(w, h)  # 1:1, so the frame lands on the widget pixel for pixel
+    view.show()
+    ys, xs = np.mgrid[0:h, 0:w]
+    frame = np.stack([xs, ys * 2, np.full_like(xs, 90)], -1).astype(np.uint8)
+    maps = np.random.default_rng(3).random((3, 12, 20)).astype(np.float32) ** 4
+    maps[:, 0, :3] = 0  # a clear corner: nothing active there
+    maps = (maps / np.maximum(maps.sum(0), 1e-9)).astype(np.float16)
+    view.set_frame(frame, maps)
+    view.set_overlay_opacity(0.7)
+    image = view.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+    assert (image.width(), image.height()) == (w, h)
+    rows = np.frombuffer(image.constBits(), np.uint8).reshape(h, image.bytesPerLine())
+    shown = rows[:, : w * 3].reshape(h, w, 3).astype(int)
+    exported = composite(frame, dominant_overlay(maps), 0.7).astype(int)
+    assert np.abs(shown - exported).mean() < 1.0 and np.abs(shown - exported).max() <= 6  # here: 0.6, 3
 
 
 def test_timecode_and_transport_signals(qtbot) -> None:  # noqa: ANN001

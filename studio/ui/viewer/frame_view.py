@@ -1,7 +1,9 @@
 """The widget that paints one preview frame, scaled to fit, with the dominant-source overlay on top.
 
 Why a plain QWidget and not a QLabel/QGraphicsView: one drawImage per paint is the cheapest path for video,
-and the overlay is a tiny (patch-resolution) image scaled by the painter, not a full-size blend in numpy.
+and the overlay is a tiny (patch-resolution) image scaled by the painter, not a full-size blend in numpy. The
+overlay is ``studio.engine.overlay.dominant_overlay``'s, the one the exported maps video composites the same
+way (smooth scaling, the opacity slider's value: ``studio.engine.maps_video.composite``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from studio.palette import clip_colour
+from studio.engine.overlay import dominant_overlay  # numpy only: the maps video draws the same
 
 
 def rgb_to_qimage(frame: np.ndarray) -> QImage:
@@ -19,25 +21,6 @@ def rgb_to_qimage(frame: np.ndarray) -> QImage:
     frame = np.ascontiguousarray(frame)
     h, w, _ = frame.shape
     return QImage(frame.data, w, h, frame.strides[0], QImage.Format.Format_RGB888)
-
-
-def dominant_overlay(maps: np.ndarray) -> np.ndarray:
-    """(K, h, w) attention maps → (h, w, 4) uint8 RGBA: each patch coloured by the clip it used most.
-
-    Alpha follows how dominant that clip is (a 50/50 mix is fainter than a clear winner); patches where no
-    clip was active stay transparent.
-    """
-    maps = np.asarray(maps, dtype=np.float32)
-    k, h, w = maps.shape
-    out = np.zeros((h, w, 4), np.uint8)
-    if k == 0:
-        return out
-    winner = maps.argmax(axis=0)
-    weight = maps.max(axis=0)
-    lut = np.array([clip_colour(i) for i in range(k)], np.uint8)
-    out[..., :3] = lut[winner]
-    out[..., 3] = np.clip(weight * 255.0, 0, 255).astype(np.uint8)
-    return out
 
 
 class FrameView(QWidget):
