@@ -9,8 +9,6 @@ data_range=1, channel_axis=-1)`` — checked to 1e-3 in the tests — so our num
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 
@@ -78,7 +76,3 @@ def temporal_error(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     dp = pred.diff(dim=-4).to(torch.float64)
     dt = target.diff(dim=-4).to(torch.float64)
     return (dp - dt).abs().mean()
-
-
-def psnr_from_mse(value: float, data_range: float = 1.0) -> float:
-    return 100.0 if value <= 1e-10 else 10.0 * math.log10(data_range**2 / value)

@@ -35,7 +35,6 @@ from studio.project.timemap import (
     importance_matrix,
     source_frames,
 )
-from studio.project.undo import UndoStack
 
 __all__ = [
     "CURRENT_VERSION",
@@ -62,7 +61,6 @@ __all__ = [
     "SetSettings",
     "SourceSample",
     "TrimPlacement",
-    "UndoStack",
     "active_count",
     "clip_from_info",
     "frame_sources",

@@ -26,7 +26,6 @@ import contextlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -34,16 +33,18 @@ from typing import Any
 import numpy as np
 from numpy.lib.format import open_memmap
 
+from studio.errors import EngineError
+
 FORMAT, VERSION = "attention-record", 1
-FLUSH_EVERY = 32  # frames between automatic flushes: a live reader lags at most this much
+FLUSH_EVERY = 32  # frames between automatic flushes: a reader of a record being written lags at most this
 
 
 class AttentionRecordWriter:
-    """Writes a record folder frame by frame (in any order); ``directory=None`` makes a temporary one."""
+    """Writes a record folder frame by frame (in any order)."""
 
     def __init__(
         self,
-        directory: str | Path | None,
+        directory: str | Path,
         clip_names: Sequence[str],
         clip_paths: Sequence[str | Path],
         fps: float,
@@ -52,11 +53,6 @@ class AttentionRecordWriter:
         settings: dict[str, Any],
         frames: int,
     ) -> None:
-        self.temporary = directory is None
-        if directory is None:  # the live preview's record: deleted again on close()
-            from studio.paths import cache_dir
-
-            directory = tempfile.mkdtemp(prefix="live-", dir=cache_dir("attention"))
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.clips = len(clip_names)
@@ -114,13 +110,6 @@ class AttentionRecordWriter:
         if self._unflushed >= FLUSH_EVERY:
             self.flush()
 
-    def shares(self, start: int = 0, stop: int | None = None) -> np.ndarray:
-        """Like the reader's: the live preview reads through its own writer."""
-        return np.array(self._shares[start:stop])
-
-    def maps(self, n: int) -> np.ndarray | None:
-        return np.array(self._maps[n]) if self._written[n] else None
-
     def flush(self) -> None:
         """Make everything appended so far visible to readers (memmaps to disk, then meta.json)."""
         self._shares.flush()
@@ -129,10 +118,7 @@ class AttentionRecordWriter:
         self._unflushed = 0
 
     def close(self) -> Path:
-        """Finish: mark complete (a temporary record is deleted instead). Returns the folder."""
-        if self.temporary:
-            self.abort()
-            return self.directory
+        """Finish: mark complete. Returns the folder."""
         self.meta["complete"] = True
         self.flush()
         self._release()
@@ -156,8 +142,6 @@ class AttentionRecordReader:
     """Reads a record folder, finished or still being written (call ``refresh()`` for the latest count)."""
 
     def __init__(self, directory: str | Path) -> None:
-        from studio.errors import EngineError
-
         self.directory = Path(directory)
         try:
             self.meta: dict[str, Any] = json.loads((self.directory / "meta.json").read_text("utf-8"))

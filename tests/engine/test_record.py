@@ -11,7 +11,6 @@ import pytest
 from studio.engine.config import GeneratorConfig
 from studio.engine.generator import AttentionGenerator
 from studio.errors import EngineError
-from studio.paths import cache_dir
 from studio.project.record import AttentionRecordReader, AttentionRecordWriter
 
 NAMES = ["gradient", "stripes", "dots", "guide"]
@@ -101,18 +100,6 @@ def test_an_error_or_abort_leaves_no_partial_record(tmp_path):
     rec = writer(tmp_path / "aborted")
     rec.abort()
     assert not (tmp_path / "aborted").exists()
-
-
-def test_temporary_record_for_the_live_preview(tmp_path):
-    rec = writer(None)
-    folder = rec.directory
-    rec.append(2, [3], np.ones(1, np.float32), np.ones((1, 8, 12), np.float16))
-    assert rec.shares(2, 3)[0, 3] == 1 and rec.maps(2)[3].min() == 1 and rec.maps(1) is None
-    assert folder.parent == cache_dir("attention")  # under the (test-session) cache, never the user's
-    rec.flush()
-    assert AttentionRecordReader(folder).frames_written == 1
-    rec.close()
-    assert not folder.exists()
 
 
 def test_memory_stays_flat_for_a_long_record(tmp_path):

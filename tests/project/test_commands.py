@@ -14,6 +14,7 @@ from studio.project import (
     Clip,
     Command,
     Keyframe,
+    Macro,
     MovePlacement,
     Placement,
     Project,
@@ -25,7 +26,6 @@ from studio.project import (
     SetSetting,
     SetSettings,
     TrimPlacement,
-    UndoStack,
     project_to_dict,
 )
 
@@ -144,63 +144,20 @@ def test_relink_brings_a_clip_online_with_new_metadata(project: Project, tmp_pat
     )
 
 
-def test_undo_stack_history_and_clean_state(project: Project) -> None:
-    seen: list[str] = []
-    stack = UndoStack(project, on_change=lambda c: seen.append(c.text))
+def test_a_macro_is_one_step_all_or_nothing(project: Project) -> None:
     original = project_to_dict(project)
-    stack.push(MovePlacement("pl-1", 1.0))
-    stack.set_clean()
-    saved = project_to_dict(project)
-    stack.push(SetSetting("seed", 3))
-    assert not stack.is_clean and stack.undo_text == "Set seed"
-    stack.undo()
-    assert stack.is_clean and project_to_dict(project) == saved and stack.can_redo
-    stack.undo()
-    assert project_to_dict(project) == original and not stack.can_undo and stack.undo() is None
-    stack.redo()
-    assert stack.is_clean
-    stack.push(SetSetting("seed", 4))  # drops the redo tail
-    assert not stack.can_redo and project.settings.seed == 4
-    stack.undo()
-    assert stack.is_clean
+    bad = Macro("Bad group", [MovePlacement("pl-1", 2.0), RemovePlacement("pl-2"), SetSetting("crf", 99)])
     with pytest.raises(ProjectError):
-        stack.push(SetSetting("seed", -1))
-    assert stack.undo_text == "Move" and len(seen) == 7  # 3 pushes, 3 undos, 1 redo; none for the refused
-
-
-def test_a_clean_state_dropped_from_the_redo_tail_is_unreachable(project: Project) -> None:
-    stack = UndoStack(project)
-    stack.push(SetSetting("seed", 1))
-    stack.set_clean()
-    stack.undo()
-    stack.push(SetSetting("seed", 2))
-    stack.undo()
-    assert not stack.is_clean  # seed is 0 here; the saved document had seed 1
-
-
-def test_transaction_is_one_step_and_rolls_back_on_error(project: Project) -> None:
-    stack = UndoStack(project)
-    original = project_to_dict(project)
-    with pytest.raises(ProjectError), stack.transaction("Bad group"):
-        stack.push(MovePlacement("pl-1", 2.0))
-        stack.push(RemovePlacement("pl-2"))
-        stack.push(SetSetting("crf", 99))  # refused: everything above is undone
-    assert project_to_dict(project) == original and not stack.can_undo
-
-    with pytest.raises(KeyError), stack.transaction("Crash in caller code"):
-        stack.push(RemovePlacement("pl-3"))
-        raise KeyError("bug")
+        bad.redo(project)  # refused last: everything before it is undone
     assert project_to_dict(project) == original
 
-    with stack.transaction("Swap") as macro:
-        stack.push(MovePlacement("pl-1", 2.0))
-        with stack.transaction("Inner"):
-            stack.push(RemovePlacement("pl-2"))
-    assert stack.undo_text == "Swap" and len(macro.commands) == 2 and macro.time_range == (0.0, 6.0)
+    swap = Macro("Swap", [MovePlacement("pl-1", 2.0), Macro("Inner", [RemovePlacement("pl-2")])])
+    swap.redo(project)
+    assert swap.affects_render and swap.time_range == (0.0, 6.0)
     changed = project_to_dict(project)
-    stack.undo()
+    swap.undo(project)
     assert project_to_dict(project) == original
-    stack.redo()
+    swap.redo(project)
     assert project_to_dict(project) == changed
 
 

@@ -67,12 +67,3 @@ def push_command(stack: QUndoStack, project: Any, command: Any, *, merge: bool =
     command.redo(project)
     stack.push(ProjectCommand(project, command, applied=True, merge=merge))
     return command
-
-
-def last_command(stack: QUndoStack) -> Any | None:
-    """The pure command behind the most recent step (to read ``affects_render``/``time_range``)."""
-    index = stack.index()
-    if index <= 0:
-        return None
-    cmd = stack.command(index - 1)
-    return getattr(cmd, "command", None)
