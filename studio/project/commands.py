@@ -315,7 +315,7 @@ class RelinkClip(Command):
 
 
 class Macro(Command):
-    """Several commands as one undo step (what :meth:`UndoStack.transaction` builds)."""
+    """Several commands as one undo step, all or nothing (the window pushes it as one QUndoStack entry)."""
 
     def __init__(self, text: str, commands: Sequence[Command] = ()) -> None:
         self.text, self.commands = text, list(commands)
