@@ -7,6 +7,7 @@ cleanly (no output file is left; exit status 130, handled by ``studio.cli.main``
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from studio.errors import ProjectError
 
 # = studio.project.model.QUALITIES, spelled out: parsing the command line must not import the project package
 QUALITIES = ("draft", "final")
+
+# tqdm's bar without its own rate and time left: those are the engine's (Progress.fps, .eta_s), in the postfix
+BAR = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} frames [{elapsed}{postfix}]"
 
 PRESETS = (
     "ultrafast",
@@ -117,19 +121,6 @@ def run(args: argparse.Namespace) -> int:
     from studio.engine.render import RenderJob  # torch loads here, after the arguments are checked
     from studio.engine.synth import Crossfade
 
-    bar = None
-
-    def progress(p) -> None:
-        nonlocal bar
-        if args.no_progress:
-            return
-        if bar is None:
-            bar = tqdm(total=p.total, unit="frame", file=sys.stderr, dynamic_ncols=True, desc="render")
-        bar.update(p.done - bar.n)
-
-    def warn(message: str) -> None:
-        print(f"studio: warning: {message}", file=sys.stderr)
-
     job = RenderJob(
         project,
         Path(args.output),
@@ -137,8 +128,6 @@ def run(args: argparse.Namespace) -> int:
         maps_video=args.maps_video,
         device=args.device,
         synthesizer=Crossfade() if args.crossfade else None,
-        progress=progress,
-        on_warning=warn,
         crf=args.crf,
         preset=args.preset,
         quality=args.quality,  # None: the project's (final unless it says draft)
@@ -150,11 +139,25 @@ def run(args: argparse.Namespace) -> int:
         f"{engine} on {est.device}" + (f" (fallback: {est.fallback})" if est.fallback else ""),
         flush=True,
     )
+    bar = None
+    warned = 0
+    progress = iter(job)
     try:
-        result = job.run()
+        for p in progress:  # the engine's Progress records: frames, then audio, then the result
+            if not args.no_progress and bar is None and p.total:
+                bar = tqdm(total=p.total, file=sys.stderr, dynamic_ncols=True, desc="render", bar_format=BAR)
+            if bar is not None:
+                left = tqdm.format_interval(p.eta_s) if math.isfinite(p.eta_s) else "?"
+                bar.set_postfix_str(f"{p.fps:.1f} fps, {left} left", refresh=False)  # the engine's figures
+                bar.update(p.done - bar.n)
+            for message in p.warnings[warned:]:
+                tqdm.write(f"studio: warning: {message}", file=sys.stderr)  # above the bar, if there is one
+            warned = len(p.warnings)
     finally:
+        progress.close()  # Ctrl-C: stop now, here, and leave nothing half-written
         if bar is not None:
             bar.close()
+    result = job.result
     print(
         f"wrote {result.path}: {result.frames} frames in {result.seconds:.1f} s "
         f"({result.fps:.1f} fps) on {result.device}"

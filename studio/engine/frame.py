@@ -174,6 +174,9 @@ class FrameRenderer:
     ``quality``: "draft" (default: the window plays and scrubs in real time whatever the project exports),
     "final" (the engine worker's refinement of a paused frame), None = the project's ``engine.quality``.
     With an explicit ``synthesizer`` it only labels the frames.
+
+    What its synthesizer warns of (a device fallback, learned features missing) is kept in ``warnings``,
+    each message once; ``take_warnings()`` hands over those not taken yet (the engine worker, after a frame).
     """
 
     def __init__(
@@ -186,6 +189,8 @@ class FrameRenderer:
     ) -> None:
         self._device = device
         self._quality_arg = quality
+        self.warnings: list[str] = []
+        self._taken = 0
         self.quality = str(quality or getattr(project.settings.engine, "quality", "draft"))
         self._own_synth = synthesizer is None
         self._synth = synthesizer if synthesizer is not None else self._make_synth(project)
@@ -194,7 +199,16 @@ class FrameRenderer:
         self._last: int | None = None
 
     def _make_synth(self, project: Project) -> Synthesizer:
-        return make_synthesizer(project, self._device, quality=self._quality_arg)
+        return make_synthesizer(project, self._device, quality=self._quality_arg, on_warning=self._warn)
+
+    def _warn(self, message: str) -> None:
+        if message not in self.warnings:  # a synthesizer rebuilt after an edit says it again: once is enough
+            self.warnings.append(message)
+
+    def take_warnings(self) -> list[str]:
+        """The warnings since the last call."""
+        new, self._taken = self.warnings[self._taken :], len(self.warnings)
+        return new
 
     def _engine_key(self, project: Project) -> Any:
         """The engine settings the synthesizer depends on: a fixed quality ignores the project's (an export

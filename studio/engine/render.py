@@ -5,20 +5,29 @@ synthesizer runs in the caller's thread (it owns the torch device), encoding run
 (:class:`_EncodeBehind`); both queues are bounded, so memory is flat in the video's length. The audio is
 written after the frames because its gains are the shares the video pass produced.
 
+The job is a generator of :class:`Progress`, as :func:`studio.models.train.train` is: ``for p in job`` renders
+and yields one record per frame written (done, total, fps, ETA, stage, warnings so far), one when the audio
+pass starts, and a last one (``stage == "done"``) whose ``result`` is the :class:`RenderResult`, also left on
+``job.result``. ``run()`` is ``for _ in job: pass`` for callers that just want it done. The CLI draws a tqdm
+bar from the records, the window's export runs the generator in a superqt worker (``studio.ui.export``).
+
 Nothing half-written survives a failure or a cancel: the writers' temp files are aborted, the attention record
-is written to a temp folder renamed at the end, every thread is joined before ``run()`` returns or raises.
+is written to a temp folder renamed at the end, every thread is joined before the generator ends, whether it
+raises (an error; :class:`~studio.errors.Cancelled` once the ``cancel`` token is set, checked between frames)
+or is closed early (``GeneratorExit`` at a ``yield``: a consumer that stops iterating, Ctrl-C in the CLI).
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import queue
 import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -42,12 +51,7 @@ from studio.project.timemap import active_count
 AUDIO_RATE = 48000
 
 
-@dataclass(frozen=True)
-class Progress:
-    done: int
-    total: int
-    fps: float  # frames per second so far
-    eta_s: float  # seconds left at that rate (inf before the first frame)
+FRAMES, AUDIO, DONE = "frames", "audio", "done"  # Progress.stage: the frame loop, the audio pass, finished
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,39 @@ class RenderResult:
     fps: float  # frames per second achieved
     warnings: tuple[str, ...]
     device: str
+    attention_dir: Path | None = None  # the attention record written, if one was asked for
+    maps_video: Path | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One record of a running render (``RenderJob`` yields them); the one place its rate and ETA are worked
+    out (:meth:`measure`): the CLI's bar and the export dialog only show them."""
+
+    done: int  # frames written (handed to the encoder)
+    total: int
+    fps: float  # frames per second so far
+    eta_s: float  # seconds left at that rate (inf before the first frame, 0 once every frame is done)
+    stage: str = FRAMES  # FRAMES | AUDIO | DONE
+    warnings: tuple[str, ...] = ()  # every warning so far (fallbacks, ...): new ones are those past the last
+    result: RenderResult | None = None  # on the DONE record only
+
+    @classmethod
+    def measure(
+        cls,
+        done: int,
+        total: int,
+        elapsed_s: float,
+        *,
+        stage: str = FRAMES,
+        warnings: tuple[str, ...] = (),
+        result: RenderResult | None = None,
+    ) -> Progress:
+        """The record for ``done`` of ``total`` frames ``elapsed_s`` seconds after the start."""
+        fps = done / elapsed_s if elapsed_s > 0 else 0.0
+        left = max(total - done, 0)
+        eta = 0.0 if left == 0 else left / fps if fps > 0 else math.inf
+        return cls(int(done), int(total), fps, eta, stage, tuple(warnings), result)
 
 
 class _EncodeBehind:
@@ -117,7 +154,8 @@ class _EncodeBehind:
 
 
 class RenderJob:
-    """Renders a whole project to an MP4. ``run()`` once; ``estimate()`` any time before."""
+    """Renders a whole project to an MP4: iterate it once (records of :class:`Progress`), or ``run()`` it
+    once; ``estimate()`` any time before. ``result`` is the :class:`RenderResult` once it is done."""
 
     def __init__(
         self,
@@ -128,7 +166,6 @@ class RenderJob:
         maps_video: str | os.PathLike[str] | None = None,
         device: str = "auto",
         synthesizer: Synthesizer | None = None,
-        progress: Callable[[Progress], None] | None = None,
         cancel: CancelToken | None = None,
         on_warning: Callable[[str], None] | None = None,
         crf: int | None = None,
@@ -141,7 +178,6 @@ class RenderJob:
         self.maps_video = Path(maps_video) if maps_video is not None else None
         self.device = device
         self.synthesizer = synthesizer
-        self.progress = progress
         self.cancel = cancel or CancelToken()
         self.on_warning = on_warning
         self.crf = int(project.settings.crf if crf is None else crf)
@@ -151,6 +187,7 @@ class RenderJob:
         if self.quality not in QUALITIES:
             raise EngineError(f"unknown quality {self.quality!r}: one of {', '.join(QUALITIES)}")
         self.warnings: list[str] = []
+        self.result: RenderResult | None = None
 
     def _make_synthesizer(self, device: str, on_warning: Callable[[str], None] | None = None) -> Synthesizer:
         return make_synthesizer(self.project, device, on_warning=on_warning, quality=self.quality)
@@ -201,6 +238,16 @@ class RenderJob:
             self.on_warning(message)
 
     def run(self) -> RenderResult:
+        """Render to the end (for callers that want no progress) and return the result."""
+        for _ in self:
+            pass
+        assert self.result is not None
+        return self.result
+
+    def __iter__(self) -> Iterator[Progress]:
+        return self._render()
+
+    def _render(self) -> Iterator[Progress]:
         require_online(self.project)
         settings = self.project.settings
         size = (int(settings.width), int(settings.height))
@@ -256,11 +303,12 @@ class RenderJob:
                     rendered = synthesize(synth, gathered, n_clips, size, quality=self.quality)
                     shares[gathered.n] = rendered.shares
                     encode.put(rendered)
-                    self._report(done, total, started)
+                    yield self._report(done, total, started)
             encode.finish()
             encode = None
             self.cancel.raise_if_cancelled()
             if settings.audio:
+                yield self._report(total, total, started, stage=AUDIO)
                 for block in follow_audio_blocks(
                     self.project, shares, sample_rate=AUDIO_RATE, cancel=self.cancel
                 ):
@@ -277,7 +325,8 @@ class RenderJob:
             path = writer.close()
             writer = None
         finally:
-            # Order matters: stop producers before closing what they use; every step runs even if one fails.
+            # Order matters: stop producers before closing what they use; every step runs even if one fails
+            # (an error, Cancelled, or GeneratorExit when the consumer closed this generator at a yield).
             if decode is not None:
                 decode.close()
             if encode is not None:
@@ -292,14 +341,17 @@ class RenderJob:
             if record_tmp is not None:
                 shutil.rmtree(record_tmp, ignore_errors=True)
         seconds = time.perf_counter() - started
-        return RenderResult(
+        self.result = RenderResult(
             path=Path(path),
             frames=total,
             seconds=seconds,
             fps=total / seconds if seconds > 0 else 0.0,
             warnings=tuple(self.warnings),
             device=device,
+            attention_dir=self.attention_dir,
+            maps_video=self.maps_video,
         )
+        yield self._report(total, total, started, stage=DONE, result=self.result)
 
     def _open_record(self, synth: Synthesizer, frames: int) -> tuple[Path, AttentionRecordWriter]:
         """The attention record goes to a temp folder beside its destination, renamed when complete."""
@@ -325,13 +377,17 @@ class RenderJob:
         )
         return tmp, writer
 
-    def _report(self, done: int, total: int, started: float) -> None:
-        if self.progress is None:
-            return
-        elapsed = time.perf_counter() - started
-        fps = done / elapsed if elapsed > 0 else 0.0
-        eta = (total - done) / fps if fps > 0 else float("inf")
-        self.progress(Progress(done, total, fps, eta))
+    def _report(
+        self, done: int, total: int, started: float, stage: str = FRAMES, result: RenderResult | None = None
+    ) -> Progress:
+        return Progress.measure(
+            done,
+            total,
+            time.perf_counter() - started,
+            stage=stage,
+            warnings=tuple(self.warnings),
+            result=result,
+        )
 
 
 def _replace_dir(tmp: Path, target: Path) -> None:
@@ -345,4 +401,4 @@ def _replace_dir(tmp: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-__all__ = ["Cancelled", "Estimate", "Progress", "RenderJob", "RenderResult"]
+__all__ = ["AUDIO", "DONE", "FRAMES", "Cancelled", "Estimate", "Progress", "RenderJob", "RenderResult"]

@@ -81,15 +81,29 @@ def test_user_errors_exit_2_with_one_line(args, two_clips, tmp_path, capsys) -> 
     assert not out.exists()
 
 
-def test_ctrl_c_cancels_cleanly(two_clips, tmp_path, monkeypatch, capsys) -> None:
-    original = RenderJob._report
+@pytest.mark.parametrize("where", ["engine", "bar"])
+def test_ctrl_c_cancels_cleanly(where, two_clips, tmp_path, monkeypatch, capsys) -> None:
+    """Ctrl-C at frame 5, inside the render (the generator) or in the CLI's loop over its records."""
+    import tqdm
 
-    def interrupt_at_frame_5(self, done, total, started):
-        original(self, done, total, started)
-        if done == 5:
-            raise KeyboardInterrupt
+    if where == "engine":
+        original = RenderJob._report
 
-    monkeypatch.setattr(RenderJob, "_report", interrupt_at_frame_5)
+        def interrupt_at_frame_5(self, done, *args, **kwargs):
+            if done == 5:
+                raise KeyboardInterrupt
+            return original(self, done, *args, **kwargs)
+
+        monkeypatch.setattr(RenderJob, "_report", interrupt_at_frame_5)
+    else:
+        update = tqdm.tqdm.update
+
+        def interrupt_at_frame_5(self, n=1):
+            if self.n + n >= 5:
+                raise KeyboardInterrupt
+            return update(self, n)
+
+        monkeypatch.setattr(tqdm.tqdm, "update", interrupt_at_frame_5)
     out = tmp_path / "out.mp4"
     argv = ["render", "--clips", str(two_clips[0]), "--duration", "2", "--size", "96x64", "-o", str(out)]
     assert main([*argv, "--attention", str(tmp_path / "rec")]) == 130

@@ -34,17 +34,23 @@ def test_render_mp4_audio_and_record(clips, tmp_path) -> None:
     # clip 0 on [0, 1), clip 1 on [0.5, 1.5), nothing on [1.5, 2): black frames with all-zero shares.
     project = make_project(clips, [(0, 0.0, 1.0, None), (1, 0.5, 1.0, None)], duration=2.0, window=1)
     out, record = tmp_path / "out.mp4", tmp_path / "record"
-    seen: list[Progress] = []
-    result = RenderJob(project, out, attention_dir=record, device="cpu", progress=seen.append).run()
+    job = RenderJob(project, out, attention_dir=record, device="cpu")
+    seen: list[Progress] = list(job)
+    result = job.result
 
     assert result.path == out and result.frames == 48 and result.device == "cpu"
+    assert result.attention_dir == record and result.maps_video is None
     frames = decode_video(out)
     assert frames.shape == (48, H, W, 3)
     assert frames[36:].max() < 8  # nothing active -> black
     assert frames[:36].mean() > 40
     [(rate, seconds)] = audio_streams(out)
     assert rate == 48000 and seconds == pytest.approx(2.0, abs=0.05)
-    assert [p.done for p in seen] == list(range(1, 49)) and seen[-1].eta_s == 0.0
+    frames_seen = [p for p in seen if p.stage == "frames"]
+    assert [p.done for p in frames_seen] == list(range(1, 49)) and frames_seen[-1].eta_s == 0.0
+    assert [p.stage for p in seen[48:]] == ["audio", "done"]  # the audio pass, then the outcome
+    assert seen[-1].result is result and seen[-1].done == seen[-1].total == 48
+    assert all(p.result is None for p in seen[:-1])
 
     meta = json.loads((record / "meta.json").read_text())
     assert meta["complete"] and meta["clips"] == [c.name for c in project.clips]
@@ -77,11 +83,6 @@ def test_time_map_reaches_the_pixels(make_test_clip, tmp_path) -> None:
 def test_cancel_leaves_nothing(clips, tmp_path) -> None:
     project = make_project(clips, [(0, 0.0, 2.0, None), (1, 0.0, 2.0, None)], duration=2.0)
     token = CancelToken()
-
-    def progress(p: Progress) -> None:
-        if p.done == 5:
-            token.cancel()
-
     before = _threads()
     job = RenderJob(
         project,
@@ -89,13 +90,46 @@ def test_cancel_leaves_nothing(clips, tmp_path) -> None:
         attention_dir=tmp_path / "rec",
         maps_video=tmp_path / "maps.mp4",
         synthesizer=Crossfade(),
-        progress=progress,
         cancel=token,
     )
     with pytest.raises(Cancelled):
-        job.run()
+        for p in job:
+            if p.done == 5:
+                token.cancel()
     assert list(tmp_path.iterdir()) == []  # no output, no sidecar, no temp file or folder
     assert _threads() == before
+    assert job.result is None
+
+
+@pytest.mark.parametrize("stop_at", ["frames", "audio"])
+def test_closing_the_generator_leaves_nothing(clips, tmp_path, stop_at) -> None:
+    """A consumer that stops iterating (GeneratorExit at the yield) gets the same clean-up as a cancel."""
+    project = make_project(clips, [(0, 0.0, 1.0, None), (1, 0.0, 1.0, None)], duration=1.0)
+    before = _threads()
+    job = RenderJob(
+        project,
+        tmp_path / "out.mp4",
+        attention_dir=tmp_path / "rec",
+        maps_video=tmp_path / "maps.mp4",
+        synthesizer=Crossfade(),
+    )
+    progress = iter(job)
+    for p in progress:
+        if p.stage == stop_at and (stop_at != "frames" or p.done == 3):
+            break
+    progress.close()
+    assert list(tmp_path.iterdir()) == []  # no output, no sidecar, no temp file or folder
+    assert _threads() == before
+    assert job.result is None
+
+
+def test_progress_measures_rate_and_eta() -> None:
+    p = Progress.measure(6, 24, 2.0)
+    assert (p.done, p.total, p.fps, p.eta_s) == (6, 24, 3.0, 6.0)
+    assert (p.stage, p.warnings, p.result) == ("frames", (), None)
+    assert Progress.measure(0, 24, 0.0).eta_s == float("inf")  # no rate before the first frame
+    assert Progress.measure(24, 24, 4.0).eta_s == 0.0
+    assert Progress.measure(0, 0, 0.0).eta_s == 0.0  # nothing to render is done at once
 
 
 def test_decode_error_is_one_line(clips, tmp_path) -> None:
@@ -147,8 +181,11 @@ def test_missing_gpu_falls_back_with_a_warning(clips, tmp_path) -> None:
     warnings: list[str] = []
     job = RenderJob(project, tmp_path / "o.mp4", device="cuda", on_warning=warnings.append)
     assert job.estimate().fallback
-    result = job.run()
+    seen = list(job)
+    result = job.result
     assert result.device == "cpu" and len(warnings) >= 1 and result.warnings == tuple(warnings)
+    assert seen[0].warnings[:1] == (warnings[0],)  # the fallback is on the records from the first frame on
+    assert seen[-1].warnings == result.warnings
 
 
 def test_output_folder_untouched_on_failure(clips, tmp_path) -> None:

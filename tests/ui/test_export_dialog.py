@@ -96,3 +96,35 @@ def test_default_file_is_beside_the_project_but_never_in_the_bundled_demo(projec
     assert default_output(load_project(project_file)) == project_file.parent / "proj.mp4"
     demo = default_output(load_project(paths.DEMO_PROJECT))
     assert not demo.resolve().is_relative_to(paths.RESOURCES.resolve()) and demo.name == "demo.mp4"
+
+
+def test_the_result_line_carries_the_engines_warnings(qtbot, project_file: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    from studio.engine.render import Progress, RenderResult
+
+    warned = ("cuda asked for, no GPU: using cpu", "no VAE is trained for this project yet")
+
+    class Job:
+        def __init__(self, project, output, **kwargs) -> None:  # noqa: ANN001
+            self.output, self.result = output, None
+
+        def estimate(self):  # noqa: ANN202
+            raise RuntimeError("no estimate in this test")
+
+        def __iter__(self):  # noqa: ANN204
+            yield Progress.measure(1, 1, 0.1, warnings=warned[:1])
+            self.output.write_bytes(b"")
+            self.result = RenderResult(self.output, 1, 0.1, 10.0, warned, "cpu")
+            yield Progress.measure(1, 1, 0.1, stage="done", warnings=warned, result=self.result)
+
+    host = EngineHost(job_factory=Job)
+    dialog = ExportDialog(host, load_project(project_file))
+    qtbot.addWidget(dialog)
+    try:
+        dialog.path_edit.setText(str(tmp_path / "warned.mp4"))
+        dialog.start()
+        qtbot.waitUntil(lambda: not dialog.running, timeout=10000)
+        assert dialog.status.text() == "Exported warned.mp4 — 2 warnings: " + "; ".join(warned)
+        assert dialog.last_progress.result.warnings == warned
+    finally:
+        assert host.shutdown()
+        assert host.tasks == []

@@ -1,5 +1,6 @@
-"""Exports on their own thread: the preview keeps answering while a render runs, a cancel mid-render leaves
-no file and no thread, closing the window mid-render joins it, and the estimate never runs on the GUI thread.
+"""Exports as jobs off the GUI thread: the preview keeps answering while a render runs, a cancel mid-render
+leaves no file and no thread, closing the window mid-render joins it, and the estimate never runs on the GUI
+thread; the engine's own Progress records and warnings reach the GUI thread.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from studio.engine.render import Progress
 from studio.project import load_project
 from studio.ui.engine.host import EngineHost
-from studio.ui.export.worker import ExportProgress
 
 
 def long_project(project_file: Path) -> Any:
@@ -36,9 +37,9 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name != "proj.avsproj.json")
 
 
-def start_export(qtbot, host: EngineHost, project: Any, out: Path) -> tuple[Any, list[ExportProgress]]:  # noqa: ANN001
+def start_export(qtbot, host: EngineHost, project: Any, out: Path) -> tuple[Any, list[Progress]]:  # noqa: ANN001
     """Start a render and wait until it has written frames: from then on it is really running."""
-    progress: list[ExportProgress] = []
+    progress: list[Progress] = []
     host.exportProgress.connect(progress.append)
     task = host.export(project, out)
     assert task is not None and host.exporting
@@ -118,3 +119,90 @@ def test_closing_the_window_mid_export_joins_the_export(
     window.close()  # shuts down: cancels and joins the export (make_window then checks for leaked threads)
     assert not task.is_running() and window.host.tasks == []
     assert leftovers(folder) == []
+
+
+class FakeRender:
+    """A stand-in RenderJob: three records, a warning after the first frame, then the result."""
+
+    def __init__(self, project: Any, output: Path, **kwargs: Any) -> None:
+        self.output = output
+        self.result: Any = None
+
+    def __iter__(self):  # noqa: ANN204
+        from studio.engine.render import RenderResult
+
+        yield Progress.measure(1, 2, 0.5)
+        yield Progress.measure(2, 2, 1.0, warnings=("no VAE is trained",))
+        self.output.write_bytes(b"")
+        self.result = RenderResult(self.output, 2, 1.0, 2.0, ("no VAE is trained",), "cpu")
+        yield Progress.measure(2, 2, 1.0, stage="done", warnings=self.result.warnings, result=self.result)
+
+
+def test_engine_warnings_reach_the_host_once_and_the_result(
+    qtbot, host: EngineHost, project_file: Path, tmp_path: Path
+) -> None:  # noqa: ANN001
+    host._job_factory = FakeRender
+    warnings: list[str] = []
+    progress: list[Progress] = []
+    host.warning.connect(warnings.append)
+    host.exportProgress.connect(progress.append)
+    with qtbot.waitSignal(host.exportFinished, timeout=10000) as s:
+        host.export(load_project(project_file), tmp_path / "w.mp4")
+    assert s.args == [str(tmp_path / "w.mp4")]
+    assert [p.stage for p in progress] == ["frames", "frames", "done"]  # the engine's records, as they came
+    assert progress[-1].result.warnings == ("no VAE is trained",)
+    qtbot.waitUntil(lambda: not host.exporting, timeout=10000)
+    assert warnings == ["no VAE is trained"]  # once, though two records carried it
+
+
+def test_a_job_error_is_reported_not_swallowed(
+    qtbot, host: EngineHost, project_file: Path, tmp_path: Path
+) -> None:  # noqa: ANN001
+    """superqt's own generator loop ends silently on a RuntimeError (torch's usual error): ours reports it."""
+
+    class Broken(FakeRender):
+        def __iter__(self):  # noqa: ANN204
+            yield Progress.measure(1, 2, 0.5)
+            raise RuntimeError("CUDA error: an illegal memory access")
+
+    host._job_factory = Broken
+    with qtbot.waitSignal(host.exportFailed, timeout=10000) as s:
+        host.export(load_project(project_file), tmp_path / "x.mp4")
+    assert s.args == ["RuntimeError: CUDA error: an illegal memory access"]
+    qtbot.waitUntil(lambda: not host.exporting, timeout=10000)
+
+
+def test_preview_warnings_reach_the_host(qtbot, project_file: Path) -> None:  # noqa: ANN001
+    import numpy as np
+
+    from studio.engine.frame import RenderedFrame
+
+    class Renderer:
+        def __init__(self, project: Any, device: str) -> None:
+            self.said = ["guide mode without a guide frame"]
+
+        def render(self, n: int) -> RenderedFrame:
+            return RenderedFrame(n, np.zeros((48, 64, 3), np.uint8), np.zeros(2, np.float32),
+                                 np.zeros((2, 6, 8), np.float16), np.zeros(0, np.int64))  # fmt: skip
+
+        def take_warnings(self) -> list[str]:
+            said, self.said = self.said, []
+            return said
+
+        def set_project(self, project: Any) -> None:
+            pass
+
+    h = EngineHost(renderer_factory=Renderer, refine=False)
+    h.update_project(load_project(project_file))
+    h.start()
+    try:
+        warnings: list[str] = []
+        h.warning.connect(warnings.append)
+        with qtbot.waitSignal(h.frameReady, timeout=10000):
+            h.request_frame(0)
+        with qtbot.waitSignal(h.frameReady, timeout=10000):
+            h.request_frame(1)
+        qtbot.waitUntil(lambda: warnings != [], timeout=5000)
+        assert warnings == ["guide mode without a guide frame"]
+    finally:
+        assert h.shutdown()

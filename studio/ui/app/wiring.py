@@ -71,6 +71,7 @@ class Switchboard:
         eng.stateChanged.connect(lambda state: w.state_label.setText(f"engine: {state}"))
         eng.deviceChanged.connect(lambda device: w.device_label.setText(f"device: {device}"))
         w.host.exportStatus.connect(w.export_label.setText)
+        w.host.warning.connect(w.show_message)  # the engine's fallbacks, exports' and preview's
         for panel in (w.timeline, w.attention):
             panel.seekRequested.connect(lambda n: pb.seek(n, immediate=True))
         w.timeline.selectionChanged.connect(lambda pid: setattr(st, "selected_placement", pid))

@@ -1,23 +1,33 @@
-"""The GUI thread's handle on the engine: owns the preview QThread and the export threads, sends requests,
-forwards results.
+"""The GUI thread's handle on the engine: owns the preview QThread and the exports' thread pool, sends
+requests, forwards results.
 
 Widgets talk to this object only; it hides the threads, the generation counter and the playback horizon.
-The preview engine (``EngineWorker``) and each export/estimate (``ExportTask``) run on separate threads, so a
-render never freezes scrubbing. Export results are re-emitted as this object's signals, which live on the GUI
-thread (safe for widgets and for ``qtbot.waitSignal``).
+The preview engine (``EngineWorker``) runs on its own QThread; each export/estimate (``ExportTask``: a
+superqt worker, ``studio.ui.jobs``) on a thread of the host's export pool, so a render never freezes
+scrubbing and never waits behind other jobs. Export results are re-emitted as this object's signals, which
+live on the GUI thread (safe for widgets and for ``qtbot.waitSignal``); a render's progress is the engine's
+own ``Progress`` record, and every new warning of an export or of the preview comes as ``warning(str)``.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, QThread, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtGui import QWindow
+from PySide6.QtWidgets import QWidget
 
+from studio.errors import Cancelled
 from studio.ui.engine.requests import Play, RenderFrame, SharedState, Stop, UpdateProject
 from studio.ui.engine.snapshot import render_key, snapshot
-from studio.ui.engine.worker import EngineWorker, JobFactory, RendererFactory
+from studio.ui.engine.worker import EngineWorker, JobFactory, RendererFactory, one_line
 from studio.ui.export.worker import Export, ExportTask
+
+log = logging.getLogger(__name__)
+
+EXPORT_THREADS = 8  # exports and estimates at once: more than anyone starts (the rest would queue)
 
 
 class EngineHost(QObject):
@@ -26,7 +36,9 @@ class EngineHost(QObject):
     # Relayed from the engine's threads onto the GUI thread.
     frameReady = Signal(int, object, int)  # n, RenderedFrame, generation (the preview worker's frameReady)
     refineStarted = Signal(int, int)  # n, generation: the paused frame's final version is underway
-    exportProgress = Signal(object)  # ExportProgress
+    engineStarting = Signal()  # start(): torch is loading on the engine thread (ready is False until...)
+    engineReady = Signal()  # ...this: loaded, a frame asked for now comes without an import on the way
+    exportProgress = Signal(object)  # studio.engine.render.Progress: done, total, fps, eta_s, stage, warnings
     exportFinished = Signal(str)
     exportFailed = Signal(str)
     exportCancelled = Signal()
@@ -34,6 +46,7 @@ class EngineHost(QObject):
     exportStatus = Signal(str)  # one line for the status bar: "export: 5/120 frames", "" when none runs
     estimateReady = Signal(object)  # Estimate
     estimateFailed = Signal(str)
+    warning = Signal(str)  # each new warning of an export or of the preview engine (a fallback...), one line
 
     def __init__(
         self,
@@ -55,19 +68,69 @@ class EngineHost(QObject):
         self._wake.connect(self.worker.wake, Qt.ConnectionType.QueuedConnection)
         self.worker.frameReady.connect(self.frameReady)  # queued: the host lives on the GUI thread
         self.worker.refineStarted.connect(self.refineStarted)
+        self.worker.warning.connect(self.warning)
+        # Ready at once when nothing needs loading (a stand-in renderer); else once the worker has warmed up.
+        self.ready = not self.worker.load_torch
+        self.worker.warmed.connect(self._on_warmed)  # queued: emitted on the engine thread
+        # started is emitted on the engine thread before its event loop runs: torch loads ahead of any request
+        self.thread.started.connect(self.worker.warm_up, Qt.ConnectionType.DirectConnection)
         # finished is emitted on the worker thread itself: release the renderer there, after its loop ended.
         self.thread.finished.connect(self.worker.shutdown, Qt.ConnectionType.DirectConnection)
         self.play_generation = -1
         self._stopped = False
+        self._start_pending = False  # start() asked for, waiting for the window's first paint
         self._job_factory = job_factory
         self.tasks: list[ExportTask] = []  # running exports and estimates (referenced until joined)
+        # Threads of their own, not the global pool's: a render never waits behind (nor holds up) the
+        # thumbnails or a training, and runs below the preview where the OS honours thread priorities.
+        self.export_pool = QThreadPool(self)
+        self.export_pool.setMaxThreadCount(EXPORT_THREADS)
+        self.export_pool.setThreadPriority(QThread.Priority.LowPriority)
         self._pending_estimate: Export | None = None
 
     def start(self) -> None:
-        """Start the engine thread. Requests sent before wait in its queue; the window calls this once it
-        is on screen, so torch (imported by the first render) never delays the window appearing."""
+        """Start the engine thread. Requests sent before wait in its queue. The window calls this as it is
+        shown; the thread starts once the window has been painted, so torch (loaded first thing on that
+        thread, competing for the GIL) never delays the window appearing nor its first frame."""
+        if self.thread.isRunning() or self._stopped or self._start_pending:
+            return
+        if not self.ready:
+            self.engineStarting.emit()
+        window = self._window_to_paint()
+        if window is None:
+            self._start_thread()
+            return
+        self._start_pending = True
+        window.installEventFilter(self)
+
+    def _window_to_paint(self) -> QWindow | None:
+        """The on-screen window of the widget owning this host, while it is not exposed yet."""
+        parent = self.parent()
+        handle = parent.window().windowHandle() if isinstance(parent, QWidget) else None
+        return handle if handle is not None and not handle.isExposed() else None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Expose and isinstance(watched, QWindow) and watched.isExposed():
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._start_thread)  # after this expose, which paints the whole window
+        return False
+
+    @Slot()
+    def _start_thread(self) -> None:
+        self._start_pending = False
         if not self.thread.isRunning() and not self._stopped:
             self.thread.start()
+
+    @property
+    def starting(self) -> bool:
+        """Started and still loading torch: playback waits for ``engineReady`` (it would only stall)."""
+        return (self._start_pending or self.thread.isRunning()) and not self.ready
+
+    @Slot()
+    def _on_warmed(self) -> None:
+        if not self.ready:
+            self.ready = True
+            self.engineReady.emit()
 
     # ---- preview requests ------------------------------------------------------------------------
     def update_project(self, project: Any) -> None:
@@ -97,7 +160,7 @@ class EngineHost(QObject):
     def is_current(self, generation: int) -> bool:
         return generation == self.shared.generation
 
-    # ---- exports and estimates (each on its own thread) ------------------------------------------
+    # ---- exports and estimates (each a job on the export pool) -----------------------------------
     def export(
         self, project: Any, output: Path, attention_dir: Path | None = None, estimate_only: bool = False
     ) -> ExportTask | None:
@@ -116,18 +179,18 @@ class EngineHost(QObject):
 
     def _start_task(self, request: Export) -> ExportTask:
         task = ExportTask(request, self._job_factory)
-        w = task.worker
+        w = task.worker  # its signals arrive queued on the GUI thread, this object's; sender() is w.signals
         if request.estimate_only:
-            w.estimated.connect(self._on_estimated)  # queued to the GUI thread (this object's)
-            w.failed.connect(self._on_estimate_failed)
+            w.returned.connect(self._on_estimated)
+            w.errored.connect(self._on_estimate_failed)
         else:
-            w.progress.connect(self._on_export_progress)
-            w.finished.connect(self.exportFinished)
-            w.failed.connect(self.exportFailed)
-            w.cancelled.connect(self.exportCancelled)
-        task.ended.connect(self._on_task_ended)
+            w.yielded.connect(self._on_export_progress)
+            w.returned.connect(self._on_export_returned)
+            w.errored.connect(self._on_export_errored)
+            w.aborted.connect(self.exportCancelled)
+        w.finished.connect(self._on_task_ended)  # after every other signal of that worker
         self.tasks.append(task)
-        task.start()
+        task.start(self.export_pool)
         if not request.estimate_only:
             self.exportActive.emit(True)
             self.exportStatus.emit("export: starting…")
@@ -143,25 +206,55 @@ class EngineHost(QObject):
             if not task.estimate_only:
                 task.cancel()
 
+    def _task_of_sender(self) -> ExportTask | None:
+        signals = self.sender()
+        return next((t for t in self.tasks if t.worker.signals is signals), None)
+
     @Slot(object)
     def _on_export_progress(self, progress: Any) -> None:
+        task = self._task_of_sender()
         self.exportProgress.emit(progress)
         self.exportStatus.emit(f"export: {progress.done}/{progress.total} frames")
+        warnings = tuple(getattr(progress, "warnings", ()))
+        if task is not None:
+            for message in warnings[task.warned :]:
+                self.warning.emit(message)
+            task.warned = max(task.warned, len(warnings))
+
+    @Slot(object)
+    def _on_export_returned(self, result: Any) -> None:
+        task = self._task_of_sender()
+        output = task.request.output if task is not None else None
+        self.exportFinished.emit(str(getattr(result, "path", None) or output))
+
+    @Slot(object)
+    def _on_export_errored(self, exc: BaseException) -> None:
+        if isinstance(exc, Cancelled):
+            self.exportCancelled.emit()
+            return
+        log.error("export failed", exc_info=(type(exc), exc, exc.__traceback__))
+        self.exportFailed.emit(one_line(exc))
 
     @Slot(object)
     def _on_estimated(self, estimate: Any) -> None:
         if self._pending_estimate is None:  # a newer request is waiting: this answer is already stale
             self.estimateReady.emit(estimate)
 
-    @Slot(str)
-    def _on_estimate_failed(self, message: str) -> None:
-        if self._pending_estimate is None:
-            self.estimateFailed.emit(message)
-
     @Slot(object)
-    def _on_task_ended(self, task: ExportTask) -> None:
-        if task in self.tasks:
-            self.tasks.remove(task)
+    def _on_estimate_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, Cancelled):
+            return  # only shutdown cancels an estimate: nobody waits for its answer
+        log.error("estimate failed", exc_info=(type(exc), exc, exc.__traceback__))
+        if self._pending_estimate is None:
+            self.estimateFailed.emit(one_line(exc))
+
+    @Slot()
+    def _on_task_ended(self) -> None:
+        task = self._task_of_sender()
+        if task is None:  # joined and dropped by shutdown() already
+            return
+        task.join()  # finished is emitted just before the job's run() returns
+        self.tasks.remove(task)
         if task.estimate_only and self._pending_estimate is not None and not self._stopped:
             request, self._pending_estimate = self._pending_estimate, None
             self._start_task(request)
@@ -171,7 +264,8 @@ class EngineHost(QObject):
 
     # ---- lifetime --------------------------------------------------------------------------------
     def shutdown(self, timeout_ms: int | None = None) -> bool:
-        """Cancel what runs, drop what is queued, release the renderer on its own thread, join every thread.
+        """Cancel what runs, drop what is queued, release the renderer on its own thread, join every thread
+        and every export job.
 
         Waits for the frame being rendered to finish (bounded: a job checks its token between frames); by
         default with no time limit, because destroying a QThread that still runs aborts the process."""

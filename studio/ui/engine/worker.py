@@ -1,16 +1,17 @@
 """The engine on its own QThread: the GUI sends frozen requests, the worker answers by signal.
 
 Why this shape:
-- Importing torch and building the generator is slow, so it happens lazily here, on the worker thread,
-  the first time a frame is needed; the window is already on screen by then.
+- Importing torch and building the generator is slow, so it happens here, on the worker thread, once the
+  window is on screen: torch is loaded first thing when the thread starts (``warm_up``, see ``warmup.py``
+  for how that leaves the GUI thread its GIL), the generator is built on the first frame needed.
 - Preview requests go stale quickly while scrubbing. Every RenderFrame/Play/Stop carries a *generation*;
   the GUI bumps a shared counter for each, and the worker compares it before the expensive call, so queued
   stale requests are dropped (latest wins) without any locking around the render itself.
 - Playback is paced by the GUI's QTimer; the worker renders ahead up to a *horizon* the GUI moves forward,
   and yields to its event loop between frames (a zero-timeout QTimer), so Stop and new requests are seen
   at once.
-- Exports and estimates do NOT run here: each gets its own thread (``export_worker.py``), so the preview
-  keeps answering while a render goes on.
+- Exports and estimates do NOT run here: each is a job on a thread of its own (``studio.ui.export.worker``),
+  so the preview keeps answering while a render goes on.
 - Progressive refinement, as 3D viewports do: playing and scrubbing show the *draft* synthesis (real time).
   Once a requested frame is shown and no new request came for ``refine_delay_ms``, a second renderer with
   the *final* synthesis renders that frame again, warmed up on the frames before it (the final synthesis
@@ -35,11 +36,12 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from studio.errors import StudioError
 from studio.ui.engine.frame_cache import DEFAULT_BUDGET, FrameCache
 from studio.ui.engine.requests import Play, RenderFrame, SharedState, Stop, UpdateProject
+from studio.ui.engine.warmup import preload_in_background, warm_torch
 
 log = logging.getLogger(__name__)
 
 RendererFactory = Callable[[Any, str], Any]
-JobFactory = Callable[..., Any]  # builds a RenderJob; used by export_worker (kept here: app.py imports it)
+JobFactory = Callable[..., Any]  # builds a RenderJob; used by the export jobs (kept here: app imports it)
 
 
 REFINE_DELAY_MS = 150  # a paused frame refines after this long without a new request
@@ -109,8 +111,10 @@ class EngineWorker(QObject):
     frameReady = Signal(int, object, int)  # n, RenderedFrame (.quality draft | final), generation
     refineStarted = Signal(int, int)  # n, generation: the final version of that shown frame is underway
     error = Signal(str)
-    # loading | idle | rendering | playing | refining (exports report through EngineHost)
+    warning = Signal(str)  # each new warning of a preview renderer (a fallback, features missing), once
+    # starting | loading | idle | rendering | playing | refining (exports report through EngineHost)
     stateChanged = Signal(str)
+    warmed = Signal()  # warm_up is done: torch is loaded (or was never needed), requests are answered now
     deviceChanged = Signal(str)
     renderTime = Signal(float)  # seconds the last uncached draft frame took (the live generation speed)
 
@@ -124,9 +128,14 @@ class EngineWorker(QObject):
         refine: bool = True,
         refine_delay_ms: int = REFINE_DELAY_MS,
         warmup: int = REFINE_WARMUP,
+        load_torch: bool | None = None,
     ) -> None:
         super().__init__()
         self._shared = shared
+        # The engine's own renderer needs torch; a stand-in renderer (tests) may not, and then nothing waits.
+        self.load_torch = renderer_factory is None if load_torch is None else load_torch
+        if self.load_torch:
+            preload_in_background()  # torch's C++ libraries, while the window is still being built
         self._renderer_factory = renderer_factory or default_renderer_factory
         self._final_factory = final_factory or default_final_factory
         self.refine = refine
@@ -155,6 +164,20 @@ class EngineWorker(QObject):
         self._refine_timer.timeout.connect(self._refine_step)
 
     # ---- dispatch --------------------------------------------------------------------------------
+    @Slot()
+    def warm_up(self) -> None:
+        """The engine thread's first work, before its event loop takes requests: load torch now, so the
+        first frame asked for (Space pressed at once) does not import it on the way."""
+        if self.load_torch:
+            self.stateChanged.emit("starting")
+            try:
+                warm_torch()
+            except Exception as exc:  # a broken install: said now, and again by the first render
+                log.exception("loading the engine failed")
+                self.error.emit(one_line(exc))
+            self.stateChanged.emit("idle")
+        self.warmed.emit()
+
     @Slot(object)
     def submit(self, request: object) -> None:
         if not isinstance(request, UpdateProject):
@@ -223,7 +246,10 @@ class EngineWorker(QObject):
         if record is None:
             renderer = self._get_renderer()
             started = time.perf_counter()
-            record = labelled(renderer.render(n), DRAFT)
+            try:
+                record = labelled(renderer.render(n), DRAFT)
+            finally:
+                self._relay_warnings(renderer)
             self.renderTime.emit(time.perf_counter() - started)
             self.cache.put((n, DRAFT), record)
         return record
@@ -287,7 +313,10 @@ class EngineWorker(QObject):
             start = max(job.n - self.warmup, 0)
             last = getattr(self._final, "last", None)
             n = last + 1 if last is not None and start - 1 <= last < job.n else start
-            record = self._final.render(n)
+            try:
+                record = self._final.render(n)
+            finally:
+                self._relay_warnings(self._final)
         except Exception as exc:  # the draft stays on screen; the worker goes on
             log.exception("refining frame %d failed", job.n)
             self._cancel_refinement()
@@ -301,6 +330,13 @@ class EngineWorker(QObject):
         self._refinement = None
         self.frameReady.emit(job.n, record, job.generation)
         self.stateChanged.emit("idle")
+
+    def _relay_warnings(self, renderer: Any) -> None:
+        """What the renderer's synthesizer said since the last frame (FrameRenderer.take_warnings)."""
+        take = getattr(renderer, "take_warnings", None)
+        if callable(take):
+            for message in take():
+                self.warning.emit(message)
 
     @property
     def refining(self) -> bool:

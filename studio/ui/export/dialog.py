@@ -1,9 +1,10 @@
 """The export dialog: where, what quality/size/fps/audio, an attention sidecar; the engine's estimate before
-starting; progress with fps and ETA; cancel; reveal the file when done.
+starting; progress with fps and ETA; cancel; reveal the file when done; the engine's warnings in the result.
 
-The dialog is modeless (``show()``, never ``exec()``): the render and the estimate run on threads of their
-own (``export_worker.py``), so the window, the preview included, stays usable meanwhile. Its export
-settings apply to a copy of the project handed to the engine, not to the document.
+The dialog is modeless (``show()``, never ``exec()``): the render and the estimate run as jobs off the GUI
+thread (``studio.ui.export.worker``), so the window, the preview included, stays usable meanwhile. The
+progress it shows is the engine's own record (``studio.engine.render.Progress``: fps and ETA are worked out
+there). Its export settings apply to a copy of the project handed to the engine, not to the document.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QStandardPaths, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -33,7 +34,10 @@ from PySide6.QtWidgets import (
 
 from studio import paths
 from studio.ui.engine.host import EngineHost
-from studio.ui.export.worker import ExportProgress, ExportTask
+from studio.ui.export.worker import ExportTask
+
+if TYPE_CHECKING:  # the engine (torch) loads on the export's thread, never for the dialog
+    from studio.engine.render import Progress
 
 
 def _fmt_seconds(seconds: float) -> str:
@@ -59,7 +63,7 @@ class ExportDialog(QDialog):
         self.running = False
         self.result_path: Path | None = None
         self.last_estimate: Any = None
-        self.last_progress: ExportProgress | None = None
+        self.last_progress: Progress | None = None
         self.task: ExportTask | None = None  # this dialog's running export
         s = project.settings
 
@@ -92,6 +96,7 @@ class ExportDialog(QDialog):
         self.progress.setValue(0)
         self.status = QLabel("")
         self.status.setObjectName("exportStatus")
+        self.status.setWordWrap(True)  # the result line may carry the engine's warnings
         self.export_button = QPushButton("Export")
         self.export_button.setDefault(True)
         self.cancel_button = QPushButton("Close")
@@ -181,6 +186,7 @@ class ExportDialog(QDialog):
         project = self.export_project()
         self.running = True
         self.result_path = None
+        self.last_progress = None
         self.progress.setRange(0, max(int(project.settings.frame_count), 1))
         self.progress.setValue(0)
         self.status.setText("Starting…")
@@ -229,20 +235,31 @@ class ExportDialog(QDialog):
         self.last_estimate = None
         self.estimate_label.setText(f"no estimate: {message}")
 
-    def _on_progress(self, p: ExportProgress) -> None:
+    def _on_progress(self, p: Progress) -> None:
         if not self.running:
             return
         self.last_progress = p
         self.progress.setMaximum(max(p.total, 1))
         self.progress.setValue(p.done)
-        self.status.setText(f"{p.done}/{p.total} frames · {p.fps:.1f} fps · {_fmt_seconds(p.eta_s)} left")
+        if p.stage == "audio":
+            self.status.setText(f"{p.done}/{p.total} frames · mixing the audio…")
+        elif p.stage != "done":
+            self.status.setText(f"{p.done}/{p.total} frames · {p.fps:.1f} fps · {_fmt_seconds(p.eta_s)} left")
+
+    def _with_warnings(self, text: str) -> str:
+        """The result line, with what the engine warned of on the way (a fallback, missing features)."""
+        warnings = tuple(getattr(self.last_progress, "warnings", ()) or ())
+        if not warnings:
+            return text
+        label = "warning" if len(warnings) == 1 else f"{len(warnings)} warnings"
+        return f"{text} — {label}: " + "; ".join(warnings)
 
     def _on_finished(self, path: str) -> None:
         if not self.running:
             return
         self.result_path = Path(path)
         self.progress.setValue(self.progress.maximum())
-        self._done(f"Exported {self.result_path.name}")
+        self._done(self._with_warnings(f"Exported {self.result_path.name}"))
         self.reveal_button.setEnabled(True)
         if self.reveal_when_done.isChecked():
             self.reveal()
@@ -250,7 +267,7 @@ class ExportDialog(QDialog):
 
     def _on_failed(self, message: str) -> None:
         if self.running:
-            self._done(f"Export failed: {message}")
+            self._done(self._with_warnings(f"Export failed: {message}"))
 
     def _on_cancelled(self) -> None:
         if self.running:

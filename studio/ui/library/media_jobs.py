@@ -1,8 +1,10 @@
 """Background jobs for the library: probing media and making thumbnails, off the GUI thread.
 
-QThreadPool runnables (short, independent jobs: no long-lived thread needed); each reports through a QObject
-whose signals are queued to the GUI thread. ``probe_safe`` runs FFmpeg in a child process, so a file that
-crashes or hangs FFmpeg becomes a one-line reason instead of a dead app.
+Short, independent jobs: superqt function workers (``studio.ui.jobs.FunctionJob``, as every job of the window)
+on a small pool of this object's own, so a library of a hundred files runs two FFmpeg children at a time and
+never crowds the global pool (training, generation). Their results arrive on the GUI thread. ``probe_safe``
+runs FFmpeg in a child process, so a file that crashes or hangs FFmpeg becomes a one-line reason instead of
+a dead app.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
 
 from studio.ui.engine.worker import one_line
+from studio.ui.jobs import FunctionJob
 
 log = logging.getLogger(__name__)
 THUMB_WIDTH = 96
@@ -34,67 +37,55 @@ def _thumbnail(path: Path) -> np.ndarray:
     return thumbnail(path, width=THUMB_WIDTH)
 
 
-class _Signals(QObject):
-    probed = Signal(str, object, str)  # path, MediaInfo | None, error ("" when fine)
-    thumbnail = Signal(str, object)  # path, QImage
+def _probe_job(path: Path) -> tuple[str, Any, str]:
+    """On the job's thread: (path, MediaInfo | None, error) — a failure is an answer too."""
+    try:
+        return str(path), _probe(path), ""
+    except Exception as exc:  # MediaError is the expected one; anything else still must not kill us
+        return str(path), None, one_line(exc)
 
 
-class _Job(QRunnable):
-    def __init__(self, fn: Callable[[], None]) -> None:
-        super().__init__()
-        self._fn = fn
-
-    def run(self) -> None:
-        self._fn()
+def _thumbnail_job(path: Path) -> tuple[str, QImage | None]:
+    """On the job's thread: QImage (not QPixmap) is safe off the GUI thread; None when there is none."""
+    try:
+        rgb = np.ascontiguousarray(_thumbnail(path))
+        h, w, _ = rgb.shape
+        return str(path), QImage(rgb.data, w, h, rgb.strides[0], QImage.Format.Format_RGB888).copy()
+    except Exception as exc:
+        log.info("no thumbnail for %s: %s", path, one_line(exc))
+        return str(path), None
 
 
 class MediaJobs(QObject):
     """Queues probe/thumbnail jobs; results arrive as signals on the thread that created this object."""
 
-    probed = Signal(str, object, str)
+    probed = Signal(str, object, str)  # path, MediaInfo | None, error ("" when fine)
     thumbnailReady = Signal(str, object)  # path, QPixmap
 
     def __init__(self, parent: QObject | None = None, max_threads: int = 2) -> None:
         super().__init__(parent)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)  # FFmpeg children are heavy; two is plenty for a library
-        self._signals = _Signals()
-        self._signals.probed.connect(self.probed)
-        self._signals.thumbnail.connect(self._to_pixmap)
 
     def probe(self, path: Path) -> None:
-        signals = self._signals
-
-        def work() -> None:
-            try:
-                info = _probe(path)
-            except Exception as exc:  # MediaError is the expected one; anything else still must not kill us
-                signals.probed.emit(str(path), None, one_line(exc))
-            else:
-                signals.probed.emit(str(path), info, "")
-
-        self._start(work)
+        self._start(FunctionJob(_probe_job, path), self._on_probed)
 
     def thumbnail(self, path: Path) -> None:
-        signals = self._signals
+        self._start(FunctionJob(_thumbnail_job, path), self._on_thumbnail)
 
-        def work() -> None:
-            try:
-                rgb = np.ascontiguousarray(_thumbnail(path))
-                h, w, _ = rgb.shape
-                image = QImage(rgb.data, w, h, rgb.strides[0], QImage.Format.Format_RGB888).copy()
-            except Exception as exc:
-                log.info("no thumbnail for %s: %s", path, one_line(exc))
-                return
-            signals.thumbnail.emit(str(path), image)  # QImage (not QPixmap) is safe off the GUI thread
+    def _start(self, job: FunctionJob, returned: Callable[[Any], None]) -> None:
+        job.returned.connect(returned)  # a slot of this object: queued to its thread, dropped once it is gone
+        job.start(self.pool)
 
-        self._start(work)
+    @Slot(object)
+    def _on_probed(self, result: tuple[str, Any, str]) -> None:
+        self.probed.emit(*result)
 
-    def _start(self, fn: Callable[[], None]) -> None:
-        self.pool.start(_Job(fn))
-
-    def _to_pixmap(self, path: str, image: QImage) -> None:
-        self.thumbnailReady.emit(path, QPixmap.fromImage(image))
+    @Slot(object)
+    def _on_thumbnail(self, result: tuple[str, QImage | None]) -> None:
+        path, image = result
+        if image is not None:
+            self.thumbnailReady.emit(path, QPixmap.fromImage(image))
 
     def wait(self, msecs: int = 30000) -> bool:
         """Join outstanding jobs (shutdown, tests): no pool thread outlives the window."""

@@ -1,7 +1,7 @@
 """Clip thumbnails for the timeline's blocks, made off the GUI thread and cached per file.
 
-The work is ``studio.ui.library.media_jobs.MediaJobs`` (the library's pool: ``studio.media.thumbnail``
-in a QRunnable, result queued back as a QPixmap); this class only remembers what was asked for, so a
+The work is ``studio.ui.library.media_jobs.MediaJobs`` (``studio.media.thumbnail`` in a superqt worker on a
+pool of one thread, result queued back as a QPixmap); this class only remembers what was asked for, so a
 rebuild of the timeline (every edit, every zoom step) never asks twice, and a block shows a placeholder
 until its picture arrives.
 """

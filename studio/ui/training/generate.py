@@ -3,9 +3,9 @@ project's trained models off the GUI thread, their result dropped into the libra
 
 Each action takes the newest checkpoint of a fitting kind that the Training panel saved for this project
 (``studio.models.locations``): extend uses a Transformer or ConvLSTM, retime a Transformer (interpolation),
-morph a VAE. The model runs in a thread-pool worker (``studio.models.generate.generate_clip``: it only reads a
-snapshot of the project and writes the MP4 + provenance sidecar); back on the GUI thread one undo step adds
-the clip and its placement:
+morph a VAE. The model runs in a superqt worker on the thread pool (``studio.ui.jobs.FunctionJob`` over
+``studio.models.generate.generate_clip``: it only reads a snapshot of the project and writes the MP4 +
+provenance sidecar); back on the GUI thread one undo step adds the clip and its placement:
 
 - extend: right after the placement, for the new frames' length;
 - retime: the placement is replaced by the clip slowed down (with generated in-between frames) to fill the
@@ -20,14 +20,14 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QInputDialog, QWidget
-from superqt.utils import create_worker
 
 from studio.errors import Cancelled, CancelToken
 from studio.models.locations import find_checkpoint
 from studio.project import AddClip, AddPlacement, Macro, Placement, RemovePlacement
 from studio.ui.engine.worker import one_line
+from studio.ui.jobs import FunctionJob
 
 KINDS = {"extend": ("transformer", "convlstm"), "interpolate": ("interp", "transformer"), "morph": ("vae",)}
 # Every action also works before any training, at the clip's own size by DIS flow (interpolated, the clip's
@@ -140,7 +140,7 @@ class ClipGenerator(QObject):
         if self._token is not None:
             self._token.cancel()  # checked once the model has run: nothing is written after it
         if self._worker is not None:
-            QThreadPool.globalInstance().waitForDone(60000)
+            self._worker.join(60000)
 
     # --- internals ------------------------------------------------------------------------------------------
     def _placement(self, placement_id: str) -> tuple[Any, Any]:
@@ -172,10 +172,9 @@ class ClipGenerator(QObject):
             return False
         self._token = CancelToken()
         device = str(getattr(project.settings.engine, "device", "auto"))
-        self._worker = create_worker(
-            _generate_job, project.snapshot(), checkpoint, op, clip_ids, frames, factor, device,
-            self._token, _start_thread=False,
-        )  # fmt: skip
+        self._worker = FunctionJob(
+            _generate_job, project.snapshot(), checkpoint, op, clip_ids, frames, factor, device, self._token
+        )
         self._worker.returned.connect(lambda result: self._done(result, place))
         self._worker.errored.connect(self._error)
         self._worker.finished.connect(self._ended)

@@ -1,10 +1,10 @@
 """The training panel: pick a model and clips, start/cancel training, watch loss and held-out PSNR live.
 
 Self-contained ``QWidget`` (objectName ``training``) that the main window docks. Training runs as a superqt
-``GeneratorWorker`` (the generator :func:`studio.models.train.train`) on the thread pool — never on the GUI
-thread; each yielded ``TrainProgress`` comes back by signal. torch is imported only inside the worker, so the
-panel costs nothing at startup. Cancel sets the run's ``CancelToken``: the loop saves a checkpoint at the
-end of the current step and finishes normally (the last good checkpoint is always on disk).
+generator worker (``studio.ui.jobs.GeneratorJob`` over :func:`studio.models.train.train`) on the thread pool —
+never on the GUI thread; each yielded ``TrainProgress`` comes back by signal. torch is imported only inside
+the worker, so the panel costs nothing at startup. Cancel sets the run's ``CancelToken``: the loop saves a
+checkpoint at the end of the current step and finishes normally (the last good checkpoint is always on disk).
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt.utils import GeneratorWorker, create_worker
 
 from studio.errors import CancelToken
 from studio.models.locations import checkpoints_dir
+from studio.ui.jobs import GeneratorJob
 
 MODELS = ("interp", "vae", "convlstm", "transformer")  # interp: at the clips' own size
 PURPOSE = {  # what each model is for, said plainly under the model box
@@ -71,7 +71,7 @@ class TrainingPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("training")
         self._project: Any = None
-        self._worker: GeneratorWorker | None = None
+        self._worker: GeneratorJob | None = None
         self._token: CancelToken | None = None
         self._steps: list[int] = []
         self._loss: list[float] = []
@@ -176,16 +176,10 @@ class TrainingPanel(QWidget):
         self._token = CancelToken()
         self._reset_curves()
         self.status_label.setText(f"Training {settings['kind']}…")
-        self._worker = create_worker(
-            _train_job,
-            list(self._project.clips),
-            ids,
-            self.size_box.value(),
-            settings,
-            self._token,
-            _start_thread=False,
-            _connect={"errored": self._on_error},
+        self._worker = GeneratorJob(
+            _train_job, list(self._project.clips), ids, self.size_box.value(), settings, self._token
         )
+        self._worker.errored.connect(self._on_error)
         self._worker.yielded.connect(self._on_progress)
         self._worker.finished.connect(self._on_finished)
         self.start_button.setEnabled(False)
@@ -217,10 +211,9 @@ class TrainingPanel(QWidget):
             self.cancel_button.setEnabled(False)
 
     def wait(self, timeout_ms: int = 30000) -> bool:
-        """Block until the worker's thread is done (for shutdown and tests); True if it finished in time."""
-        from PySide6.QtCore import QThreadPool
-
-        return QThreadPool.globalInstance().waitForDone(timeout_ms)
+        """Block until the training job is done (for shutdown and tests); True if it finished in time."""
+        worker = self._worker
+        return worker is None or worker.join(timeout_ms)
 
     def shutdown(self) -> None:
         """Cancel and wait: call before the window closes so no training thread outlives it."""
