@@ -65,18 +65,18 @@ def test_added_frames_become_the_image_data_and_unrendered_stay_nan(panel: Atten
         written[n] = _shares(n, rng)
         panel.add_frame(n, written[n], _maps(written[n]))
     qtbot.waitUntil(lambda: not panel._timer.isActive(), timeout=2000)  # the coalescing timer drew once
-    image = panel.plot.image.image
+    image = panel.plot.image_data
     assert image.shape == (3, 200) and image.dtype == np.float32
     for n, shares in written.items():
         np.testing.assert_array_equal(image[:, n], shares)
     assert np.isnan(image[:, 1]).all() and np.isnan(image[:, 150:]).all()
-    assert tuple(panel.plot.image.levels) == (0.0, 1.0)
-    assert len(panel.plot.image.lut) == 256
+    assert all(tuple(row.levels) == (0.0, 1.0) for row in panel.plot.rows)
+    assert all(len(row.lut) == 256 for row in panel.plot.rows)
 
 
 def test_add_frame_is_cheap_and_redraws_are_coalesced(panel: AttentionPanel, qtbot) -> None:
     draws = []
-    panel.plot.image.sigImageChanged.connect(lambda: draws.append(1))
+    panel.plot.rows[0].sigImageChanged.connect(lambda: draws.append(1))
     rng = np.random.default_rng(2)
     for n in range(200):
         panel.add_frame(n, _shares(n, rng))
@@ -155,7 +155,7 @@ def test_load_record_from_a_real_record_written_out_of_order(panel: AttentionPan
         for n in frames:
             writer.append(n, [0, 1, 2], written[n], _maps(written[n]))
     panel.load_record(AttentionRecordReader(tmp_path / "rec"))
-    image = panel.plot.image.image
+    image = panel.plot.image_data
     assert image.shape == (3, 300) and panel.plot.time_axis.fps == 30.0
     for n in frames:
         np.testing.assert_array_equal(image[:, n], written[n])
@@ -187,3 +187,27 @@ def test_grab_to_png(panel: AttentionPanel, tmp_path: Path) -> None:
     out = Path(os.environ.get("STUDIO_GRAB_DIR", tmp_path)) / "attention.png"
     assert panel.grab().save(str(out))
     assert out.stat().st_size > 5000
+
+
+def test_rows_and_maps_are_in_each_clips_colour(panel: AttentionPanel) -> None:
+    """The timeline's and the overlay's palette, not a colormap: full share is the clip's own colour."""
+    from studio.palette import clip_colour
+
+    for k, row in enumerate(panel.plot.rows):
+        assert tuple(row.lut[-1][:3]) == clip_colour(k)
+        assert tuple(panel.maps_row.images[k].lut[-1][:3]) == clip_colour(k)
+    assert tuple(panel.plot.rows[0].lut[0][:3]) == tuple(panel.plot.rows[1].lut[0][:3])  # 0 looks the same
+
+
+def test_a_click_on_a_map_shows_it_alone_and_another_shows_all(panel: AttentionPanel, qtbot) -> None:
+    shares = np.array([0.6, 0.3, 0.1], np.float32)
+    panel.set_current(5, _maps(shares), shares)
+    panel.flush()
+    row = panel.maps_row
+    centre = row.mapFromScene(row.boxes[1].sceneBoundingRect().center())
+    QTest.mouseClick(row.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    assert row.solo == 1 and [b.scene() is not None for b in row.boxes] == [False, True, False]
+    centre = row.mapFromScene(row.boxes[1].sceneBoundingRect().center())
+    QTest.mouseClick(row.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    assert row.solo is None and all(b.scene() is not None for b in row.boxes)
+    assert "city" in panel.legend.text() and "beach" in panel.legend.text()

@@ -242,3 +242,17 @@ def test_one_edit_is_one_announcement_and_no_timeline_rebuild(
     assert not rebuilds and pid in window.timeline.blocks
     window.attention.set_overlay_opacity(0.3)
     assert window.viewer.overlay_slider.value() == 30 and window.state.overlay_opacity == pytest.approx(0.3)
+
+
+def test_the_heatmap_and_the_timeline_share_one_time_axis(qtbot, make_window, project_file: Path) -> None:  # noqa: ANN001
+    window = make_window(project_file)
+    timeline, plot, fps = window.timeline, window.attention.plot, window.project.settings.fps
+    timeline.set_zoom(timeline.zoom * 3)
+    timeline.horizontalScrollBar().setValue(40)
+    t0, t1 = timeline.visible_time()
+    x0, x1 = plot.vb.viewRange()[0]
+    assert (x0 / fps, x1 / fps) == (pytest.approx(t0, abs=0.05), pytest.approx(t1, abs=0.05))
+    d = window.project.settings.duration
+    plot.setXRange(0.2 * d * fps, 0.6 * d * fps, padding=0)  # zooming the heatmap moves the timeline
+    t0, t1 = timeline.visible_time()
+    assert (t0, t1) == (pytest.approx(0.2 * d, abs=0.05), pytest.approx(0.6 * d, abs=0.05))

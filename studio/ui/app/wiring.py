@@ -76,6 +76,8 @@ class Switchboard:
             panel.seekRequested.connect(lambda n: pb.seek(n, immediate=True))
         w.timeline.selectionChanged.connect(lambda pid: setattr(st, "selected_placement", pid))
         w.timeline.inOutChanged.connect(pb.set_range)
+        w.timeline.visibleTimeChanged.connect(w.attention.show_time_range)  # one time axis for both
+        w.attention.visibleTimeChanged.connect(w.timeline.show_time_range)
         gen = w.generator
         gen.started.connect(lambda op: w.show_message(f"Generating ({op}) with the project's model…"))
         gen.finished.connect(lambda cid: w.show_message(describe(w.project.clip(cid))))
@@ -115,6 +117,7 @@ class Switchboard:
         if change.affects_render or change.clips or change.settings.timing or not change:
             s = w.project.settings  # the recorded attention no longer describes what would render
             w.attention.reset(s.frame_count, [c.name for c in w.project.clips], s.fps)
+            w.attention.show_time_range(*w.timeline.visible_time())
         if change.affects_render:
             w.playback.refresh()  # the pixels may have changed: re-render what is on screen
 

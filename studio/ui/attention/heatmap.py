@@ -1,9 +1,11 @@
 """The time × clip heatmap plot of the attention panel (pyqtgraph), kept apart from the panel's widgets.
 
-``HeatmapPlot`` is a ``pg.PlotItem`` showing a float32 (clips × frames) buffer through one ``ImageItem``:
-row-major, fixed ``levels=(0, 1)``, a 256-entry LUT — the fast path pyqtgraph documents — so redrawing a
-10-minute record stays cheap. Frames not rendered yet hold NaN, which ``ImageItem`` paints transparent; a grey
-rectangle behind the image makes them a neutral colour that no share value maps to (viridis has no grey).
+``HeatmapPlot`` is a ``pg.PlotItem`` showing a float32 (clips × frames) buffer, one ``ImageItem`` per clip
+row: row-major, fixed ``levels=(0, 1)``, a 256-entry LUT from the background to *that clip's colour* (the
+palette of the timeline and the overlay, ``studio.palette``) — the fast path pyqtgraph documents — so a row
+reads as "how much of this clip" in the clip's own colour, and redrawing a 10-minute record stays cheap.
+Frames not rendered yet hold NaN, which ``ImageItem`` paints transparent; a grey rectangle behind the rows
+makes them a neutral colour that no share maps to (every LUT runs from near-black to a saturated colour).
 The x axis is in output frames but labelled in timecode, with tick steps that fall on whole frames/seconds.
 """
 
@@ -14,20 +16,21 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QBrush, QColor, QPen
 
+from studio.palette import clip_colour
 from studio.ui.timecode import format_timecode
 
-COLORMAP_NAME = "viridis"
-NOT_RENDERED_COLOR = QColor(78, 78, 84)  # neutral grey: no share value has this colour in viridis
+ZERO_COLOR = (24, 24, 26)  # share 0: near the panel's background
+NOT_RENDERED_COLOR = QColor(78, 78, 84)  # neutral grey: between black and a clip colour, never on a ramp
 PLAYHEAD_COLOR = QColor(255, 80, 80)
 
 
-def colormap() -> pg.ColorMap:
-    return pg.colormap.get(COLORMAP_NAME)
-
-
-def lookup_table() -> np.ndarray:
-    """The 256-entry RGBA LUT shared by the heatmap and the spatial maps."""
-    return colormap().getLookupTable(0.0, 1.0, 256, alpha=True)
+def clip_lookup_table(index: int) -> np.ndarray:
+    """The 256-entry RGBA LUT of clip ``index``: share 0 near-black to share 1 the clip's colour, shared by
+    its heatmap row and its spatial map, so a colour means the same clip and share in both places."""
+    # sqrt: with five clips a fair share is 20 %, which a linear ramp leaves near-black
+    ramp = np.sqrt(np.linspace(0.0, 1.0, 256, dtype=np.float32))[:, None]
+    rgb = (1.0 - ramp) * np.array(ZERO_COLOR, np.float32) + ramp * np.array(clip_colour(index), np.float32)
+    return np.concatenate([np.rint(rgb), np.full((256, 1), 255.0, np.float32)], 1).astype(np.uint8)
 
 
 class TimecodeAxis(pg.AxisItem):
@@ -53,25 +56,20 @@ class TimecodeAxis(pg.AxisItem):
 
 
 class HeatmapPlot(pg.PlotItem):
-    """The heatmap, its colour bar, its playhead line and the clip-name axis."""
+    """The heatmap rows, its playhead line and the clip-name axis."""
 
     def __init__(self) -> None:
         self.time_axis = TimecodeAxis("bottom")
         super().__init__(axisItems={"bottom": self.time_axis})
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setLookupTable(lookup_table())
-        self.image.setLevels((0.0, 1.0))
+        self.rows: list[pg.ImageItem] = []
         self.backdrop = pg.QtWidgets.QGraphicsRectItem()
         self.backdrop.setBrush(QBrush(NOT_RENDERED_COLOR))
         self.backdrop.setPen(QPen(pg.QtCore.Qt.PenStyle.NoPen))
         self.backdrop.setZValue(-10)
         self.addItem(self.backdrop)
-        self.addItem(self.image)
         self.playhead = pg.InfiniteLine(pos=0, angle=90, movable=False, pen=pg.mkPen(PLAYHEAD_COLOR, width=2))
         self.playhead.setZValue(10)
         self.addItem(self.playhead, ignoreBounds=True)
-        self.colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=colormap(), interactive=False, width=14)
-        self.colorbar.setImageItem(self.image, insert_in=self)
         self.invertY(True)  # first clip on top, like the library and the timeline
         self.setMenuEnabled(False)
         self.hideButtons()
@@ -85,17 +83,33 @@ class HeatmapPlot(pg.PlotItem):
     def set_buffer(self, buffer: np.ndarray, clip_names: list[str]) -> None:
         """Show a new (clips × frames) buffer and fit the axes to it (its data is updated by ``redraw``)."""
         rows, n_frames = buffer.shape
+        for item in self.rows:
+            self.removeItem(item)
+        self.rows = []
+        for k in range(rows):
+            item = pg.ImageItem(axisOrder="row-major")
+            item.setLookupTable(clip_lookup_table(k))
+            item.setLevels((0.0, 1.0))
+            item.setAutoDownsample(True)  # painting cost bounded by screen pixels, not record length
+            self.addItem(item)
+            self.rows.append(item)
         self.redraw(buffer)
-        rect = QRectF(0.0, 0.0, float(n_frames), float(rows))
-        self.image.setRect(rect)
-        self.backdrop.setRect(rect)
+        for k, item in enumerate(self.rows):
+            item.setRect(QRectF(0.0, float(k), float(n_frames), 1.0))
+        self.backdrop.setRect(QRectF(0.0, 0.0, float(n_frames), float(rows)))
         self.getAxis("left").setTicks([[(i + 0.5, name) for i, name in enumerate(clip_names)], []])
         self.setLimits(xMin=0, xMax=n_frames, yMin=0, yMax=rows, minXRange=min(n_frames, 4))
         self.setRange(xRange=(0, n_frames), yRange=(0, rows), padding=0)
 
     def redraw(self, buffer: np.ndarray) -> None:
         """Push the buffer's current values to the screen (fixed levels: no min/max scan of the data)."""
-        self.image.setImage(buffer, autoLevels=False, levels=(0.0, 1.0))
+        for k, item in enumerate(self.rows):
+            item.setImage(buffer[k : k + 1], autoLevels=False, levels=(0.0, 1.0))
+
+    @property
+    def image_data(self) -> np.ndarray:
+        """What the rows show, (clips × frames), as one array."""
+        return np.vstack([item.image for item in self.rows])
 
     def set_fps(self, fps: float) -> None:
         self.time_axis.fps = fps
@@ -107,7 +121,7 @@ class HeatmapPlot(pg.PlotItem):
         if not self.vb.sceneBoundingRect().contains(scene_pos):
             return None
         view = self.vb.mapSceneToView(scene_pos)
-        rect = self.image.mapRectToView(self.image.boundingRect())
+        rect = self.backdrop.rect()
         if not rect.contains(view):
             return None
         return int(np.floor(view.x())), int(np.floor(view.y()))

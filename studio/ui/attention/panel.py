@@ -18,6 +18,7 @@ API (agreed with the main window):
 
 from __future__ import annotations
 
+import html
 from collections import OrderedDict
 from typing import Any
 
@@ -26,6 +27,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Property, QEvent, QObject, QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSplitter, QVBoxLayout, QWidget
 
+from studio.palette import clip_colour
 from studio.ui.attention.heatmap import HeatmapPlot
 from studio.ui.attention.maps import SpatialMapsRow
 from studio.ui.timecode import format_timecode
@@ -35,11 +37,20 @@ MAPS_KEPT = 64  # recent frames' spatial maps kept in memory for scrubbing durin
 READ_CHUNK = 4096  # frames read per call in load_record
 
 
+def legend_html(names: list[str]) -> str:
+    """A colour swatch and the name of each clip, in the palette of the rows, the timeline and the overlay."""
+    return "&nbsp;&nbsp;".join(
+        f"<span style='color: rgb{clip_colour(k)}'>&#9632;</span>&nbsp;{html.escape(name)}"
+        for k, name in enumerate(names)
+    )
+
+
 class AttentionPanel(QWidget):
     """Heatmap (time × clip) + current frame's maps + overlay opacity slider."""
 
     seekRequested = Signal(int)
     overlayOpacityChanged = Signal(float)
+    visibleTimeChanged = Signal(float, float)  # output seconds at the heatmap's left and right edges
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,14 +70,18 @@ class AttentionPanel(QWidget):
         self.plot_widget = pg.GraphicsLayoutWidget()
         self.plot_widget.setBackground("#1e1e1e")
         self.plot = HeatmapPlot()
-        self.plot.image.setAutoDownsample(True)  # painting cost bounded by screen pixels, not record length
         self.plot_widget.addItem(self.plot)
+        self._showing_range = False
+        self.plot.vb.sigXRangeChanged.connect(self._on_x_range)
         self.plot_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.plot_widget.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.plot_widget.viewport().installEventFilter(self)  # to clear the hover text when the mouse leaves
         self.maps_row = SpatialMapsRow()
         self.hover_label = QLabel(" ")
         self.hover_label.setObjectName("attentionHover")
+        self.legend = QLabel("")
+        self.legend.setObjectName("attentionLegend")
+        self.legend.setToolTip("Each clip's row and map: dark = no share, its full colour = all of the frame")
         self.opacity_slider = QSlider(Qt.Orientation.Horizontal)
         self.opacity_slider.setObjectName("overlayOpacity")
         self.opacity_slider.setAccessibleName("Overlay opacity")
@@ -76,6 +91,7 @@ class AttentionPanel(QWidget):
         self.opacity_slider.valueChanged.connect(lambda v: self.set_overlay_opacity(v / 100.0))
 
         bottom = QHBoxLayout()
+        bottom.addWidget(self.legend)
         bottom.addWidget(self.hover_label, 1)
         bottom.addWidget(QLabel("Overlay"))
         bottom.addWidget(self.opacity_slider)
@@ -84,9 +100,10 @@ class AttentionPanel(QWidget):
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.plot_widget)
         self.splitter.addWidget(self.maps_row)
-        self.splitter.setStretchFactor(0, 3)  # the heatmap stays the main view
-        self.splitter.setStretchFactor(1, 2)
-        self.maps_row.setMinimumHeight(48)
+        self.splitter.setStretchFactor(0, 1)  # maps as tall as the heatmap: they must be readable
+        self.splitter.setStretchFactor(1, 1)
+        self.maps_row.setMinimumHeight(96)
+        self.maps_row.setToolTip("Where in the frame each clip was used; click a map to see it alone")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.splitter, 1)
@@ -107,8 +124,13 @@ class AttentionPanel(QWidget):
         self._reader = None
         self._pending_current = None
         self.plot.set_fps(self._fps)
-        self.plot.set_buffer(self._buffer, self._names)
+        self._showing_range = True  # a new record fits its own axis; it is not the user zooming
+        try:
+            self.plot.set_buffer(self._buffer, self._names)
+        finally:
+            self._showing_range = False
         self.maps_row.set_clips(self._names)
+        self.legend.setText(legend_html(self._names))
         self.maps_row.show_maps(self._playhead, None)
         self._dirty = False
 
@@ -226,6 +248,21 @@ class AttentionPanel(QWidget):
         if cell is not None:
             event.accept()
             self.seekRequested.emit(cell[0])
+
+    # ----- the visible time, shared with the timeline -----
+    def show_time_range(self, t0: float, t1: float) -> None:
+        """Show output seconds ``t0``..``t1`` (the timeline was zoomed or scrolled): one time axis."""
+        if t1 - t0 <= 1e-6 or self._showing_range:
+            return
+        self._showing_range = True
+        try:
+            self.plot.setXRange(t0 * self._fps, t1 * self._fps, padding=0)
+        finally:
+            self._showing_range = False
+
+    def _on_x_range(self, _box: object, x_range: tuple[float, float]) -> None:
+        if not self._showing_range:
+            self.visibleTimeChanged.emit(x_range[0] / self._fps, x_range[1] / self._fps)
 
     # ----- overlay opacity -----
     def get_overlay_opacity(self) -> float:

@@ -48,13 +48,15 @@ from studio.ui.timeline.menus import TimelineMenus
 from studio.ui.timeline.ruler import RulerState, paint_background, paint_foreground
 from studio.ui.timeline.sync import PlacementItems
 from studio.ui.timeline.thumbs import ThumbnailCache
+from studio.ui.timeline.visible_time import VisibleTime
 
 
-class TimelineView(PlacementItems, TimelineMenus, QGraphicsView):
+class TimelineView(PlacementItems, VisibleTime, TimelineMenus, QGraphicsView):
     seekRequested = Signal(int)
     selectionChanged = Signal(object)
     inOutChanged = Signal(int, int)
     editFailed = Signal(str)
+    visibleTimeChanged = Signal(float, float)  # output seconds at the viewport's left and right edges
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -89,6 +91,8 @@ class TimelineView(PlacementItems, TimelineMenus, QGraphicsView):
         self._thumbs = ThumbnailCache(self)
         self._thumbs.ready.connect(self._on_thumbnail)
         self.setAcceptDrops(True)  # clips dragged from the library (CLIP_MIME)
+        self._showing_range = False  # show_time_range in progress: do not echo it back
+        self.horizontalScrollBar().valueChanged.connect(self._emit_visible_time)
 
     # ----- document -----
     @property
@@ -209,6 +213,7 @@ class TimelineView(PlacementItems, TimelineMenus, QGraphicsView):
         self.scale.px_per_s = TimeScale(px_per_s).zoomed(1.0)
         self.refresh()
         self.horizontalScrollBar().setValue(round(self.scale.x(t) - anchor_x))
+        self._emit_visible_time()
 
     def zoom_to_fit(self) -> None:
         """Show the whole generation time (and every block) in the viewport's width."""
@@ -364,6 +369,7 @@ class TimelineView(PlacementItems, TimelineMenus, QGraphicsView):
     def resizeEvent(self, event) -> None:  # noqa: N802, ANN001
         super().resizeEvent(event)
         self._update_scene_rect()
+        self._emit_visible_time()
 
     # ----- thumbnails, loaded off the GUI thread -----
     def _on_thumbnail(self, path: str, pixmap: QPixmap) -> None:
