@@ -1,17 +1,23 @@
 """Fixtures for the window's tests: a private QSettings store, small real projects, and a window that is
-always shut down (and checked for leaked threads) at the end of its test.
+always shut down at the end of its test.
 
-Nothing here is autouse: the timeline/attention tests in this folder keep their own setup.
+Every test here is checked for threads left running (``no_thread_left``, the one autouse fixture): Python
+threads daemon or not (the engine's decode and encode threads are daemons), QThreads started from Python,
+threads Python did not start but that ran Python code (pool threads), and the global thread pool, each
+after a short grace for threads that are finishing. The rest is opt-in: the timeline/attention tests in
+this folder keep their own setup.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QThreadPool
+from PySide6.QtCore import QThread, QThreadPool
 from PySide6.QtWidgets import QMessageBox
 
 from studio.project import Placement, Project, clip_from_info, save_project
@@ -59,12 +65,73 @@ def project_file(tmp_path: Path, two_clips: tuple[Path, Path]) -> Path:
     return save_project(project, tmp_path / "proj.avsproj.json")
 
 
+JOIN_GRACE_S = 5.0  # for a thread that is finishing (a worker past its last signal, a decoder closing)
+# Module-level executors (the models' optical-flow pools): they live as long as the process by design.
+PROCESS_POOL_PREFIXES = ("dis-flow", "flow_")
+
+
+def _still_running(thread: threading.Thread) -> bool:
+    if isinstance(thread, threading._DummyThread):  # started outside Python: Python never sees it end
+        return sys.platform.startswith("linux") and Path(f"/proc/self/task/{thread.native_id}").exists()
+    return thread.is_alive()
+
+
+def threads_left(baseline: set[threading.Thread], qthreads: list[QThread], grace_s: float = JOIN_GRACE_S):  # noqa: ANN201
+    """What still runs that was not running at ``baseline``, after waiting up to ``grace_s`` for it."""
+    deadline = time.monotonic() + grace_s
+    left = []
+    for qthread in qthreads:
+        try:
+            if not qthread.wait(max(int((deadline - time.monotonic()) * 1000), 0)):
+                left.append(f"QThread {qthread.objectName() or qthread!r}")
+        except RuntimeError:  # its C++ object is gone: Qt aborts on deleting a running QThread, so it ended
+            pass
+    pool = QThreadPool.globalInstance()
+    if not pool.waitForDone(max(int((deadline - time.monotonic()) * 1000), 0)):
+        left.append(f"{pool.activeThreadCount()} jobs of the global thread pool")
+    for thread in threading.enumerate():
+        if thread in baseline or thread.name.startswith(PROCESS_POOL_PREFIXES):
+            continue
+        if not isinstance(thread, threading._DummyThread):
+            thread.join(max(deadline - time.monotonic(), 0))
+        while _still_running(thread) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if _still_running(thread):
+            left.append(f"{thread!r} ({_os_name(thread)})")
+    return left
+
+
+def _os_name(thread: threading.Thread) -> str:
+    """The name the OS knows the thread by (Qt names its threads: "EngineThread", "Thread (pooled)")."""
+    comm = Path(f"/proc/self/task/{thread.native_id}/comm")
+    return comm.read_text().strip() if comm.exists() else "?"
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[QThread]]:
+    """Fails a test that leaves a thread running (see the module docstring); QThreads are seen by wrapping
+    ``QThread.start`` for the test's duration."""
+    baseline = set(threading.enumerate())
+    started: list[QThread] = []
+    start = QThread.start
+
+    def recording_start(self: QThread, *args: object) -> None:
+        started.append(self)
+        start(self, *args)
+
+    monkeypatch.setattr(QThread, "start", recording_start)
+    yield started
+    monkeypatch.undo()
+    left = threads_left(baseline, started)
+    started.clear()  # the wrappers may go now
+    assert not left, f"threads left running: {left}"
+
+
 def assert_no_leaks(window, baseline: set[threading.Thread]) -> None:  # noqa: ANN001
     assert not window.host.thread.isRunning(), "the engine thread outlived the window"
     assert window.library.jobs.pool.activeThreadCount() == 0
-    assert QThreadPool.globalInstance().waitForDone(5000)
-    extra = [t for t in threading.enumerate() if t not in baseline and t.is_alive() and not t.daemon]
-    assert not extra, f"threads left running: {extra}"
+    left = threads_left(baseline, [window.host.thread])
+    assert not left, f"threads left running: {left}"
 
 
 @pytest.fixture()

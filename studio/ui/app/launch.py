@@ -17,6 +17,7 @@ from studio.project import Project
 from studio.ui.app.autosave import find_recoveries
 from studio.ui.app.main_window import MainWindow
 from studio.ui.app.settings import APP_NAME, ORG_NAME, last_project, open_settings
+from studio.ui.engine.warmup import import_ahead
 from studio.ui.engine.worker import JobFactory, RendererFactory
 from studio.ui.theme import apply_dark_theme
 
@@ -52,6 +53,7 @@ def build_main_window(
     """The main window on a project, not shown, the engine thread not started (it starts on show).
     ``final_factory``: the renderer a paused frame refines with (None: the final synthesis)."""
     ensure_app()
+    import_ahead()  # the media modules its first jobs use: no extension module initialises after the show
     settings = open_settings()
     window = MainWindow(settings, renderer_factory, job_factory, final_factory)
     path = first_project(project_path, settings)

@@ -67,6 +67,7 @@ class Switchboard:
         pb.playingChanged.connect(v.set_playing)
         pb.generationFps.connect(self.on_generation_fps)
         pb.refining.connect(lambda _n: v.set_quality("refining"))
+        pb.notice.connect(v.set_notice)  # "Starting the engine…" while torch loads, a held play said so
         eng.error.connect(w.show_error)
         eng.stateChanged.connect(lambda state: w.state_label.setText(f"engine: {state}"))
         eng.deviceChanged.connect(lambda device: w.device_label.setText(f"device: {device}"))

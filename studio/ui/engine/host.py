@@ -56,11 +56,15 @@ class EngineHost(QObject):
         final_factory: RendererFactory | None = None,
         *,
         refine: bool = True,
+        load_torch: bool | None = None,
     ) -> None:
         super().__init__(parent)
         self.shared = SharedState()
-        # final_factory renders the paused frame's refinement (None: FrameRenderer(quality="final"))
-        self.worker = EngineWorker(self.shared, renderer_factory, final_factory=final_factory, refine=refine)
+        # final_factory renders the paused frame's refinement (None: FrameRenderer(quality="final"));
+        # load_torch: warm torch up before any request (None: when the renderer is the engine's own)
+        self.worker = EngineWorker(
+            self.shared, renderer_factory, final_factory=final_factory, refine=refine, load_torch=load_torch
+        )
         self.thread = QThread()
         self.thread.setObjectName("EngineThread")
         self.worker.moveToThread(self.thread)
@@ -78,7 +82,6 @@ class EngineHost(QObject):
         self.thread.finished.connect(self.worker.shutdown, Qt.ConnectionType.DirectConnection)
         self.play_generation = -1
         self._stopped = False
-        self._start_pending = False  # start() asked for, waiting for the window's first paint
         self._job_factory = job_factory
         self.tasks: list[ExportTask] = []  # running exports and estimates (referenced until joined)
         # Threads of their own, not the global pool's: a render never waits behind (nor holds up) the
@@ -90,18 +93,19 @@ class EngineHost(QObject):
 
     def start(self) -> None:
         """Start the engine thread. Requests sent before wait in its queue. The window calls this as it is
-        shown; the thread starts once the window has been painted, so torch (loaded first thing on that
-        thread, competing for the GIL) never delays the window appearing nor its first frame."""
-        if self.thread.isRunning() or self._stopped or self._start_pending:
+        shown; the thread loads torch first thing, but only once the window has been painted, so torch
+        (competing for the GIL) never delays the window appearing nor its first frame."""
+        if self.thread.isRunning() or self._stopped:
             return
-        if not self.ready:
-            self.engineStarting.emit()
+        self.thread.start()
+        if self.ready:
+            return
+        self.engineStarting.emit()
         window = self._window_to_paint()
         if window is None:
-            self._start_thread()
-            return
-        self._start_pending = True
-        window.installEventFilter(self)
+            self.worker.torch_loader.allow()
+        else:
+            window.installEventFilter(self)
 
     def _window_to_paint(self) -> QWindow | None:
         """The on-screen window of the widget owning this host, while it is not exposed yet."""
@@ -112,19 +116,13 @@ class EngineHost(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.Expose and isinstance(watched, QWindow) and watched.isExposed():
             watched.removeEventFilter(self)
-            QTimer.singleShot(0, self._start_thread)  # after this expose, which paints the whole window
+            QTimer.singleShot(0, self.worker.torch_loader.allow)  # after this expose: the window is painted
         return False
-
-    @Slot()
-    def _start_thread(self) -> None:
-        self._start_pending = False
-        if not self.thread.isRunning() and not self._stopped:
-            self.thread.start()
 
     @property
     def starting(self) -> bool:
         """Started and still loading torch: playback waits for ``engineReady`` (it would only stall)."""
-        return (self._start_pending or self.thread.isRunning()) and not self.ready
+        return self.thread.isRunning() and not self.ready
 
     @Slot()
     def _on_warmed(self) -> None:
@@ -162,14 +160,20 @@ class EngineHost(QObject):
 
     # ---- exports and estimates (each a job on the export pool) -----------------------------------
     def export(
-        self, project: Any, output: Path, attention_dir: Path | None = None, estimate_only: bool = False
+        self,
+        project: Any,
+        output: Path,
+        attention_dir: Path | None = None,
+        estimate_only: bool = False,
+        *,
+        mattes: tuple[Path, str] | None = None,
     ) -> ExportTask | None:
         """Start a render (or an estimate) of a snapshot of ``project``; None once shut down, or when an
-        estimate was queued behind the one running."""
+        estimate was queued behind the one running. ``mattes``: (folder, format) of compositing mattes."""
         if self._stopped:
             return None
         device = str(getattr(project.settings.engine, "device", "auto") or "auto")
-        request = Export(snapshot(project), Path(output), attention_dir, device, estimate_only)
+        request = Export(snapshot(project), Path(output), attention_dir, device, estimate_only, mattes=mattes)
         if estimate_only and any(t.estimate_only for t in self.tasks):
             # A calibration cannot be interrupted; while the user spins a size box, keep only the latest
             # request for after it instead of a thread per keystroke.
@@ -274,6 +278,7 @@ class EngineHost(QObject):
         ok = True
         for task in list(self.tasks):
             task.cancel()
+        self.worker.torch_loader.skip()  # a thread still waiting to load torch ends without loading it
         if self.thread.isRunning():
             self.shared.bump()  # every queued preview request is now stale
             self.thread.quit()
@@ -283,4 +288,6 @@ class EngineHost(QObject):
                 self.tasks.remove(task)
             else:
                 ok = False
+        # The pool's idle threads too: they would otherwise outlive the window by the pool's expiry (30 s).
+        ok = self.export_pool.waitForDone(-1 if timeout_ms is None else timeout_ms) and ok
         return ok

@@ -8,10 +8,11 @@ engine woke (a 10 ms heartbeat on the GUI thread, 2 cores):
   initializers, ~300 ms with the GIL held. Loading those libraries first through libc's ``dlopen`` called
   by ctypes, which releases the GIL around a foreign call, leaves the import a reference count to take.
   Only libraries that do not touch the Python C API are loaded this way (not libtorch_python). That load
-  still holds the dynamic loader's lock: any thread importing an extension module meanwhile (PyAV's, in
-  the library's probe jobs) waits for it with the GIL held, which froze the GUI as long. So it starts when
-  the engine host is made, while the window is built and before any media job runs
-  (``preload_in_background``), and the engine thread waits for it before importing torch.
+  still holds the dynamic loader's lock: a thread importing an extension module meanwhile waits for it
+  with the GIL held, and the GUI with it. The library's first probe and thumbnail jobs did (PyAV's and
+  OpenCV's modules, themselves 30-90 ms of GIL-held initialisation), so the launch imports those before
+  the window is shown (``import_ahead``). Loading torch's libraries during the launch instead cost the
+  window 0.3 s on 2 cores.
 - full garbage collections triggered by the import's allocations, each scanning every object in the
   process (~65 ms, growing with the heap). Collection is paused during the import, and what the import made
   (modules, functions, alive until exit) is then moved out of the collector's sight with ``gc.freeze()``
@@ -98,21 +99,6 @@ def import_ahead(modules: tuple[str, ...] = WINDOW_MODULES) -> None:
         importlib.import_module(name)
 
 
-_preload: threading.Thread | None = None
-_preload_lock = threading.Lock()
-
-
-def preload_in_background() -> threading.Thread | None:
-    """Start ``preload_native_libraries`` on a short-lived thread (once per process); None where torch is
-    loaded already. ``warm_torch`` joins it."""
-    global _preload
-    with _preload_lock:
-        if _preload is None and "torch" not in sys.modules:
-            _preload = threading.Thread(target=preload_native_libraries, name="torch-preload")
-            _preload.start()
-        return _preload
-
-
 def warm_torch(modules: tuple[str, ...] = ENGINE_MODULES) -> bool:
     """Import ``modules`` (torch first) with the long GIL holds moved off the import; True if this call
     imported any of them, False if all were loaded already."""
@@ -121,9 +107,7 @@ def warm_torch(modules: tuple[str, ...] = ENGINE_MODULES) -> bool:
         return False
     fresh = "torch" not in sys.modules
     if fresh:
-        preload = preload_in_background()  # started when the host was made, usually done by now
-        if preload is not None:
-            preload.join()  # importing beside it would wait for the loader's lock holding the GIL
+        preload_native_libraries()
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -132,8 +116,32 @@ def warm_torch(modules: tuple[str, ...] = ENGINE_MODULES) -> bool:
     finally:
         if fresh:
             # Before collecting again: everything the import made is in the youngest generation now, and
-            # the first collection would scan all of it. It lives until exit; collections need not see it.
+            # the first collection would scan all of it. It lives until exit (so does nearly all the rest
+            # of what exists by now: the window); collections need not see it again.
             gc.freeze()
         if was_enabled:
             gc.enable()
     return True
+
+
+class TorchLoader:
+    """The engine thread's ``warm_torch``, released by the GUI thread: ``allow()`` once the window is painted
+    (the import, competing for the GIL, must not slow its first frame), ``skip()`` when the engine is shut
+    down before it began (it then ends without loading torch)."""
+
+    def __init__(self) -> None:
+        self._allowed = threading.Event()
+        self._skipped = False
+
+    def allow(self) -> None:
+        self._allowed.set()
+
+    def skip(self) -> None:
+        self._skipped = True
+        self._allowed.set()
+
+    def load(self) -> None:
+        """On the engine thread: wait for ``allow()`` or ``skip()``, then load torch unless skipped."""
+        self._allowed.wait()
+        if not self._skipped:
+            warm_torch()

@@ -36,7 +36,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from studio.errors import StudioError
 from studio.ui.engine.frame_cache import DEFAULT_BUDGET, FrameCache
 from studio.ui.engine.requests import Play, RenderFrame, SharedState, Stop, UpdateProject
-from studio.ui.engine.warmup import preload_in_background, warm_torch
+from studio.ui.engine.warmup import TorchLoader
 
 log = logging.getLogger(__name__)
 
@@ -134,8 +134,7 @@ class EngineWorker(QObject):
         self._shared = shared
         # The engine's own renderer needs torch; a stand-in renderer (tests) may not, and then nothing waits.
         self.load_torch = renderer_factory is None if load_torch is None else load_torch
-        if self.load_torch:
-            preload_in_background()  # torch's C++ libraries, while the window is still being built
+        self.torch_loader = TorchLoader()  # the host lets it load once the window is painted
         self._renderer_factory = renderer_factory or default_renderer_factory
         self._final_factory = final_factory or default_final_factory
         self.refine = refine
@@ -166,12 +165,12 @@ class EngineWorker(QObject):
     # ---- dispatch --------------------------------------------------------------------------------
     @Slot()
     def warm_up(self) -> None:
-        """The engine thread's first work, before its event loop takes requests: load torch now, so the
-        first frame asked for (Space pressed at once) does not import it on the way."""
+        """The engine thread's first work, before its event loop takes requests: load torch as soon as the
+        window is painted, so the first frame asked for (Space pressed at once) does not import it."""
         if self.load_torch:
             self.stateChanged.emit("starting")
             try:
-                warm_torch()
+                self.torch_loader.load()
             except Exception as exc:  # a broken install: said now, and again by the first render
                 log.exception("loading the engine failed")
                 self.error.emit(one_line(exc))

@@ -42,6 +42,7 @@ class FrameView(QWidget):
         self._maps: np.ndarray | None = None
         self.overlay_opacity = 0.0
         self.placeholder = "No preview yet"
+        self.notice = ""  # a line under the placeholder: "Starting the engine…" while torch loads
         self.frames_painted = 0
 
     def sizeHint(self) -> QSize:
@@ -84,7 +85,8 @@ class FrameView(QWidget):
         painter.fillRect(self.rect(), QColor("#000000"))
         if self._image is None:
             painter.setPen(QColor("#8a8a8a"))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
+            text = f"{self.placeholder}\n{self.notice}" if self.notice else self.placeholder
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, text)
             painter.end()
             return
         target = self.target_rect()

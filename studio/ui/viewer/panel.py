@@ -133,6 +133,11 @@ class ViewerPanel(QWidget):
         """What the preview shows: "draft", "refining" (its final version underway), "final"; None: none."""
         self.quality_label.setText(QUALITY_TEXT.get(quality or "", ""))
 
+    def set_notice(self, text: str) -> None:
+        """A line under the preview's placeholder (the engine starting, a play held until it is ready)."""
+        self.view.notice = text
+        self.view.update()
+
     def set_playing(self, playing: bool) -> None:
         icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
         self.play_button.setIcon(QApplication.style().standardIcon(icon))

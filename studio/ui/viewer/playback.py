@@ -4,12 +4,18 @@ Why on the GUI side: the display rate is a GUI concern and a QTimer never blocks
 the playhead (up to ``AHEAD`` frames) into a small buffer here, and a tick shows the next frame only once it
 has arrived, so a slow generator plays slower instead of skipping or freezing the window.
 Frames are due on an absolute clock (a single-shot timer re-armed for the next due time), not a fixed
-integer-millisecond interval: 24 fps is 41.67 ms, and rounding that to 42 ms would play at 23.8 fps.
+integer-millisecond interval: 24 fps is 41.67 ms, and rounding that to 42 ms would play at 23.8 fps. The
+clock is a parameter (``time.perf_counter`` by default), so tests pace it themselves: a frame is shown only
+once it is due on that clock, however early the timer fires.
+While the engine starts (torch loading, ``EngineHost.engineStarting``) a play is held: the transport says
+it plays, the clock starts when the engine is ready, and ``notice`` tells the viewer why nothing moves yet.
 """
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -19,6 +25,9 @@ from studio.ui.engine.host import EngineHost
 AHEAD = 8  # frames the engine may render past the playhead while playing
 SCRUB_DEBOUNCE_MS = 8  # coalesces a burst of seeks (a dragged playhead) into one render request
 MAX_RATE = 4
+EARLY_S = 0.0005  # a tick this close to its due time counts as on time (the timer works in whole ms)
+STARTING = "Starting the engine…"
+STARTING_PLAY = "Starting the engine… playback begins once it is ready"
 
 
 class PlaybackController(QObject):
@@ -28,10 +37,18 @@ class PlaybackController(QObject):
     playingChanged = Signal(bool)
     generationFps = Signal(float)
     refining = Signal(int)  # n: the paused frame shown (draft) is being refined to final by the engine
+    notice = Signal(str)  # what the viewer says while the engine starts (STARTING...); "" once it is ready
 
-    def __init__(self, host: EngineHost, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        host: EngineHost,
+        parent: QObject | None = None,
+        *,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
         super().__init__(parent)
         self.host = host
+        self._clock = clock  # seconds, monotonic: when frames are due
         self.position = 0
         self.total = 0
         self.fps = 24.0
@@ -44,7 +61,7 @@ class PlaybackController(QObject):
         self._scrub_generation = -1
         self._render_ema: float | None = None
         self.stalls = 0
-        self._due = 0.0  # perf_counter() time the next frame is due on screen
+        self._due = 0.0  # clock time the next frame is due on screen
         self._waiting = False  # a tick found its frame missing: show it the moment it arrives
         self._tick = QTimer(self)
         self._tick.setSingleShot(True)
@@ -57,6 +74,8 @@ class PlaybackController(QObject):
         host.worker.frameReady.connect(self._on_frame)
         host.worker.renderTime.connect(self._on_render_time)
         host.worker.refineStarted.connect(self._on_refine_started)
+        host.engineStarting.connect(lambda: self.notice.emit(STARTING_PLAY if self.playing else STARTING))
+        host.engineReady.connect(self._on_engine_ready)
 
     @property
     def playing(self) -> bool:
@@ -124,13 +143,24 @@ class PlaybackController(QObject):
             return
         self._halt()
         self.rate = max(-MAX_RATE, min(MAX_RATE, int(rate))) or 1
+        if self.host.ready:
+            self._start_clock()
+        else:  # torch is still loading: frames could only stall now; the clock starts on engineReady
+            self.notice.emit(STARTING_PLAY)
+        self.playingChanged.emit(True)
+
+    def _start_clock(self) -> None:
         start = self._next_position()
         if start is None:  # at the end and not looping: start over, as players do
             start = self.first if self.rate > 0 else self.last
         self._start_engine(start)
-        self._due = time.perf_counter() + self._period()
+        self._due = self._clock() + self._period()
         self._arm()
-        self.playingChanged.emit(True)
+
+    def _on_engine_ready(self) -> None:
+        self.notice.emit("")
+        if self.playing:  # a play held while the engine started
+            self._start_clock()
 
     def _start_engine(self, start: int) -> None:
         """Have the engine render from ``start`` on; loop wraps re-issue this (the worker never wraps)."""
@@ -145,6 +175,8 @@ class PlaybackController(QObject):
             self.host.stop()
             self.playingChanged.emit(False)
             self._request_current()  # the paused frame again (cached draft, at once), so it refines to final
+            if not self.host.ready:
+                self.notice.emit(STARTING)  # a held play let go: no longer waiting to play
 
     def toggle(self) -> None:
         if self.playing:
@@ -169,7 +201,8 @@ class PlaybackController(QObject):
         return 1.0 / (self.fps * max(abs(self.rate), 1))
 
     def _arm(self) -> None:
-        self._tick.start(max(0, int((self._due - time.perf_counter()) * 1000)))
+        # rounded up: a timer due in 41.67 ms fires after 42, not 41 (it never shows a frame early)
+        self._tick.start(max(0, math.ceil((self._due - self._clock()) * 1000)))
 
     def _clamp(self, n: int) -> int:
         return min(max(int(n), 0), max(self.total - 1, 0))
@@ -184,6 +217,9 @@ class PlaybackController(QObject):
         return self.first if direction > 0 else self.last
 
     def _on_tick(self) -> None:
+        if not self._waiting and self._clock() < self._due - EARLY_S:
+            self._arm()  # woke before the frame is due on the clock: wait for the rest
+            return
         n = self._next_position()
         if n is None:
             self.pause()
@@ -196,7 +232,7 @@ class PlaybackController(QObject):
             self._waiting = True
             return
         self._waiting = False
-        now = time.perf_counter()
+        now = self._clock()
         period = self._period()
         self._due = self._due + period if now - self._due < period / 2 else now + period  # late: re-base
         self._arm()
