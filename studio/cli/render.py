@@ -48,6 +48,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--save-project", metavar="P.json", help="with --clips: also save the project used")
     p.add_argument("--attention", metavar="DIR", help="write the attention record to this folder")
     p.add_argument("--maps-video", metavar="FILE.mp4", help="also write a video tinted by dominant source")
+    p.add_argument("--mattes", metavar="DIR", help="also write a matte per clip (its weight per pixel) here")
+    p.add_argument(
+        "--mattes-format",
+        metavar="FORMAT",
+        help="png16 (16-bit PNG sequences, the default), ffv1 (lossless MKV per clip), exr (layer per clip)",
+    )
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     p.add_argument("--crossfade", action="store_true", help="plain importance crossfade, no attention")
     p.add_argument(
@@ -107,6 +113,15 @@ def _load_project(args: argparse.Namespace):
     return load_project(args.project)
 
 
+def _mattes_format(args: argparse.Namespace) -> str:
+    """--mattes-format checked here, one line if wrong (not argparse's usage block), before torch loads."""
+    from studio.engine.matte_formats import DEFAULT_FORMAT, check_format  # stdlib only
+
+    if args.mattes_format is not None and args.mattes is None:
+        raise ProjectError("--mattes-format goes with --mattes DIR")
+    return check_format(args.mattes_format or DEFAULT_FORMAT)
+
+
 def _mib(n: int) -> str:
     return f"{n / 2**20:.0f} MiB"
 
@@ -115,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
     project = _load(args)
     if args.crf is not None and not 0 <= args.crf <= 51:
         raise ProjectError(f"--crf must be within 0..51, got {args.crf}")
+    mattes_format = _mattes_format(args)
 
     from tqdm import tqdm
 
@@ -126,6 +142,8 @@ def run(args: argparse.Namespace) -> int:
         Path(args.output),
         attention_dir=args.attention,
         maps_video=args.maps_video,
+        mattes_dir=args.mattes,
+        mattes_format=mattes_format,
         device=args.device,
         synthesizer=Crossfade() if args.crossfade else None,
         crf=args.crf,

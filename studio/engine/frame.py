@@ -32,6 +32,9 @@ class RenderedFrame:
     maps: np.ndarray  # (n_clips, h, w) float16 at patch resolution; sums to 1 over clips, or all 0
     clip_indices: np.ndarray  # (K,) int64: the columns of the sources that were active (repeats possible)
     quality: str = "draft"  # QUALITIES: which synthesis made it ("draft" real time, "final" seamless)
+    # (K, H, W) float32 in source order (as clip_indices): the synthesizer's per-pixel mix when it gave one
+    # (SynthOutput.pixel_weights, for the mattes); None: patch level only (the maps)
+    pixel_weights: np.ndarray | None = None
 
 
 def make_synthesizer(
@@ -161,7 +164,10 @@ def synthesize(
         )
     out = synth(gathered.inp)
     shares, maps = to_columns(out, gathered.clip_indices, n_clips)
-    return RenderedFrame(gathered.n, out.frame, shares, maps, gathered.clip_indices, quality)
+    pixels = getattr(out, "pixel_weights", None)
+    return RenderedFrame(
+        gathered.n, out.frame, shares, maps, gathered.clip_indices, quality, pixel_weights=pixels
+    )
 
 
 class FrameRenderer:

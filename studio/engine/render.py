@@ -1,4 +1,4 @@
-"""The render job: project -> frames -> H.264/AAC MP4 (+ attention record, maps video); for CLI and UI.
+"""The render job: project -> frames -> H.264/AAC MP4 (+ attention record, maps video, mattes); CLI and UI.
 
 Three stages overlap: decoding runs ahead in a thread (:class:`~studio.engine.sources.DecodeAhead`), the
 synthesizer runs in the caller's thread (it owns the torch device), encoding runs behind in another thread
@@ -39,6 +39,7 @@ from studio.engine.estimate import Estimate
 from studio.engine.estimate import estimate as engine_estimate
 from studio.engine.frame import RenderedFrame, make_synthesizer, shared_cpu_threads, synthesize
 from studio.engine.maps_video import MapsOverlay
+from studio.engine.mattes import DEFAULT_FORMAT, MattesWriter, check_format, open_mattes
 from studio.engine.sources import DecodeAhead, SourceGatherer
 from studio.engine.synth import Synthesizer, map_shape
 from studio.errors import Cancelled, CancelToken, EngineError
@@ -64,6 +65,7 @@ class RenderResult:
     device: str
     attention_dir: Path | None = None  # the attention record written, if one was asked for
     maps_video: Path | None = None
+    mattes_dir: Path | None = None  # the compositing mattes written (studio.engine.mattes), if asked for
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,8 @@ class RenderJob:
         *,
         attention_dir: str | os.PathLike[str] | None = None,
         maps_video: str | os.PathLike[str] | None = None,
+        mattes_dir: str | os.PathLike[str] | None = None,
+        mattes_format: str = DEFAULT_FORMAT,
         device: str = "auto",
         synthesizer: Synthesizer | None = None,
         cancel: CancelToken | None = None,
@@ -176,6 +180,8 @@ class RenderJob:
         self.output = Path(output)
         self.attention_dir = Path(attention_dir) if attention_dir is not None else None
         self.maps_video = Path(maps_video) if maps_video is not None else None
+        self.mattes_dir = Path(mattes_dir) if mattes_dir is not None else None
+        self.mattes_format = check_format(mattes_format)  # refused before anything is opened
         self.device = device
         self.synthesizer = synthesizer
         self.cancel = cancel or CancelToken()
@@ -272,6 +278,7 @@ class RenderJob:
             audio_rate=AUDIO_RATE if settings.audio else None,
         )
         maps_writer = None
+        mattes: MattesWriter | None = None
         record = None
         record_tmp: Path | None = None
         decode: DecodeAhead | None = None
@@ -284,12 +291,15 @@ class RenderJob:
                 overlay = MapsOverlay([c.name for c in self.project.clips], size)
             if self.attention_dir is not None:
                 record_tmp, record = self._open_record(synth, total)
+            mattes = open_mattes(self.mattes_dir, self.mattes_format, self.project, synth)
             all_columns = np.arange(n_clips)
 
             def sink(rendered: RenderedFrame) -> None:
                 writer.write(rendered.frame)
                 if maps_writer is not None:
                     maps_writer.write(overlay(rendered.frame, rendered.maps))
+                if mattes is not None:
+                    mattes.write(rendered)
                 if record is not None:  # already in project-clip columns
                     record.append(rendered.n, all_columns, rendered.shares, rendered.maps)
 
@@ -319,6 +329,10 @@ class RenderJob:
                 record = None
                 _replace_dir(record_tmp, self.attention_dir)
                 record_tmp = None
+            if mattes is not None:
+                for message in mattes.close():  # frames with nothing placed
+                    self._warn(message)
+                mattes = None
             if maps_writer is not None:
                 maps_writer.close()
                 maps_writer = None
@@ -340,6 +354,8 @@ class RenderJob:
                     record.abort()  # never mark an unfinished record complete
             if record_tmp is not None:
                 shutil.rmtree(record_tmp, ignore_errors=True)
+            if mattes is not None:
+                mattes.abort()
         seconds = time.perf_counter() - started
         self.result = RenderResult(
             path=Path(path),
@@ -350,6 +366,7 @@ class RenderJob:
             device=device,
             attention_dir=self.attention_dir,
             maps_video=self.maps_video,
+            mattes_dir=self.mattes_dir,
         )
         yield self._report(total, total, started, stage=DONE, result=self.result)
 

@@ -34,6 +34,9 @@ class SynthOutput:
     frame: np.ndarray  # (H, W, 3) uint8
     shares: np.ndarray  # (K,) float32, sums to 1: mean of each source's spatial map
     maps: np.ndarray  # (K, h, w) float16 at patch resolution (h = ceil(H / stride)); sums to 1 over K
+    # (K, H, W) float32, sums to 1 over K: the per-pixel mix, from a synthesizer that mixes per pixel and was
+    # asked to (``keep_pixel_weights``: the mattes want it, the preview does not pay for it). None otherwise.
+    pixel_weights: np.ndarray | None = None
 
 
 class Synthesizer(Protocol):

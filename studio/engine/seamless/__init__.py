@@ -37,6 +37,7 @@ class SeamlessSynthesizer:
         self.stride = draft.stride
         self.fallbacks = draft.fallbacks
         self._flow = FlowField()
+        self.keep_pixel_weights = False  # hand the per-pixel mix out too (SynthOutput.pixel_weights): mattes
         self.reset()
 
     @property
@@ -119,7 +120,10 @@ class SeamlessSynthesizer:
         shares = maps.double().mean((1, 2))
         shares = (shares / shares.sum()).float()
         return SynthOutput(
-            frame=frame.cpu().numpy(), shares=shares.cpu().numpy(), maps=maps.half().cpu().numpy()
+            frame=frame.cpu().numpy(),
+            shares=shares.cpu().numpy(),
+            maps=maps.half().cpu().numpy(),
+            pixel_weights=w.float().cpu().numpy() if self.keep_pixel_weights else None,
         )
 
     def _previous(

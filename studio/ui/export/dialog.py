@@ -14,10 +14,11 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QStandardPaths, QUrl, Signal
+from PySide6.QtCore import QStandardPaths, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDoubleSpinBox,
     QFileDialog,
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio import paths
+from studio.engine import matte_formats  # stdlib only: the dialog never loads the engine itself
 from studio.ui.engine.host import EngineHost
 from studio.ui.export.worker import ExportTask
 
@@ -88,6 +90,12 @@ class ExportDialog(QDialog):
         self.audio = QCheckBox("Mix the sources' audio (AAC)")
         self.audio.setChecked(bool(s.audio))
         self.sidecar = QCheckBox("Write the attention record beside the video")
+        self.mattes = QCheckBox("Write mattes")
+        self.mattes.setToolTip("A matte per clip, its weight at every pixel (they sum to 1), for compositing")
+        self.mattes_format = _matte_format_box()
+        self.mattes_folder = QLineEdit(str(self.output.with_suffix(".mattes")))
+        self.mattes_folder.setToolTip("The folder the mattes go to (beside the video unless you change it)")
+        self._mattes_folder_follows = True  # until the user types a folder of their own
         self.reveal_when_done = QCheckBox("Show the file in its folder when done")
         self.estimate_label = QLabel("Estimating…")
         self.estimate_label.setObjectName("estimate")
@@ -118,6 +126,11 @@ class ExportDialog(QDialog):
         form.addRow("Audio", self.audio)
         form.addRow("Attention", self.sidecar)
         form.addRow("", self.reveal_when_done)
+        mattes_row = QHBoxLayout()
+        mattes_row.addWidget(self.mattes)
+        mattes_row.addWidget(self.mattes_format, 1)
+        form.addRow("Mattes", mattes_row)
+        form.addRow("", self.mattes_folder)
         form.addRow("Estimate", self.estimate_label)
         buttons = QHBoxLayout()
         buttons.addWidget(self.reveal_button)
@@ -135,6 +148,10 @@ class ExportDialog(QDialog):
         self.export_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self.cancel_or_close)
         self.reveal_button.clicked.connect(self.reveal)
+        self.mattes.toggled.connect(self._show_mattes_choices)
+        self.path_edit.textChanged.connect(self._follow_output)
+        self.mattes_folder.textEdited.connect(self._stop_following)
+        self._show_mattes_choices(False)
         for box in (self.width_box, self.height_box, self.fps_box):
             box.valueChanged.connect(self.request_estimate)
         # The host's signals, not the workers': they are delivered on the GUI thread.
@@ -166,6 +183,23 @@ class ExportDialog(QDialog):
     def attention_dir(self) -> Path | None:
         return self.output.with_suffix(".attention") if self.sidecar.isChecked() else None
 
+    def mattes_request(self) -> tuple[Path, str] | None:
+        """(folder, format) of the compositing mattes to write, or None."""
+        if not self.mattes.isChecked():
+            return None
+        return Path(self.mattes_folder.text()).expanduser(), str(self.mattes_format.currentData())
+
+    def _show_mattes_choices(self, on: bool) -> None:
+        self.mattes_format.setEnabled(on)
+        self.mattes_folder.setEnabled(on)
+
+    def _follow_output(self, _text: str) -> None:
+        if self._mattes_folder_follows:
+            self.mattes_folder.setText(str(self.output.with_suffix(".mattes")))
+
+    def _stop_following(self, _text: str) -> None:
+        self._mattes_folder_follows = False
+
     def browse(self) -> None:
         name, _ = QFileDialog.getSaveFileName(self, "Export video", str(self.output), "MP4 video (*.mp4)")
         if name:
@@ -193,7 +227,7 @@ class ExportDialog(QDialog):
         self.export_button.setEnabled(False)
         self.reveal_button.setEnabled(False)
         self.cancel_button.setText("Cancel")
-        self.task = self.host.export(project, self.output, self.attention_dir())
+        self.task = self.host.export(project, self.output, self.attention_dir(), mattes=self.mattes_request())
         if self.task is None:  # the window is shutting down
             self._done("The engine has stopped")
 
@@ -278,6 +312,22 @@ class ExportDialog(QDialog):
         if self.running:  # closing the dialog must not orphan a render nobody can cancel any more
             self.cancel_export()
         super().closeEvent(event)
+
+
+def _matte_format_box() -> QComboBox:
+    """The matte formats, EXR greyed out (with how to get it) where OpenEXR is not installed."""
+    box = QComboBox()
+    labels = {"png16": "16-bit PNG", "ffv1": "FFV1 video (MKV)", "exr": "OpenEXR layers"}
+    for fmt in matte_formats.FORMATS:
+        box.addItem(labels[fmt], fmt)
+        index = box.count() - 1
+        tip = matte_formats.DESCRIPTIONS[fmt]
+        if fmt == matte_formats.EXR and not matte_formats.exr_available():
+            box.model().item(index).setEnabled(False)
+            tip = f"needs the OpenEXR package: {matte_formats.EXR_INSTALL}"
+        box.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
+    box.setCurrentIndex(matte_formats.FORMATS.index(matte_formats.DEFAULT_FORMAT))
+    return box
 
 
 def default_output(project: Any) -> Path:
