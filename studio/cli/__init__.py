@@ -17,7 +17,7 @@ from studio import __version__
 from studio.errors import StudioError
 
 # Sub-command modules; each defines register(subparsers) which sets `func` on its parser.
-COMMAND_MODULES = ("probe", "render", "models_cmds")
+COMMAND_MODULES = ("probe", "render", "models_cmds", "where")
 
 USER_ERROR = 2
 
@@ -35,21 +35,38 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub)
-    gui = sub.add_parser("gui", help="open the window (the default with no command)")
-    gui.add_argument("project", nargs="?", help="project file to open")
+    gui = sub.add_parser("gui", help="open the window (the default with no command, or with a path)")
+    gui.add_argument("project", nargs="?", help="project file, or attention record folder, to open")
     gui.set_defaults(func=_run_gui)
     return parser
 
 
 def _run_gui(args: argparse.Namespace) -> int:
-    from studio.ui.app.launch import run_app  # Qt only loads for the window
+    from studio.cli.targets import RECORD, what_to_open
 
-    return run_app(getattr(args, "project", None))
+    kind, path = what_to_open(getattr(args, "project", None))
+    if kind == RECORD:
+        from studio.ui.attention.open_record import run_record_window  # Qt only loads for the window
+
+        return run_record_window(path)
+    from studio.ui.app.launch import run_app
+
+    return run_app(path)
+
+
+def with_gui_default(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """``studio PATH`` means ``studio gui PATH``: a first argument that is no command and no option."""
+    commands = next((a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction)), {})
+    first = next((i for i, arg in enumerate(argv) if arg != "--debug"), None)
+    if first is not None and not argv[first].startswith("-") and argv[first] not in commands:
+        return [*argv[:first], "gui", *argv[first:]]
+    return argv
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
+    argv = with_gui_default(parser, argv)  # `studio PATH`: the window on a project or a record
     args = parser.parse_args(argv)
     func = getattr(args, "func", _run_gui)
     try:

@@ -19,7 +19,9 @@ import numpy as np
 from studio.engine.cpu_share import SHARE
 from studio.engine.sources import Gathered, SourceGatherer
 from studio.engine.synth import Crossfade, Synthesizer, SynthOutput, map_shape
+from studio.engine.trace import to_project
 from studio.project.model import Project
+from studio.project.trace import TOP, empty_trace
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,9 @@ class RenderedFrame:
     maps: np.ndarray  # (n_clips, h, w) float16 at patch resolution; sums to 1 over clips, or all 0
     clip_indices: np.ndarray  # (K,) int64: the columns of the sources that were active (repeats possible)
     quality: str = "draft"  # QUALITIES: which synthesis made it ("draft" real time, "final" seamless)
+    # (TOP, h, w) TRACE_DTYPE in project terms (clip column, clip frame, x, y, weight): where each patch
+    # came from (``studio.project.trace``); None: the synthesizer does not say
+    trace: np.ndarray | None = None
     # (K, H, W) float32 in source order (as clip_indices): the synthesizer's per-pixel mix when it gave one
     # (SynthOutput.pixel_weights, for the mattes); None: patch level only (the maps)
     pixel_weights: np.ndarray | None = None
@@ -161,13 +166,15 @@ def synthesize(
             maps=np.zeros((n_clips, mh, mw), np.float16),
             clip_indices=gathered.clip_indices,
             quality=quality,
+            trace=empty_trace((TOP, mh, mw)),
         )
     out = synth(gathered.inp)
     shares, maps = to_columns(out, gathered.clip_indices, n_clips)
     pixels = getattr(out, "pixel_weights", None)
-    return RenderedFrame(
-        gathered.n, out.frame, shares, maps, gathered.clip_indices, quality, pixel_weights=pixels
-    )
+    trace = getattr(out, "trace", None)
+    if trace is not None:
+        trace = to_project(trace, gathered.clip_indices, gathered.source_frames)
+    return RenderedFrame(gathered.n, out.frame, shares, maps, gathered.clip_indices, quality, trace, pixels)
 
 
 class FrameRenderer:

@@ -13,7 +13,8 @@ For output frame n the generator asks, for every patch, "which source patch shou
   importance (``balance``: importance says how much of each clip, similarity says where).
 - pixels: each clip's best candidate, weighted by that clip's mass, pasted as feathered overlapping
   windows (see ``synthesis.py``).
-- record: per clip the mass map at patch resolution and its mean (the share): the weights the pixels used.
+- record: per clip the mass map at patch resolution and its mean (the share): the weights the pixels used,
+  and per patch the top clips' chosen candidates (``trace``: where the pixels were copied from).
 
 Work is split into bands of patch rows so memory stays bounded (``max_tile_bytes``); an out-of-memory error
 halves the band and retries, then moves to the CPU; every fallback is reported through ``on_warning`` and kept
@@ -35,6 +36,7 @@ from studio.engine.device import choose_device, empty_cache, is_out_of_memory
 from studio.engine.features import DIM, FeatureCache, PatchFeatures, grid_shape
 from studio.engine.synth import SynthInput, SynthOutput
 from studio.engine.synthesis import FeatherCanvas, cut_blocks
+from studio.engine.trace import from_offsets
 from studio.errors import EngineError
 
 PRIOR = 0.002  # energy per patch^2 of displacement / frame^2 of delay: a tie-breaker, not a force
@@ -301,7 +303,10 @@ class AttentionGenerator(nn.Module):
 
         shares = mass.mean((1, 2)).double()
         shares = (shares / shares.sum()).float().cpu().numpy()
-        return SynthOutput(frame=frame.cpu().numpy(), shares=shares, maps=mass.half().cpu().numpy())
+        maps = mass.half().cpu().numpy()
+        where = (choice // o_count).cpu().numpy(), offs[choice % o_count].cpu().numpy()  # frame, offset
+        trace = from_offsets(maps.astype(np.float32), *where, s, height, width)
+        return SynthOutput(frame=frame.cpu().numpy(), shares=shares, maps=maps, trace=trace)
 
 
 def clip_mass(score: torch.Tensor, weights: torch.Tensor, region: int, balance: float) -> torch.Tensor:

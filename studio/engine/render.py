@@ -48,6 +48,7 @@ from studio.project.io import require_online
 from studio.project.model import QUALITIES, Project
 from studio.project.record import AttentionRecordWriter
 from studio.project.timemap import active_count
+from studio.project.trace import TraceContext
 
 AUDIO_RATE = 48000
 
@@ -301,7 +302,7 @@ class RenderJob:
                 if mattes is not None:
                     mattes.write(rendered)
                 if record is not None:  # already in project-clip columns
-                    record.append(rendered.n, all_columns, rendered.shares, rendered.maps)
+                    record.append(rendered.n, all_columns, rendered.shares, rendered.maps, rendered.trace)
 
             decode = DecodeAhead(gatherer, range(total), cancel=self.cancel)
             encode = _EncodeBehind(sink)
@@ -391,6 +392,7 @@ class RenderJob:
                 "synthesizer": type(synth).__name__,
             },
             frames,
+            correspondence=TraceContext.from_project(self.project, synth.stride),  # where pixels came from
         )
         return tmp, writer
 

@@ -38,6 +38,8 @@ class Gathered:
     inp: SynthInput | None  # None: no placement is active (or all have importance 0) -> a black frame
     clip_indices: np.ndarray  # (K,) int64: the project-clip column of each of the K sources
     placement_ids: tuple[str, ...]  # (K,) the placement each source was read through
+    # (K, T) int64: the clip frame each window slot was read from (the correspondence names it); None: unknown
+    source_frames: np.ndarray | None = None
 
 
 def _clip_key(clip: object, settings: object) -> tuple:
@@ -120,10 +122,16 @@ class SourceGatherer:
         return first, last
 
     def _read(self, clip_id: str, index: int) -> np.ndarray:
-        reader = self._reader(clip_id)
-        first, last = self._bounds(clip_id, reader)
-        index = min(max(int(index), first), last)
-        return reader.read(index)  # a damaged file: a one-line MediaError from the reader
+        return self._reader(clip_id).read(self._clamped(clip_id, index))  # damaged: a one-line MediaError
+
+    def _clamped(self, clip_id: str, index: int) -> int:
+        """The frame ``_read`` reads for ``index``: clamped to the clip's used range."""
+        first, last = self._bounds(clip_id, self._reader(clip_id))
+        return min(max(int(index), first), last)
+
+    def window_frames(self, clip_id: str, centre: int) -> list[int]:
+        """The clip frames ``read_window`` reads for ``centre``, in order."""
+        return [self._clamped(clip_id, centre - self.window + j) for j in range(2 * self.window + 1)]
 
     def read_window(self, clip_id: str, centre: int, out: np.ndarray | None = None) -> np.ndarray:
         """(T, H, W, 3) uint8: frames centre-window .. centre+window, clamped to the clip's used range."""
@@ -179,7 +187,8 @@ class SourceGatherer:
         placements = tuple(s.placement_id for s in samples)
         valid = np.array([self.content_box(s.clip_id) for s in samples], np.int32)
         inp = SynthInput(frames=frames, importance=importance, guide=guide, sources=placements, valid=valid)
-        return Gathered(n, inp, indices, placements)
+        read = np.array([self.window_frames(s.clip_id, s.source_frame) for s in samples], np.int64)
+        return Gathered(n, inp, indices, placements, read)
 
 
 _DONE = object()

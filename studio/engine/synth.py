@@ -13,6 +13,8 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from studio.engine.trace import at_anchor
+
 
 @dataclass(frozen=True)
 class SynthInput:
@@ -34,6 +36,9 @@ class SynthOutput:
     frame: np.ndarray  # (H, W, 3) uint8
     shares: np.ndarray  # (K,) float32, sums to 1: mean of each source's spatial map
     maps: np.ndarray  # (K, h, w) float16 at patch resolution (h = ceil(H / stride)); sums to 1 over K
+    # (TOP, h, w) TRACE_DTYPE in source terms (clip = k, frame = t of the window): where each patch came from
+    # (``studio.engine.trace``). None: a synthesizer that does not say.
+    trace: np.ndarray | None = None
     # (K, H, W) float32, sums to 1 over K: the per-pixel mix, from a synthesizer that mixes per pixel and was
     # asked to (``keep_pixel_weights``: the mattes want it, the preview does not pay for it). None otherwise.
     pixel_weights: np.ndarray | None = None
@@ -70,7 +75,8 @@ class Crossfade:
         out = weighted_sum([np.ascontiguousarray(inp.frames[i, t // 2]) for i in range(k)], weights)
         mh, mw = map_shape(h, w, self.stride)
         maps = np.broadcast_to(weights[:, None, None], (k, mh, mw)).astype(np.float16)
-        return SynthOutput(frame=out, shares=weights, maps=maps)
+        trace = at_anchor(np.broadcast_to(weights[:, None, None], (k, mh, mw)), t // 2, self.stride, h, w)
+        return SynthOutput(frame=out, shares=weights, maps=maps, trace=trace)
 
 
 def weighted_sum(frames: list[np.ndarray], weights: np.ndarray) -> np.ndarray:

@@ -1,19 +1,24 @@
 """The attention record: which clip the generator listened to, when (shares) and where (maps), on disk.
 
-Folder format (``format: "attention-record"``, ``version: 1``)::
+Folder format (``format: "attention-record"``, ``version``: 2 with the correspondence, else 1)::
 
     <record>/
-      meta.json    {"format": "attention-record", "version": 1, "clips": [names], "paths": [str],
+      meta.json    {"format": "attention-record", "version": 1 | 2, "clips": [names], "paths": [str],
                     "fps": float, "stride": int, "map_shape": [h, w], "frames": F,
                     "frames_written": int, "complete": bool, "settings": {...}}
       shares.npy   (F, C) float32   share of clip c in output frame n; rows sum to 1 (all 0 when no clip
                                     was active); NaN = frame not written yet
       maps.npy     (F, C, h, w) float16  where in frame n clip c was used, at patch resolution
                                     (h = ceil(H / stride)); sums to 1 over clips at every patch
+      trace.npy    (F, TOP, h, w) TRACE_DTYPE  version 2, renders only: where each patch's pixels came from,
+                                    the top contributions (clip, source frame, x, y, weight), see
+                                    ``studio.project.trace``; meta.json then has ``correspondence``
+
+Version 1 records (no ``trace.npy``) still open: they answer "no correspondence in this record".
 
 Columns are the project's clips (``clips``/``paths``), not the frame's active sources: ``append`` scatters the
 K active sources into their columns (two placements of one clip add up) and leaves inactive clips at 0.
-Both arrays are ``.npy`` files written through ``numpy.lib.format.open_memmap``, so any length costs the same
+The arrays are ``.npy`` files written through ``numpy.lib.format.open_memmap``, so any length costs the same
 RAM, and they open with ``numpy.load(path, mmap_mode="r")``. ``meta.json`` is rewritten atomically (temp +
 ``os.replace``) on every ``flush()``; ``complete`` turns true on ``close()``. A reader may open the folder
 while the writer is still going: NaN rows in ``shares`` and ``frames_written`` tell what exists so far. An
@@ -34,8 +39,9 @@ import numpy as np
 from numpy.lib.format import open_memmap
 
 from studio.errors import EngineError
+from studio.project.trace import TOP, TRACE_DTYPE, Contribution, TraceContext, contributions_at
 
-FORMAT, VERSION = "attention-record", 1
+FORMAT, VERSION = "attention-record", 2
 FLUSH_EVERY = 32  # frames between automatic flushes: a reader of a record being written lags at most this
 
 
@@ -52,6 +58,7 @@ class AttentionRecordWriter:
         map_shape: tuple[int, int],
         settings: dict[str, Any],
         frames: int,
+        correspondence: TraceContext | None = None,  # a render's: the record then carries trace.npy
     ) -> None:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -59,7 +66,7 @@ class AttentionRecordWriter:
         self.map_shape = (int(map_shape[0]), int(map_shape[1]))
         self.meta: dict[str, Any] = {
             "format": FORMAT,
-            "version": VERSION,
+            "version": VERSION if correspondence is not None else 1,  # what an older reader can open
             "clips": [str(name) for name in clip_names],
             "paths": [str(path) for path in clip_paths],
             "fps": float(fps),
@@ -70,6 +77,8 @@ class AttentionRecordWriter:
             "complete": False,
             "settings": settings,
         }
+        if correspondence is not None:
+            self.meta["correspondence"] = correspondence.to_meta()
         self._written = np.zeros(frames, dtype=bool)
         self._unflushed = 0
         self._shares = open_memmap(self.directory / "shares.npy", "w+", np.float32, (frames, self.clips))
@@ -77,6 +86,11 @@ class AttentionRecordWriter:
         self._maps = open_memmap(
             self.directory / "maps.npy", "w+", np.float16, (frames, self.clips, *self.map_shape)
         )
+        # zeros on disk (sparse, nothing written up front): weight 0 is "no contribution"
+        self._trace = None
+        if correspondence is not None:
+            shape = (frames, TOP, *self.map_shape)
+            self._trace = open_memmap(self.directory / "trace.npy", "w+", TRACE_DTYPE, shape)
         self.flush()
 
     def __enter__(self) -> AttentionRecordWriter:
@@ -92,8 +106,16 @@ class AttentionRecordWriter:
     def frames_written(self) -> int:
         return int(self.meta["frames_written"])
 
-    def append(self, n: int, clip_indices: Sequence[int], shares: np.ndarray, maps: np.ndarray) -> None:
-        """Frame n: K active sources' shares (K,) and maps (K, h, w) into columns ``clip_indices``."""
+    def append(
+        self,
+        n: int,
+        clip_indices: Sequence[int],
+        shares: np.ndarray,
+        maps: np.ndarray,
+        trace: np.ndarray | None = None,
+    ) -> None:
+        """Frame n: K active sources' shares (K,) and maps (K, h, w) into columns ``clip_indices``;
+        ``trace`` (TOP, h, w) TRACE_DTYPE, already in clip columns, if the record carries correspondence."""
         if not 0 <= n < len(self._written):
             raise IndexError(f"frame {n} outside the record's {len(self._written)} frames")
         index = np.asarray(clip_indices, dtype=np.int64).reshape(-1)
@@ -102,6 +124,8 @@ class AttentionRecordWriter:
         spatial = np.zeros((self.clips, *self.map_shape), np.float32)
         np.add.at(spatial, index, np.asarray(maps, np.float32))
         self._maps[n] = spatial  # maps first: a reader that sees the share row finds its maps too
+        if self._trace is not None and trace is not None:
+            self._trace[n] = trace
         self._shares[n] = row
         if not self._written[n]:
             self._written[n] = True
@@ -114,6 +138,8 @@ class AttentionRecordWriter:
         """Make everything appended so far visible to readers (memmaps to disk, then meta.json)."""
         self._shares.flush()
         self._maps.flush()
+        if self._trace is not None:
+            self._trace.flush()
         _write_json(self.directory / "meta.json", self.meta)
         self._unflushed = 0
 
@@ -130,7 +156,7 @@ class AttentionRecordWriter:
         shutil.rmtree(self.directory, ignore_errors=True)
 
     def _release(self) -> None:
-        for name in ("_shares", "_maps"):
+        for name in ("_shares", "_maps", "_trace"):
             array = getattr(self, name, None)
             mm = getattr(array, "_mmap", None)
             if mm is not None:
@@ -158,6 +184,19 @@ class AttentionRecordReader:
         self.map_shape = tuple(self.meta["map_shape"])
         self.frames = int(self.meta["frames"])
         self.settings: dict[str, Any] = dict(self.meta.get("settings", {}))
+        self._trace = None
+        self.context: TraceContext | None = None
+        if "correspondence" in self.meta:
+            try:
+                self._trace = np.load(self.directory / "trace.npy", mmap_mode="r")
+                self.context = TraceContext.from_meta(self.meta)
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise EngineError(f"Not a readable attention record: {self.directory}: {exc}") from None
+
+    @property
+    def has_correspondence(self) -> bool:
+        """Whether the record says where every pixel came from (version 2 renders)."""
+        return self._trace is not None
 
     def refresh(self) -> None:
         """Re-read meta.json (the writer rewrites it on every flush)."""
@@ -184,6 +223,25 @@ class AttentionRecordReader:
         if self._shares.shape[1] == 0 or np.isnan(self._shares[n, 0]):
             return None
         return np.array(self._maps[n])
+
+    def written(self, n: int) -> bool:
+        return 0 <= n < self.frames and self._shares.shape[1] > 0 and not np.isnan(self._shares[n, 0])
+
+    def trace(self, n: int) -> np.ndarray | None:
+        """(TOP, h, w) TRACE_DTYPE copy of frame n's correspondence; None if frame n is not written (yet)."""
+        if self._trace is None:
+            raise EngineError(f"no correspondence in this record: {self.directory}")
+        return np.array(self._trace[n]) if self.written(n) else None
+
+    def sources_at(self, n: int, x: int, y: int) -> list[Contribution]:
+        """The top contributions to output pixel (x, y) of frame n, heaviest first (one-line errors)."""
+        if not 0 <= n < self.frames:
+            raise EngineError(f"frame {n} is outside the record's {self.frames} frames (0-{self.frames - 1})")
+        trace = self.trace(n)
+        if trace is None:
+            raise EngineError(f"frame {n} is not written in this record (yet)")
+        assert self.context is not None
+        return contributions_at(trace, self.context, x, y)
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:

@@ -160,7 +160,7 @@ def test_replaces_an_old_record(clips, tmp_path) -> None:
     record.mkdir()
     (record / "stale.txt").write_text("old")
     RenderJob(project, tmp_path / "o.mp4", attention_dir=record, synthesizer=Crossfade()).run()
-    assert sorted(p.name for p in record.iterdir()) == ["maps.npy", "meta.json", "shares.npy"]
+    assert sorted(p.name for p in record.iterdir()) == ["maps.npy", "meta.json", "shares.npy", "trace.npy"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o.mp4", "rec"]
 
 

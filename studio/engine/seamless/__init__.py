@@ -26,6 +26,7 @@ from studio.engine.seamless import guided
 from studio.engine.seamless.motion import FlowField, grey_small, warp
 from studio.engine.seamless.regions import Previous, resize, solve, unary
 from studio.engine.synth import SynthInput, SynthOutput, map_shape
+from studio.engine.trace import at_anchor, from_field
 
 
 class SeamlessSynthesizer:
@@ -70,7 +71,8 @@ class SeamlessSynthesizer:
 
         if self.config.mode == "guide" and inp.guide is not None:
             w, out = self._guide(rgb, valid, weights, inp.guide)
-            return self._output(w, out)
+            assert self._guided is not None
+            return self._output(w, out, t // 2, field=self._guided[2])
         half = (max(1, -(-height // 2)), max(1, -(-width // 2)))
         rgb_half = resize(rgb, half)
         valid_half = resize(valid[:, None].float(), half)[:, 0]
@@ -92,7 +94,7 @@ class SeamlessSynthesizer:
         self._prev_output = resize(out[None], half)[0]
         self._prev = {i: (greys[j], result.carry[j]) for j, i in enumerate(ids)}
         self._bias = {i: float(result.bias[j]) for j, i in enumerate(ids)}
-        return self._output(w, out)
+        return self._output(w, out, t // 2)
 
     def _guide(
         self, rgb: torch.Tensor, valid: torch.Tensor, weights: torch.Tensor, guide_frame: np.ndarray
@@ -113,16 +115,28 @@ class SeamlessSynthesizer:
         self._guided = (grey, out, field)
         return w, out
 
-    def _output(self, w: torch.Tensor, out: torch.Tensor) -> SynthOutput:
-        """The frame and its record: per clip the weights the pixels used, averaged per record patch."""
+    def _output(
+        self, w: torch.Tensor, out: torch.Tensor, centre: int, field: guided.Field | None = None
+    ) -> SynthOutput:
+        """The frame and its record: per clip the weights the pixels used, averaged per record patch, and
+        where each patch came from: in place in free mode (out = sum_k W_k * source_k), the field in guide
+        mode. ``centre``: the window frame the sources were used at."""
         frame = (out * 255.0).round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0)
         maps = _patch_maps(w, self.stride)
         shares = maps.double().mean((1, 2))
         shares = (shares / shares.sum()).float()
+        weight = maps.float().cpu().numpy()
+        height, width = out.shape[-2:]
+        if field is None:
+            trace = at_anchor(weight, centre, self.stride, height, width)
+        else:
+            k, y, x = (a.cpu().numpy() for a in (field.k, field.y, field.x))
+            trace = from_field(weight, k, y, x, centre, self.stride)
         return SynthOutput(
             frame=frame.cpu().numpy(),
             shares=shares.cpu().numpy(),
             maps=maps.half().cpu().numpy(),
+            trace=trace,
             pixel_weights=w.float().cpu().numpy() if self.keep_pixel_weights else None,
         )
 

@@ -14,6 +14,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu
 
+from studio.ui.attention.open_record import choose_and_open
+
 Handler = Callable[[], Any]
 
 
@@ -39,6 +41,7 @@ def build_actions(window: Any) -> dict[str, QAction]:
     a: dict[str, QAction] = {
         "new": _action(w, "&New", doc.new, key.New),
         "open": _action(w, "&Open…", doc.open, key.Open),
+        "open_record": _action(w, "Open Attention &Record…", partial(choose_and_open, w)),
         "save": _action(w, "&Save", doc.save, key.Save),
         "save_as": _action(w, "Save &As…", doc.save_as, "Ctrl+Shift+S"),
         "import": _action(w, "&Import Clips…", w.library.import_dialog, "Ctrl+I"),
@@ -74,6 +77,7 @@ def build_actions(window: Any) -> dict[str, QAction]:
     w.recent_menu = QMenu("Open &Recent", w)
     w.recent_menu.aboutToShow.connect(lambda: fill_recent(w))
     file_menu.addMenu(w.recent_menu)
+    file_menu.addAction(a["open_record"])  # read-only, without the project (studio.ui.attention.open_record)
     for name in ("save", "save_as", None, "import", "export", None, "quit"):
         file_menu.addSeparator() if name is None else file_menu.addAction(a[name])
     edit_menu = bar.addMenu("&Edit")

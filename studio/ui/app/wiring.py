@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from studio.project.events import Change, SettingsChanged
+from studio.project.trace import TraceContext
 from studio.ui.training.generate import describe
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ class Switchboard:
         v.startRequested.connect(pb.to_start)
         v.endRequested.connect(pb.to_end)
         v.loopChanged.connect(lambda on: setattr(pb, "loop", on))
+        v.tracing.context_for = lambda: TraceContext.from_project(w.project)  # clips behind a clicked pixel
         for panel in (w.viewer, w.attention):  # both sliders set the one value and show it
             panel.overlayOpacityChanged.connect(lambda value: setattr(st, "overlay_opacity", value))
             st.events.overlay_opacity.connect(panel.set_overlay_opacity)
@@ -142,7 +144,8 @@ class Switchboard:
             w.viewer.set_position(n)
             w.viewer.set_quality(None)
             return
-        w.viewer.show_frame(n, record.frame, record.maps, getattr(record, "quality", None))
+        trace = getattr(record, "trace", None)  # where each pixel came from: a click on the viewer shows it
+        w.viewer.show_frame(n, record.frame, record.maps, getattr(record, "quality", None), trace)
         w.attention.set_current(n, record.maps, record.shares)
 
     def on_frame_arrived(self, n: int, record: Any) -> None:

@@ -3,7 +3,8 @@ Transformer made drew on the known frames (``studio.models.attention_capture`` w
 
 A dialog of its own, so the window's live attention panel keeps following the preview: the record's columns
 are the model's known frames ("key before", "1 back", ...), not the project's clips. Clicking a frame in the
-heatmap shows its per-patch maps, as in the main panel.
+heatmap shows its per-patch maps, as in the main panel. :class:`RecordDialog` is that viewer for any record
+(File ▸ Open Attention Record…, ``open_record.py``).
 """
 
 from __future__ import annotations
@@ -18,18 +19,16 @@ from studio.project.record import AttentionRecordReader
 from studio.ui.attention.panel import AttentionPanel
 
 
-class ModelAttentionDialog(QDialog):
-    def __init__(self, record: str | Path, clip_name: str, parent: QWidget | None = None) -> None:
+class RecordDialog(QDialog):
+    """An attention record in a viewer of its own, read-only: the heatmap and, on a click, a frame's maps."""
+
+    def __init__(
+        self, reader: AttentionRecordReader, title: str, description: str, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Model attention: {clip_name}")
-        self.setObjectName("modelAttention")
-        self.reader = AttentionRecordReader(record)
-        settings = self.reader.settings
-        self.label = QLabel(
-            f"{settings.get('model', 'model')} ({settings.get('operation', '?')}): for every generated "
-            "frame, how much each known frame was attended to (the last block's temporal attention). "
-            "Click a frame for its per-patch maps."
-        )
+        self.setWindowTitle(title)
+        self.reader = reader
+        self.label = QLabel(description)
         self.label.setWordWrap(True)
         self.panel = AttentionPanel(self)
         self.panel.load_record(self.reader)
@@ -40,6 +39,19 @@ class ModelAttentionDialog(QDialog):
         self.resize(720, 420)
         first = next((n for n in range(self.reader.frames) if self.reader.maps(n) is not None), 0)
         self.panel.set_playhead(first)
+
+
+class ModelAttentionDialog(RecordDialog):
+    def __init__(self, record: str | Path, clip_name: str, parent: QWidget | None = None) -> None:
+        reader = AttentionRecordReader(record)
+        settings = reader.settings
+        description = (
+            f"{settings.get('model', 'model')} ({settings.get('operation', '?')}): for every generated "
+            "frame, how much each known frame was attended to (the last block's temporal attention). "
+            "Click a frame for its per-patch maps."
+        )
+        super().__init__(reader, f"Model attention: {clip_name}", description, parent)
+        self.setObjectName("modelAttention")
 
 
 def open_for_clip(window: Any, clip_id: str) -> ModelAttentionDialog | None:

@@ -15,9 +15,9 @@ DEFAULT_BUDGET = 256 * 1024 * 1024
 
 
 def record_nbytes(record: Any) -> int:
-    """Bytes held by a rendered frame: its pixels plus its attention maps/shares."""
+    """Bytes held by a rendered frame: its pixels plus its attention maps/shares and correspondence."""
     total = 0
-    for name in ("frame", "maps", "shares"):
+    for name in ("frame", "maps", "shares", "trace"):
         value = getattr(record, name, None)
         if isinstance(value, np.ndarray):
             total += value.nbytes

@@ -9,8 +9,8 @@ way (smooth scaling, the opacity slider's value: ``studio.engine.maps_video.comp
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
+from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from studio.engine.overlay import dominant_overlay  # numpy only: the maps video draws the same
@@ -27,6 +27,7 @@ class FrameView(QWidget):
     """Paints the latest frame letterboxed in the widget; holds the numpy arrays its QImages point into."""
 
     framePainted = Signal()  # a frame reached the screen (latency benchmarks, tests)
+    pixelClicked = Signal(int, int, QPoint)  # frame pixel x, y and the global position of the click
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -79,6 +80,23 @@ class FrameView(QWidget):
         scale = min(self.width() / iw, self.height() / ih)
         w, h = iw * scale, ih * scale
         return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+
+    def frame_pixel(self, pos: QPointF) -> tuple[int, int] | None:
+        """The frame pixel under widget position ``pos``; None off the picture (or with no frame)."""
+        if self._image is None:
+            return None
+        target = self.target_rect()
+        if not target.contains(pos) or target.width() <= 0 or target.height() <= 0:
+            return None
+        x = int((pos.x() - target.left()) * self._image.width() / target.width())
+        y = int((pos.y() - target.top()) * self._image.height() / target.height())
+        return min(x, self._image.width() - 1), min(y, self._image.height() - 1)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+        super().mousePressEvent(event)
+        pixel = self.frame_pixel(event.position()) if event.button() == Qt.MouseButton.LeftButton else None
+        if pixel is not None:
+            self.pixelClicked.emit(pixel[0], pixel[1], event.globalPosition().toPoint())
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
         painter = QPainter(self)

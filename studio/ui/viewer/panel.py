@@ -1,7 +1,8 @@
 """The viewer panel: the preview frame, the transport (start, step, play/pause, end, loop), timecode, the
 live generation fps and the dominant-source overlay's opacity.
 
-It only displays and emits intentions; the playback controller decides what frame to show and when.
+It only displays and emits intentions; the playback controller decides what frame to show and when. A click
+on the picture shows where that pixel came from (``tracing.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from studio.ui.timecode import format_timecode
 from studio.ui.viewer.frame_view import FrameView
+from studio.ui.viewer.tracing import PixelTracing
 
 QUALITY_TEXT = {"draft": "draft", "refining": "refining…", "final": "final"}
 
@@ -51,6 +53,8 @@ class ViewerPanel(QWidget):
         self.setAccessibleName("viewer")
         self.view = FrameView(self)
         self.view.setAccessibleName("preview frame")
+        self.tracing = PixelTracing(self)  # click a pixel: where it came from (the window sets its context)
+        self.view.pixelClicked.connect(self.tracing.show_at)
         self._fps = 24.0
         self._n = 0
         self._total = 0
@@ -114,7 +118,7 @@ class ViewerPanel(QWidget):
 
     # ---- state from the controller ----------------------------------------------------------------------
     def set_timing(self, fps: float, total_frames: int) -> None:
-        self._fps = fps
+        self._fps = self.tracing.fps = fps
         self._total = total_frames
         self._show_position()
 
@@ -123,9 +127,15 @@ class ViewerPanel(QWidget):
         self._show_position()
 
     def show_frame(
-        self, n: int, frame: np.ndarray, maps: np.ndarray | None, quality: str | None = None
+        self,
+        n: int,
+        frame: np.ndarray,
+        maps: np.ndarray | None,
+        quality: str | None = None,
+        trace: np.ndarray | None = None,  # the frame's correspondence (RenderedFrame.trace)
     ) -> None:
         self.view.set_frame(frame, maps)
+        self.tracing.set_frame(n, trace)
         self.set_position(n)
         self.set_quality(quality)
 
