@@ -13,13 +13,13 @@ it stays flat in the output's length.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from studio.errors import CancelToken
+from studio.errors import CancelToken, MediaError
 from studio.media import decode_audio, mix_audio
 from studio.project.model import Clip, Placement, Project
 from studio.project.timemap import frame_sources, local_to_source
@@ -137,6 +137,20 @@ def _voice_block(
     return track[:, margin:-margin], gain
 
 
+def clip_audio(
+    clip: Clip, sample_rate: int, channels: int, on_warning: Callable[[str], None] | None = None
+) -> np.ndarray:
+    """A clip's sound, (C, n) float32. Audio damaged mid-way is silent over the damage, unreadable audio
+    makes the clip silent: either is a warning (``on_warning``) rather than an error, because the audio pass
+    runs after all the video work, which a failure here would throw away."""
+    try:
+        return decode_audio(clip.path, sample_rate=sample_rate, channels=channels, on_damage=on_warning)
+    except MediaError as exc:
+        if on_warning is not None:
+            on_warning(f"{exc}; the clip is silent in this render")
+        return np.zeros((channels, 0), np.float32)
+
+
 def follow_audio_blocks(
     project: Project,
     shares: np.ndarray,
@@ -146,6 +160,7 @@ def follow_audio_blocks(
     cancel: CancelToken | None = None,
     timeline: PlacementTimeline | None = None,
     block_s: float = 5.0,
+    on_warning: Callable[[str], None] | None = None,
 ) -> Iterator[np.ndarray]:
     """The output's audio as consecutive (C, n) float32 blocks, for F = len(shares) frames at project fps.
 
@@ -168,7 +183,7 @@ def follow_audio_blocks(
         if not clip.has_audio or not np.any(gains[:, p] > 0):
             continue
         if clip.path not in decoded:
-            decoded[clip.path] = decode_audio(clip.path, sample_rate=sample_rate, channels=channels)
+            decoded[clip.path] = clip_audio(clip, sample_rate, channels, on_warning)
         if decoded[clip.path].shape[1]:
             voices.append(_Voice(placement, clip, decoded[clip.path], gains[:, p]))
     step = max(1, round(block_s * sample_rate))

@@ -314,6 +314,8 @@ class RenderJob:
                     rendered = synthesize(synth, gathered, n_clips, size, quality=self.quality)
                     shares[gathered.n] = rendered.shares
                     encode.put(rendered)
+                    for message in gatherer.take_damage():  # damaged source frames, shown as the last good
+                        self._warn(message)
                     yield self._report(done, total, started)
             encode.finish()
             encode = None
@@ -321,7 +323,11 @@ class RenderJob:
             if settings.audio:
                 yield self._report(total, total, started, stage=AUDIO)
                 for block in follow_audio_blocks(
-                    self.project, shares, sample_rate=AUDIO_RATE, cancel=self.cancel
+                    self.project,
+                    shares,
+                    sample_rate=AUDIO_RATE,
+                    cancel=self.cancel,
+                    on_warning=self._warn,  # damaged audio is silent there, with a warning, not a failure
                 ):
                     writer.write_audio(block)
             self.cancel.raise_if_cancelled()

@@ -64,6 +64,8 @@ class SourceGatherer:
         self._readers: dict[str, tuple[tuple, ClipReader]] = {}
         self._pool: ThreadPoolExecutor | None = None  # parallel decode of distinct clips (started lazily)
         self._cores = usable_cores()
+        # damaged frames the readers replaced: appended by decode threads, drained by take_damage
+        self._damage: list[str] = []
         self.project = project
         self.set_project(project)
 
@@ -100,10 +102,20 @@ class SourceGatherer:
         if entry is None:
             clip = self.clips[clip_id]
             settings = self.project.settings
-            reader = ClipReader(clip.path, fps=clip.fps, size=self.size, fit=settings.fit)
+            reader = ClipReader(
+                clip.path, fps=clip.fps, size=self.size, fit=settings.fit, on_damage=self._damage.append
+            )
             entry = (_clip_key(clip, settings), reader)
             self._readers[clip_id] = entry
         return entry[1]
+
+    def take_damage(self) -> list[str]:
+        """The readers' warnings since the last call: spans of a clip that could not be decoded, shown as
+        the last good frame (``ClipReader``); the render reports them with its other warnings."""
+        count = len(self._damage)  # a reader thread may append meanwhile: only what was counted goes
+        taken = self._damage[:count]
+        del self._damage[:count]
+        return taken
 
     def content_box(self, clip_id: str) -> tuple[int, int, int, int]:
         """(x0, y0, x1, y1) of the clip's real pixels in the output frame (the rest is ``fit`` padding)."""

@@ -11,6 +11,11 @@ ahead of the decoder and no keyframe lies between, it just decodes forward, whic
 (:meth:`ClipReader.iter_frames`) a plain decode loop with frame threading. Both paths produce identical
 pixels. Returned arrays are read-only: they are shared with a small LRU cache. A reader is for one thread at a
 time.
+
+A file that probed fine can still be damaged further in (flipped bytes, a broken index): a frame that cannot
+be decoded is replaced by the last good one (the first picture of the file before any), as a player keeps
+showing it, and each damaged span is reported once to ``on_damage`` with its timecode. Only a file of which
+no picture decodes at all raises.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections import OrderedDict, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import av
@@ -26,6 +31,7 @@ import numpy as np
 
 from studio.errors import MediaError
 from studio.media._open import open_input, video_stream
+from studio.media.damage import DamageLog
 from studio.media.hdr import tone_map
 from studio.media.info import MediaInfo
 from studio.media.orientation import orient
@@ -48,6 +54,7 @@ class ClipReader:
         size: tuple[int, int] | None = None,
         fit: str = "fit",
         cache_frames: int = 16,
+        on_damage: Callable[[str], None] | None = None,
     ) -> None:
         if fit not in FITS:
             raise ValueError(f"fit must be one of {FITS}, got {fit!r}")
@@ -67,6 +74,9 @@ class ClipReader:
         self._frames: Iterator[av.VideoFrame] | None = None
         self._position = -1  # index of the frame the decoder produced last; -1 when unknown
         self._pool: ThreadPoolExecutor | None = None
+        self.damage = DamageLog(self.info.path.name, "video", "the last good frame is shown", on_damage)
+        self._last_good: Future[np.ndarray] | np.ndarray | None = None  # what a damaged frame shows instead
+        self._exact = True  # whether the last decode found its very frame (False: the decoder dropped it)
 
     # -- public -------------------------------------------------------------------------------------------
     def source_index(self, n: int) -> int:
@@ -81,8 +91,12 @@ class ClipReader:
         if cached is not None:
             self._cache.move_to_end(index)
             return cached
-        with self._decoder_errors(n):
-            rgb = self._convert(self._decode(index))
+        try:
+            with self._decoder_errors(n):
+                rgb = self._convert(self._decode(index))
+        except MediaError as exc:
+            return self._stand_in(n, exc)
+        self._delivered(n, rgb)
         self._remember(index, rgb)
         return rgb
 
@@ -101,8 +115,14 @@ class ClipReader:
             elif index in self._cache:
                 work = self._cache[index]
             else:
-                with self._decoder_errors(n):
-                    work = self._pool.submit(self._convert, self._decode(index))
+                try:
+                    with self._decoder_errors(n):
+                        work = self._pool.submit(self._convert, self._decode(index))
+                except MediaError as exc:
+                    work = self._stand_in(n, exc)
+                    index = -1  # nothing to cache: the frame itself was not read
+                else:
+                    self._delivered(n, work)
             pending.append((n, index, work))
             if len(pending) > _PIPELINE_DEPTH:
                 yield self._finish(*pending.popleft())
@@ -110,10 +130,53 @@ class ClipReader:
             yield self._finish(*pending.popleft())
 
     def _finish(self, n: int, index: int, work: Future[np.ndarray] | np.ndarray) -> np.ndarray:
-        with self._decoder_errors(n):
-            rgb = work.result() if isinstance(work, Future) else work
-        self._remember(index, rgb)
+        try:
+            with self._decoder_errors(n):
+                rgb = work.result() if isinstance(work, Future) else work
+        except MediaError as exc:  # the picture decoded but cannot be converted
+            return self._stand_in(n, exc)
+        if index >= 0:
+            self._remember(index, rgb)
         return rgb
+
+    def _delivered(self, n: int, work: Future[np.ndarray] | np.ndarray) -> None:
+        """Grid frame ``n`` decoded: its own picture, or the one before when the decoder dropped it."""
+        self._last_good = work
+        if self._exact:
+            self.damage.healthy()
+        else:
+            self.damage.damaged(n / self.fps, "the decoder dropped it")
+
+    def _stand_in(self, n: int, exc: MediaError) -> np.ndarray:
+        """What grid frame ``n`` shows when it cannot be decoded: the last good frame, else the file's first
+        picture; the damage is reported (once per span). Raises ``exc`` when nothing decodes at all."""
+        self._frames, self._position = None, -1  # the decoder's state is unknown: the next read seeks
+        last = self._last_good
+        if isinstance(last, Future):  # still converting in iter_frames' pipeline
+            try:
+                last = last.result()
+            except (av.error.FFmpegError, OSError, ValueError):
+                last = None
+        if last is None:
+            last = self._first_picture()
+            if last is None:
+                raise exc
+        self._last_good = last
+        self.damage.damaged(n / self.fps, str(exc).split(": ", 1)[-1].removesuffix(" (damaged file?)"))
+        return last
+
+    def _first_picture(self) -> np.ndarray | None:
+        """The first frame that decodes, from a fresh demuxer (the file's index may be what is broken)."""
+        try:
+            with open_input(self.info.path) as container:
+                stream = video_stream(container, self.info.path.name)
+                for packet in container.demux(stream):
+                    with contextlib.suppress(av.error.FFmpegError):
+                        for frame in stream.decode(packet):
+                            return self._convert(frame)
+        except (av.error.FFmpegError, MediaError, OSError, ValueError):
+            return None
+        return None
 
     @contextlib.contextmanager
     def _decoder_errors(self, n: int) -> Iterator[None]:
@@ -182,7 +245,15 @@ class ClipReader:
         raise MediaError(f"{self.info.path.name}: frame {index} cannot be decoded (damaged file?)")
 
     def _seek(self, index: int) -> None:
-        self._container.seek(self._timeline.pts[index], stream=self._stream, backward=True, any_frame=False)
+        try:
+            self._container.seek(
+                self._timeline.pts[index], stream=self._stream, backward=True, any_frame=False
+            )
+        except av.error.FFmpegError:  # a damaged index: start again from the top, without seeking
+            self._container.close()
+            self._container = open_input(self.info.path)
+            self._stream = video_stream(self._container, self.info.path.name)
+            self._stream.thread_type = "AUTO"
         self._frames = self._decoded_frames()
         self._position = -1
 
@@ -195,11 +266,14 @@ class ClipReader:
             at = self._frame_index(frame)
             self._position = at
             if at == index:
+                self._exact = True
                 return frame
             if at > index:
+                self._exact = False
                 return previous
             previous = frame
         self._frames = None  # exhausted: the next read seeks
+        self._exact = False
         return previous
 
     def _frame_index(self, frame: av.VideoFrame) -> int:

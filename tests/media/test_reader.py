@@ -125,7 +125,8 @@ def test_no_thread_outlives_the_reader(h264_clip: Path) -> None:
 
 
 def test_a_decoder_refusal_is_a_media_error(h264_clip: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """FFmpeg's exception types never leave studio.media: the engine catches MediaError, not av's."""
+    """FFmpeg's exception types never leave studio.media: the engine catches MediaError, not av's. (Here no
+    picture decodes at all; with one, a damaged frame shows it instead: tests/media/test_damaged_media.py.)"""
     import av
 
     from studio.errors import MediaError
@@ -135,6 +136,7 @@ def test_a_decoder_refusal_is_a_media_error(h264_clip: Path, monkeypatch: pytest
 
     with ClipReader(h264_clip) as reader:
         monkeypatch.setattr(ClipReader, "_decode", refuse)
+        monkeypatch.setattr(ClipReader, "_first_picture", lambda self: None)
         with pytest.raises(MediaError, match=r"h264\.mp4: cannot decode frame 3: .*Invalid data") as info:
             reader.read(3)
         assert "\n" not in str(info.value)
