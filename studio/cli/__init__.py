@@ -3,15 +3,23 @@
 ``studio`` with no sub-command opens the window; each sub-command lives in its own module here and registers
 itself through ``register(subparsers)`` (keeps this file small and lets each feature own its command).
 User errors (``StudioError``) print one line on stderr and exit with status 2; ``--debug`` shows the
-traceback instead.
+traceback instead. SIGTERM (a logout, ``kill``, a job scheduler) is Ctrl-C: the running job cancels and
+removes what it was writing, exit status 130 (a killed command that leaves half-written files is litter).
+
+``--probe-child FILE`` is no command: a frozen bundle's ``probe_safe`` starts the app itself that way
+(``studio.media.probe``), and it is handled before anything else loads.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from types import FrameType
 
 from studio import __version__
 from studio.errors import StudioError
@@ -63,14 +71,39 @@ def with_gui_default(parser: argparse.ArgumentParser, argv: list[str]) -> list[s
     return argv
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """While inside: SIGTERM raises KeyboardInterrupt in the main thread, so it unwinds like Ctrl-C (every
+    ``finally`` runs: writers abort and delete their temp files). Outside the main thread: nothing."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--probe-child"]:  # = studio.media.probe.PROBE_CHILD_FLAG, kept light: no import yet
+        from studio.media.probe import main as probe_child
+
+        return probe_child(argv[1:])
     parser = build_parser()
     argv = with_gui_default(parser, argv)  # `studio PATH`: the window on a project or a record
     args = parser.parse_args(argv)
     func = getattr(args, "func", _run_gui)
     try:
-        return int(func(args) or 0)
+        if func is _run_gui:  # the window handles SIGTERM itself: it closes as on quit
+            return int(func(args) or 0)
+        with sigterm_as_interrupt():
+            return int(func(args) or 0)
     except StudioError as exc:
         if args.debug:
             raise

@@ -269,15 +269,7 @@ class RenderJob:
         shares = np.zeros((total, n_clips), np.float32)
         started = time.perf_counter()
         gatherer = SourceGatherer(self.project)  # opens nothing yet; the writer's temp file comes next
-        writer = VideoWriter(
-            self.output,
-            size[0],
-            size[1],
-            settings.fps,
-            crf=self.crf,
-            preset=self.preset,
-            audio_rate=AUDIO_RATE if settings.audio else None,
-        )
+        writer: VideoWriter | None = None
         maps_writer = None
         mattes: MattesWriter | None = None
         record = None
@@ -285,6 +277,16 @@ class RenderJob:
         decode: DecodeAhead | None = None
         encode: _EncodeBehind | None = None
         try:
+            # inside the try: a Ctrl-C or SIGTERM the moment its temp file exists still removes it
+            writer = VideoWriter(
+                self.output,
+                size[0],
+                size[1],
+                settings.fps,
+                crf=self.crf,
+                preset=self.preset,
+                audio_rate=AUDIO_RATE if settings.audio else None,
+            )
             if self.maps_video is not None:
                 maps_writer = VideoWriter(
                     self.maps_video, size[0], size[1], settings.fps, crf=self.crf, preset=self.preset

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -23,6 +22,7 @@ import av
 import numpy as np
 
 from studio.errors import MediaError
+from studio.litter import sweep_stale, temp_tag
 from studio.media._open import open_input, video_stream
 from studio.media.timestamps import snap_rate
 
@@ -50,7 +50,9 @@ class GreyVideoWriter:
         self.pix_fmt, self.bits = grey_format("ffv1")
         self.frames_written = 0
         self._closed = False
-        self._tmp = self.path.with_name(f".{self.path.stem}.part-{secrets.token_hex(4)}.mkv")
+        # the writer's PID in the name: a later writer here removes it if this process is killed mid-way
+        sweep_stale(self.path.parent)
+        self._tmp = self.path.with_name(f".{self.path.stem}.part-{temp_tag()}.mkv")
         try:
             self._tmp.open("xb").close()  # a bad folder is reported now, not at the first packet
             self._out = av.open(str(self._tmp), "w", format="matroska")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from fractions import Fraction
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from av.video.reformatter import ColorRange, Colorspace
 
 from studio.cores import usable_cores
 from studio.errors import MediaError
+from studio.litter import sweep_stale, temp_tag
 from studio.media.timestamps import snap_rate
 
 AAC_FRAME = 1024  # samples per AAC frame: audio is handed to the encoder in blocks of this size
@@ -65,7 +65,9 @@ class VideoWriter:
         self.fps = snap_rate(fps)
         self._convert_threads = convert_threads(*self.coded_size)
         self.frames_written = 0
-        self._tmp = self.path.with_name(f".{self.path.stem}.part-{secrets.token_hex(4)}.mp4")
+        # the writer's PID in the name: a later writer here removes it if this process is killed mid-way
+        sweep_stale(self.path.parent)
+        self._tmp = self.path.with_name(f".{self.path.stem}.part-{temp_tag()}.mp4")
         try:
             # FFmpeg opens the file lazily at the first packet; creating it now reports a bad folder up front.
             self._tmp.open("xb").close()
@@ -73,10 +75,13 @@ class VideoWriter:
         except (OSError, av.error.FFmpegError) as exc:
             self._tmp.unlink(missing_ok=True)
             raise MediaError(f"cannot write {self.path}: {getattr(exc, 'strerror', None) or exc}") from None
+        except BaseException:  # Ctrl-C or SIGTERM just after the file appeared: it must not stay
+            self._tmp.unlink(missing_ok=True)
+            raise
         try:
             self._video = self._add_video(crf, preset)
             self._audio = self._add_audio(audio_rate, audio_channels) if audio_rate else None
-        except Exception:
+        except BaseException:  # an error, or Ctrl-C / SIGTERM (KeyboardInterrupt) while setting up
             self.abort()
             raise
         self._audio_pending = np.zeros((audio_channels, 0), np.float32)

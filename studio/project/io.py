@@ -10,13 +10,13 @@ import contextlib
 import dataclasses
 import json
 import os
-import secrets
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from studio.errors import MediaError, ProjectError
+from studio.litter import sweep_stale, temp_tag
 from studio.project.model import Clip, Project
 from studio.project.schema import project_from_dict, project_to_dict
 
@@ -111,6 +111,7 @@ def save_project(project: Project, path: str | Path | None = None) -> Path:
         raise ProjectError("the project has never been saved: choose a file name")
     target = Path(path if path is not None else project.path).absolute()  # type: ignore[arg-type]
     data = project_to_dict(project, base_dir=target.parent)
+    sweep_stale(target.parent)  # temp files an earlier, killed save (or render) left in this folder
     temps: list[str] = []
     try:
         fd, tmp = _create_temp(target, ".tmp-")
@@ -143,9 +144,10 @@ def save_project(project: Project, path: str | Path | None = None) -> Path:
 
 def _create_temp(target: Path, infix: str) -> tuple[int, str]:
     """A new file beside ``target`` with the permissions of a normal new file: unlike ``mkstemp`` (0600),
-    the umask applies, so a shared project folder stays shared."""
+    the umask applies, so a shared project folder stays shared. The name carries this process's PID
+    (``studio.litter``), so a later save can tell a killed save's leftover from a save in progress."""
     for _ in range(100):
-        name = str(target.with_name(f"{target.name}{infix}{secrets.token_hex(4)}"))
+        name = str(target.with_name(f"{target.name}{infix}{temp_tag()}"))
         try:
             return os.open(
                 name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666

@@ -17,6 +17,7 @@ from studio.project import Project
 from studio.ui.app.autosave import find_recoveries
 from studio.ui.app.main_window import MainWindow
 from studio.ui.app.settings import APP_NAME, ORG_NAME, last_project, open_settings
+from studio.ui.app.terminate import quit_on_sigterm
 from studio.ui.engine.warmup import import_ahead
 from studio.ui.engine.worker import JobFactory, RendererFactory
 from studio.ui.theme import apply_dark_theme
@@ -88,5 +89,6 @@ def run_app(project_path: str | Path | None = None) -> int:
     apply_dark_theme(app)
     window = build_main_window(project_path)
     window.show()
+    quit_on_sigterm(app, window)  # a logout or `kill` closes it as Quit does, unsaved work kept for recovery
     offer_recovery(window)
     return int(app.exec())
