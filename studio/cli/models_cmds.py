@@ -93,9 +93,10 @@ def run_train(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from studio.models.data import FrameData, sources_from_project
+    from studio.models.locations import checkpoints_dir
     from studio.models.train import TrainConfig, train
 
-    out = args.out or args.project.resolve().parent / "models" / args.model
+    out = args.out or checkpoints_dir(args.project, args.model)  # the bundled demo's: the user's data folder
     sources = sources_from_project(args.project, args.clips)
     if args.model == "interp":
         from studio.models.interp_train import train_interp
@@ -188,8 +189,12 @@ def run_generate(args: argparse.Namespace) -> int:
         device=args.device,
         square=args.square,
     )
+    clip = result.clip
+    size = f", {clip.width}x{clip.height}" if clip is not None else ""
+    record = result.provenance.get("attention")
+    where = f"; its attention record {record}" if record else ""
     print(
-        f"{result.path} ({result.frames} frames at {result.fps:g} fps) "
-        f"added to the project as {result.clip_id}"
+        f"wrote {result.path}: {result.frames} frames{size} at {result.fps:g} fps, "
+        f"added to {args.project} as {result.clip_id}{where}"
     )
     return 0

@@ -29,6 +29,7 @@ from studio.errors import StudioError
 from studio.models.checkpoint import Checkpoint, atomic_write_text, load_checkpoint
 from studio.models.data import ClipSource, decode_clip, sources_from_clips, to_tensor, to_uint8
 from studio.models.device import choose_device
+from studio.models.locations import work_folder
 from studio.project.record import AttentionRecordWriter
 
 OPERATIONS = {
@@ -80,7 +81,7 @@ def run_model(
 
 
 def _default_output(project_path: Path | None, name: str) -> Path:
-    folder = project_path.parent / "generated" if project_path else paths.cache_dir("generated")
+    folder = work_folder(project_path) / "generated" if project_path else paths.cache_dir("generated")
     folder.mkdir(parents=True, exist_ok=True)
     n = 1
     while (folder / f"{name}-{n}.mp4").exists():
@@ -177,7 +178,8 @@ def _write_result(project: Any, ck: Checkpoint | None, op: str, sources: list[Cl
     height, width = out_frames.shape[1:3]
     name = f"{sources[0].name}-{op}" if op != "morph" else f"{sources[0].name}-to-{sources[1].name}"
     project_path = Path(project.path) if getattr(project, "path", None) else None
-    out_path = Path(output) if output else _default_output(project_path, name)
+    # absolute: the provenance (and its attention record's path) must not depend on the folder it ran in
+    out_path = (Path(output) if output else _default_output(project_path, name)).absolute()
     with VideoWriter(out_path, width, height, fps) as writer:
         for frame in out_frames:
             writer.write(frame)

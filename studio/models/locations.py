@@ -10,11 +10,22 @@ from studio import paths
 MANIFEST = "checkpoint.json"  # a checkpoint folder's commit point (studio.models.checkpoint)
 
 
+def work_folder(project_path: str | os.PathLike[str]) -> Path:
+    """Where a project's own outputs (checkpoints, generated clips) go: beside the project file, except for a
+    project shipped with the app (the first-run demo, under ``paths.RESOURCES``): the user's data folder,
+    since the install may be read-only and an update would replace it."""
+    path = Path(project_path).absolute()
+    if paths.is_bundled(path):
+        inside = path.resolve().parent.relative_to(paths.RESOURCES.resolve())
+        return paths.data_dir("bundled", *inside.parts)
+    return path.parent
+
+
 def checkpoints_dir(project_path: str | os.PathLike[str] | None, kind: str) -> Path:
-    """``models/<kind>`` beside the project file, or in the cache for a project never saved: the Training
-    panel writes there, the timeline's generate actions read there."""
+    """``models/<kind>`` in the project's :func:`work_folder`, or in the cache for a project never saved: the
+    Training panel and ``studio train`` write there, the timeline's generate actions read there."""
     if project_path:
-        return Path(project_path).parent / "models" / kind
+        return work_folder(project_path) / "models" / kind
     return paths.cache_dir("models", "unsaved") / kind
 
 

@@ -145,3 +145,17 @@ def test_transformer_generations_record_where_each_new_frame_looked(trained: dic
     shares = record.shares(0, record.frames)
     assert np.all(shares[0::2].sum(1) == 0)  # the keys are copied, not generated
     np.testing.assert_allclose(shares[1::2].sum(1), 1.0, atol=1e-3)
+
+
+def test_generate_says_what_it_wrote_and_its_record_opens_from_anywhere(
+    trained: dict[str, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """One line on success; the model-attention record's path works from any folder (it was relative to
+    the folder the command ran in)."""
+    monkeypatch.chdir(trained["project"].parent)
+    capsys.readouterr()
+    path = _generate(trained, "transformer", "extend", "clip-1", "--frames", "4", "-o", "ext.mp4")
+    [line] = capsys.readouterr().out.strip().splitlines()
+    assert line.startswith(f"wrote {path}: 4 frames, 64x48 at 24 fps, added to ")
+    record = Path(json.loads(path.with_name("ext.provenance.json").read_text())["attention"])
+    assert record.is_absolute() and (record / "meta.json").is_file()
