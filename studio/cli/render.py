@@ -127,6 +127,9 @@ def _mib(n: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from studio.cli.outputs import check_render_outputs
+
+    check_render_outputs(args)  # -o /dev/null/x.mp4: one line now, not a traceback after the work
     project = _load(args)
     if args.crf is not None and not 0 <= args.crf <= 51:
         raise ProjectError(f"--crf must be within 0..51, got {args.crf}")

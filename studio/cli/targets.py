@@ -7,18 +7,18 @@ else is a one-line error.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from studio.errors import StudioError
+from studio.project.safe_json import read_json
 
 RECORD, PROJECT = "record", "project"
 
 
 def is_record_folder(path: Path) -> bool:
     try:
-        meta = json.loads((path / "meta.json").read_text("utf-8"))
-    except (OSError, ValueError):
+        meta = read_json(path / "meta.json", what="record meta.json")  # a FIFO or a bomb is no record
+    except StudioError:
         return False
     return isinstance(meta, dict) and meta.get("format") == "attention-record"
 
@@ -28,7 +28,11 @@ def what_to_open(argument: str | Path | None) -> tuple[str, Path | None]:
     if argument is None or str(argument) == "":
         return PROJECT, None
     path = Path(argument).expanduser()
-    if path.is_dir():
+    try:
+        folder = path.is_dir()
+    except OSError as e:  # a name too long for the file system: is_dir raises that one
+        raise StudioError(f"cannot open {str(path)[:60]}: {e.strerror or e}") from None
+    if folder:
         if is_record_folder(path):
             return RECORD, path
         raise StudioError(f"{path} is a folder but not an attention record (no meta.json of one)")

@@ -40,6 +40,7 @@ from studio.engine.estimate import estimate as engine_estimate
 from studio.engine.frame import RenderedFrame, make_synthesizer, shared_cpu_threads, synthesize
 from studio.engine.maps_video import MapsOverlay
 from studio.engine.mattes import DEFAULT_FORMAT, MattesWriter, check_format, open_mattes
+from studio.engine.memory import check_render_memory
 from studio.engine.sources import DecodeAhead, SourceGatherer
 from studio.engine.synth import Synthesizer, map_shape
 from studio.errors import Cancelled, CancelToken, EngineError
@@ -204,6 +205,8 @@ class RenderJob:
         """Time, memory and device before rendering: the real synthesizer timed on the busiest frame
         (``studio.engine.estimate``: a short calibration run) plus the I/O around it."""
         require_online(self.project)  # the calibration reads sources: refuse offline media first, by name
+        # a frame that cannot fit is refused before the calibration allocates it (one line, which settings)
+        check_render_memory(self.project, resolve_device(self.device)[0], self.synthesizer)
         settings = self.project.settings
         frames = int(settings.frame_count)
         device, fallback = resolve_device(self.device)
@@ -264,6 +267,7 @@ class RenderJob:
         if fallback:
             self._warn(fallback)
         synth = self.synthesizer or self._make_synthesizer(device, on_warning=self._warn)
+        check_render_memory(self.project, getattr(synth, "device", device), synth)  # before any frame
         device = str(getattr(synth, "device", device))  # where it really runs (the crossfade: CPU)
         synth.reset()
         shares = np.zeros((total, n_clips), np.float32)

@@ -11,7 +11,9 @@ Writing: each safetensors file goes to a temp name and is ``os.replace``-d; then
 the same way. A crash or cancel at any moment leaves the previous manifest naming the previous, complete
 files. Loading refuses ``.pt/.pth/.ckpt/.pkl``, files starting with a pickle or zip magic, a SHA-256 that
 does not match, and tensors whose names or shapes differ from the model the config builds — each with a
-one-line StudioError.
+one-line StudioError. The manifest is data from wherever the folder came from: the files it names must lie
+in its own folder, and its config is checked (types, bounds, the model's size on the meta device,
+``config_check``) before the model is built.
 """
 
 from __future__ import annotations
@@ -26,15 +28,18 @@ from typing import Any
 
 import torch
 import torch.nn as nn
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from studio.errors import StudioError
 from studio.models.locations import MANIFEST
 from studio.models.registry import build_model, config_from_dict, config_to_dict
+from studio.project.safe_json import read_json
 
 FORMAT = "attention-video-studio-model"
 VERSION = 1
 
+MANIFEST_BYTES = 4 << 20  # a manifest lists tensor shapes: kilobytes; a bigger one is not ours
 PICKLE_SUFFIXES = {".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".bin"}
 _PICKLE_MAGICS = (b"\x80", b"PK\x03\x04")  # pickle protocol ≥ 2, and torch.save's zip container
 
@@ -123,11 +128,15 @@ def resolve_manifest(path: str | os.PathLike[str]) -> Path:
         raise StudioError(
             f"{path.name}: pickle checkpoints (.pt/.pth/.ckpt) are not loaded; use a safetensors checkpoint"
         )
-    if path.is_dir():
-        path = path / MANIFEST
-    elif path.suffix == ".safetensors":
-        path = path.with_name(MANIFEST)
-    if not path.exists():
+    try:
+        if path.is_dir():
+            path = path / MANIFEST
+        elif path.suffix == ".safetensors":
+            path = path.with_name(MANIFEST)
+        found = path.exists()
+    except OSError as exc:  # a name too long for the file system
+        raise StudioError(f"no checkpoint at {str(path)[:60]}: {exc.strerror or exc}") from None
+    if not found:
         raise StudioError(f"no checkpoint at {path}")
     return path
 
@@ -149,10 +158,10 @@ def _check_tensor_file(path: Path, expected_sha: str | None) -> None:
 
 def read_manifest(path: str | os.PathLike[str]) -> tuple[Path, dict[str, Any]]:
     manifest_path = resolve_manifest(path)
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise StudioError(f"{manifest_path}: not a readable checkpoint manifest ({exc})") from None
+    # a regular file, size-capped, depth-guarded (``[`` x 100000 was a RecursionError)
+    manifest = read_json(
+        manifest_path, what="checkpoint manifest", error=StudioError, max_bytes=MANIFEST_BYTES
+    )
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise StudioError(f"{manifest_path}: not an Attention Video Studio checkpoint")
     if manifest.get("version") != VERSION:
@@ -163,15 +172,25 @@ def read_manifest(path: str | os.PathLike[str]) -> tuple[Path, dict[str, Any]]:
 def load_checkpoint(path: str | os.PathLike[str], device: torch.device | str = "cpu") -> Checkpoint:
     """Verify and load; the model is returned in eval mode on ``device``."""
     manifest_path, manifest = read_manifest(path)
-    kind = manifest.get("kind")
-    config = dict(manifest.get("config") or {})
+    kind, step = manifest.get("kind"), manifest.get("step", 0)
+    if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+        raise StudioError(f"{manifest_path.name}: step: expected an integer >= 0, got {type(step).__name__}")
+    config = manifest.get("config") or {}
+    if not isinstance(config, dict):
+        raise StudioError(f"{manifest_path.name}: config: expected an object, got {type(config).__name__}")
+    config = dict(config)
     if kind == "transformer":  # saved before the flow guess existed: those weights learned a blend residual
         config.setdefault("guess", "blend")
         config.setdefault("blend_input", False)  # and before the blend was fed beside the flow guess
-    model = build_model(kind, config_from_dict(kind, config))
-    weights = manifest_path.parent / str(manifest.get("weights"))
+    weights = _inside_folder(manifest_path, manifest.get("weights"), "weights")
+    try:  # types, bounds and the model's size are checked before anything is allocated
+        model = build_model(kind, config_from_dict(kind, config))
+    except StudioError as exc:
+        raise StudioError(f"{manifest_path.name}: {exc}") from None
+    except (ValueError, TypeError, AssertionError, ZeroDivisionError) as exc:  # the constructor's refusal
+        raise StudioError(f"{manifest_path.name}: the {kind} config makes no model: {exc}") from None
     _check_tensor_file(weights, manifest.get("sha256"))
-    tensors = load_file(str(weights))
+    tensors = _load_tensors(weights)
     expected = model.state_dict()
     if set(tensors) != set(expected):
         diff = sorted(set(tensors) ^ set(expected))[0]
@@ -184,15 +203,35 @@ def load_checkpoint(path: str | os.PathLike[str], device: torch.device | str = "
             )
     model.load_state_dict(tensors)
     model.to(device).eval()
-    return Checkpoint(
-        model=model, kind=kind, step=int(manifest.get("step", 0)), manifest=manifest, path=manifest_path
-    )
+    return Checkpoint(model=model, kind=kind, step=step, manifest=manifest, path=manifest_path)
+
+
+def _inside_folder(manifest_path: Path, name: Any, what: str) -> Path:
+    """The file the manifest names, which must lie in the checkpoint's own folder: a manifest pointing at
+    ``../outside/...`` or an absolute path (a folder shared with a project could carry one) is refused."""
+    if not isinstance(name, str) or not name:
+        raise StudioError(f"{manifest_path.name}: {what}: expected a file name, got {type(name).__name__}")
+    folder = manifest_path.parent.resolve()
+    path = (folder / name).resolve()
+    if not path.is_relative_to(folder):
+        raise StudioError(
+            f"{manifest_path.name}: {what} {name[:60]!r} lies outside the checkpoint's folder; not loaded"
+        )
+    return path
+
+
+def _load_tensors(path: Path) -> dict[str, torch.Tensor]:
+    """safetensors' own reading, its refusals (a damaged header whose SHA-256 was updated) one line."""
+    try:
+        return load_file(str(path))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise StudioError(f"{path.name} is not a readable safetensors file: {str(exc)[:120]}") from None
 
 
 def load_train_state(manifest_path: Path, manifest: dict[str, Any]) -> dict[str, torch.Tensor] | None:
     """The optimiser/discriminator tensors saved for resuming, verified like the weights; None if absent."""
     if not manifest.get("state"):
         return None
-    state = manifest_path.parent / manifest["state"]
+    state = _inside_folder(manifest_path, manifest["state"], "state")
     _check_tensor_file(state, manifest.get("state_sha256"))
-    return load_file(str(state))
+    return _load_tensors(state)

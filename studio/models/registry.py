@@ -8,6 +8,7 @@ from typing import Any
 import torch.nn as nn
 
 from studio.errors import StudioError
+from studio.models.config_check import check_size, checked_values
 from studio.models.convlstm import ConvLSTMConfig, ConvLSTMPredictor
 from studio.models.interp import FlowInterpolator, InterpConfig
 from studio.models.transformer import TransformerConfig, VideoTransformer
@@ -49,18 +50,17 @@ def make_config(kind: str, preset: str = "small", **overrides: Any):
 
 
 def config_from_dict(kind: str, values: dict[str, Any]):
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:  # a manifest's kind may be anything, even a list
         raise StudioError(f"unknown model kind {kind!r}")
     cfg_cls = KINDS[kind][1]
-    names = {f.name for f in dataclasses.fields(cfg_cls)}
-    unknown = set(values) - names
-    if unknown:
-        raise StudioError(f"{kind} config has unknown field {sorted(unknown)[0]!r}")
-    return cfg_cls(**values)
+    return cfg_cls(**checked_values(kind, cfg_cls, values))  # types and bounds: one line if wrong
 
 
 def build_model(kind: str, cfg: Any) -> nn.Module:
-    return KINDS[kind][0](cfg)
+    """The model of ``cfg``, after its size is checked on the meta device (one line if too large)."""
+    model_cls = KINDS[kind][0]
+    check_size(kind, model_cls, cfg)
+    return model_cls(cfg)
 
 
 def config_to_dict(cfg: Any) -> dict[str, Any]:

@@ -19,8 +19,11 @@ def show(value: Any) -> str:
     """A value as it appears in JSON, shortened for a one-line message."""
     try:
         text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = repr(value)
+    except (TypeError, ValueError, RecursionError):
+        try:
+            text = repr(value)
+        except (ValueError, RecursionError):  # an int of 5000 digits has no repr: name its kind
+            text = f"<{type(value).__name__}>"
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -34,13 +37,18 @@ def join(path: str, key: str | int) -> str:
     return f"{path}.{key}" if path else key
 
 
+def _bound_text(x: float) -> str:
+    """A bound as a user types it: 86400 and 2147483647 in full, not 2.14748e+09."""
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e16 else f"{x:g}"
+
+
 def _range_text(lo: float | None, hi: float | None, lo_open: bool, hi_open: bool) -> str:
     if lo is not None and hi is not None:
-        return f" in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
+        return f" in {'(' if lo_open else '['}{_bound_text(lo)}, {_bound_text(hi)}{')' if hi_open else ']'}"
     if lo is not None:
-        return f" {'>' if lo_open else '>='} {lo:g}"
+        return f" {'>' if lo_open else '>='} {_bound_text(lo)}"
     if hi is not None:
-        return f" {'<' if hi_open else '<='} {hi:g}"
+        return f" {'<' if hi_open else '<='} {_bound_text(hi)}"
     return ""
 
 
@@ -57,7 +65,11 @@ def check_number(
     """A finite number (bools refused: JSON true is not 1) within the bounds; returns float or int."""
     kind = "an integer" if integer else "a number"
     expected = kind + _range_text(lo, hi, lo_open, hi_open)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise bad(path, expected, value)
+    # JSON allows ints of 400 digits: past float's range they are no usable number (isfinite would raise)
+    finite = abs(value) < 2**1024 if isinstance(value, int) else math.isfinite(value)
+    if not finite:
         raise bad(path, expected, value)
     if integer:
         if value != int(value):

@@ -18,6 +18,7 @@ from typing import Any
 from studio.errors import MediaError, ProjectError
 from studio.litter import sweep_stale, temp_tag
 from studio.project.model import Clip, Project
+from studio.project.safe_json import read_json
 from studio.project.schema import project_from_dict, project_to_dict
 
 
@@ -29,16 +30,7 @@ def load_project(path: str | Path, *, refresh: bool = False) -> Project:
     """
     path = Path(path).absolute()
     name = path.name
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProjectError(f"{path}: no such project file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ProjectError(f"{name}: cannot read the project file: {e}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ProjectError(f"{name}: not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
+    data = read_json(path, what="project file")  # a regular file, size-capped, depth-guarded: one line
     try:
         project = project_from_dict(data, path.parent)
     except ProjectError as e:
@@ -111,6 +103,10 @@ def save_project(project: Project, path: str | Path | None = None) -> Path:
         raise ProjectError("the project has never been saved: choose a file name")
     target = Path(path if path is not None else project.path).absolute()  # type: ignore[arg-type]
     data = project_to_dict(project, base_dir=target.parent)
+    try:
+        project_from_dict(data, target.parent)  # what could not be opened again is not written
+    except ProjectError as e:
+        raise ProjectError(f"cannot save {target.name}: {e}") from None
     sweep_stale(target.parent)  # temp files an earlier, killed save (or render) left in this folder
     temps: list[str] = []
     try:

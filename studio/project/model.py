@@ -12,7 +12,17 @@ from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from studio.errors import ProjectError
 from studio.project.curve import ImportanceCurve, Interp, Keyframe
+from studio.project.limits import (
+    CLIP,
+    ENGINE,
+    SETTINGS,
+    check_clip_length,
+    check_output,
+    check_search,
+    check_values,
+)
 
 __all__ = [
     "Clip",
@@ -110,6 +120,11 @@ class EngineSettings:
     features: Literal["handmade", "vae"] = "handmade"  # FEATURE_KINDS
     quality: Literal["draft", "final"] = "final"  # QUALITIES: what export and `studio render` make
 
+    def __post_init__(self) -> None:
+        # the limits' numbers, whoever builds it (the file, the window, the CLI, an import): never unsavable
+        check_values(self.__dict__, ENGINE, "settings.engine")
+        check_search(self.radius, self.window)
+
 
 @dataclass(frozen=True)
 class GenerationSettings:
@@ -122,6 +137,10 @@ class GenerationSettings:
     crf: int = 20
     audio: bool = True
     engine: EngineSettings = field(default_factory=EngineSettings)
+
+    def __post_init__(self) -> None:
+        check_values(self.__dict__, SETTINGS, "settings")
+        check_output(self.width, self.height, self.duration, self.fps)
 
     @property
     def frame_count(self) -> int:
@@ -185,8 +204,14 @@ class Project:
 
 
 def clip_from_info(clip_id: str, path: str | Path, info: Any, name: str | None = None) -> Clip:
-    """A clip from a probe result (``studio.media.MediaInfo`` or anything with the same attributes)."""
+    """A clip from a probe result (``studio.media.MediaInfo`` or anything with the same attributes); a
+    file past the limits (``limits.CLIP``) is refused here, in one line naming it, not when saved."""
     path = Path(path).resolve()
+    try:
+        check_values({k: getattr(info, k) for k in CLIP}, CLIP, "clip")
+        check_clip_length(int(info.frames), float(info.fps), "clip")
+    except ProjectError as e:
+        raise ProjectError(f"{path.name}: {e}") from None
     return Clip(
         clip_id,
         path,

@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,7 @@ from studio.project.io import _create_temp, _fsync_dir
 from studio.project.migrations import CURRENT_VERSION, FORMAT
 from studio.project.model import Clip, Placement, Project
 from studio.project.otio_reader import STUDIO_KEY, TimelineReader, Warn
+from studio.project.safe_json import parse_json, read_bytes
 from studio.project.schema import clip_to_dict, placement_to_dict, settings_to_dict
 
 if TYPE_CHECKING:
@@ -144,13 +146,14 @@ def read_otio(path: str | Path, *, warn: Warn | None = None) -> Project:
     Relative media paths resolve against the file's folder; ``warn`` gets each warning line."""
     otio = require_otio()
     path = Path(path).absolute()
-    if not path.exists():
-        raise ProjectError(f"{path}: no such file")
+    bundle = path.suffix.lower() in (".otioz", ".otiod")
+    text = None if bundle else _timeline_text(path)
     try:
-        if path.suffix.lower() in (".otioz", ".otiod"):
+        if text is None:
+            _check_bundle(path)
             timeline = otio.adapters.read_from_file(str(path))
         else:
-            timeline = otio.adapters.read_from_string(path.read_text(encoding="utf-8"), "otio_json")
+            timeline = otio.adapters.read_from_string(text, "otio_json")
     except (OSError, UnicodeDecodeError) as e:
         raise ProjectError(f"{path.name}: cannot read it: {e}") from None
     except (ValueError, KeyError, TypeError, otio.exceptions.OTIOError) as e:
@@ -163,6 +166,29 @@ def read_otio(path: str | Path, *, warn: Warn | None = None) -> Project:
         return timeline_to_project(timeline, path.parent, warn=warn)
     except ProjectError as e:
         raise ProjectError(f"{path.name}: {e}") from None
+
+
+def _timeline_text(path: Path) -> str:
+    """The .otio file's JSON text, read as every JSON file is (``safe_json``: a regular file, size-capped)
+    and parsed once with the depth guard first: OTIO's own parser is not the one to meet ``[`` x 100000."""
+    data = read_bytes(path, what="file")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ProjectError(f"{path.name}: cannot read it: not UTF-8 text (byte {e.start})") from None
+    parse_json(text, name=path.name)
+    return text
+
+
+def _check_bundle(path: Path) -> None:
+    """An .otioz is a zip file, an .otiod a folder: anything else (a FIFO, a device) is not opened."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise ProjectError(f"{path}: no such file") from None
+    wanted = stat.S_ISDIR if path.suffix.lower() == ".otiod" else stat.S_ISREG
+    if not wanted(mode):
+        raise ProjectError(f"{path.name}: not an OpenTimelineIO bundle ({path.suffix} of the wrong kind)")
 
 
 def timeline_to_project(

@@ -38,7 +38,8 @@ from typing import Any
 import numpy as np
 from numpy.lib.format import open_memmap
 
-from studio.errors import EngineError
+from studio.errors import EngineError, StudioError
+from studio.project.safe_json import read_json
 from studio.project.trace import TOP, TRACE_DTYPE, Contribution, TraceContext, contributions_at
 
 FORMAT, VERSION = "attention-record", 2
@@ -170,12 +171,16 @@ class AttentionRecordReader:
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
         try:
-            self.meta: dict[str, Any] = json.loads((self.directory / "meta.json").read_text("utf-8"))
+            self.meta: dict[str, Any] = read_json(self.directory / "meta.json", what="record meta.json")
             self._shares = np.load(self.directory / "shares.npy", mmap_mode="r")
             self._maps = np.load(self.directory / "maps.npy", mmap_mode="r")
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, StudioError) as exc:
             raise EngineError(f"Not a readable attention record: {self.directory}: {exc}") from None
-        if self.meta.get("format") != FORMAT or int(self.meta.get("version", 0)) > VERSION:
+        if (
+            not isinstance(self.meta, dict)
+            or self.meta.get("format") != FORMAT
+            or int(self.meta.get("version", 0)) > VERSION
+        ):
             raise EngineError(f"Not an attention record (or a newer version): {self.directory}")
         self.clip_names: list[str] = list(self.meta["clips"])
         self.clip_paths: list[str] = list(self.meta["paths"])
@@ -201,8 +206,9 @@ class AttentionRecordReader:
     def refresh(self) -> None:
         """Re-read meta.json (the writer rewrites it on every flush)."""
         # caught mid-replace on a platform without atomic rename: keep the last good one
-        with contextlib.suppress(OSError, ValueError):
-            self.meta = json.loads((self.directory / "meta.json").read_text("utf-8"))
+        with contextlib.suppress(StudioError):
+            meta = read_json(self.directory / "meta.json", what="record meta.json")
+            self.meta = meta if isinstance(meta, dict) else self.meta
 
     @property
     def frames_written(self) -> int:

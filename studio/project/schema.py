@@ -14,6 +14,18 @@ from typing import Any
 from studio.errors import ProjectError
 from studio.project.curve import INTERPS, ImportanceCurve, Keyframe
 from studio.project.fields import Fields, bad, join
+from studio.project.limits import (
+    CLIP,
+    ENGINE,
+    KEYFRAME,
+    MAX_CLIP_SECONDS,
+    PLACEMENT,
+    SETTINGS,
+    Bound,
+    check_clip_length,
+    check_output,
+    check_search,
+)
 from studio.project.migrations import CURRENT_VERSION, FORMAT, migrate
 from studio.project.model import (
     END_MODES,
@@ -111,19 +123,19 @@ def curve_from_list(data: Any, path: str) -> ImportanceCurve:
     keys = []
     for i, item in enumerate(data):
         f = Fields(item, join(path, i))
-        time = f.number("time", lo=0.0)
-        value = f.number("value", lo=0.0)
+        time = KEYFRAME["time"].check(f.raw("time"), f.at("time"))
+        value = KEYFRAME["value"].check(f.raw("value"), f.at("value"))
         keys.append(Keyframe(time, value, f.choice("interp", INTERPS, "linear")))  # type: ignore[arg-type]
     return ImportanceCurve(tuple(keys))
 
 
 def clip_from_dict(data: Any, path: str, base_dir: Path | None) -> Clip:
     f = Fields(data, path)
-    fps = f.number("fps", lo=0.0, lo_open=True, hi=1000.0)
-    frames = f.number("frames", lo=1, integer=True)
-    duration = frames / fps
+    fps = CLIP["fps"].check(f.raw("fps"), f.at("fps"))
+    frames = CLIP["frames"].check(f.raw("frames"), f.at("frames"))
+    duration = check_clip_length(frames, fps, path)
     in_s = f.number("in_s", 0.0, lo=0.0, hi=duration, hi_open=True)
-    out_s = f.number("out_s", None, lo=in_s, lo_open=True)
+    out_s = f.number("out_s", None, lo=in_s, lo_open=True, hi=MAX_CLIP_SECONDS)
     media = media_path_from_json(f.string("path"), base_dir)
     return Clip(
         f.string("id"),
@@ -133,8 +145,8 @@ def clip_from_dict(data: Any, path: str, base_dir: Path | None) -> Clip:
         out_s=out_s,
         fps=fps,
         frames=frames,
-        width=f.number("width", lo=1, integer=True),
-        height=f.number("height", lo=1, integer=True),
+        width=CLIP["width"].check(f.raw("width"), f.at("width")),
+        height=CLIP["height"].check(f.raw("height"), f.at("height")),
         has_audio=f.boolean("has_audio", False),
         provenance=_provenance(f),
     )
@@ -152,9 +164,9 @@ def placement_from_dict(data: Any, path: str) -> Placement:
     return Placement(
         f.string("id"),
         f.string("clip_id"),
-        start=f.number("start", lo=0.0),
-        duration=f.number("duration", lo=0.0, lo_open=True),
-        speed=f.number("speed", 1.0, lo=0.0, lo_open=True, hi=100.0),
+        start=PLACEMENT["start"].check(f.raw("start"), f.at("start")),
+        duration=PLACEMENT["duration"].check(f.raw("duration"), f.at("duration")),
+        speed=PLACEMENT["speed"].check(f.raw("speed", 1.0), f.at("speed")),
         end_mode=f.choice("end_mode", END_MODES, "loop"),  # type: ignore[arg-type]
         importance=curve_from_list(f.raw("importance", []), f.at("importance")),
     )
@@ -162,13 +174,14 @@ def placement_from_dict(data: Any, path: str) -> Placement:
 
 def engine_from_dict(data: Any, path: str) -> EngineSettings:
     f, d = Fields(data, path), EngineSettings()
+    check_search(_bounded(f, "radius", ENGINE, d), _bounded(f, "window", ENGINE, d), path)
     return EngineSettings(
-        temperature=f.number("temperature", d.temperature, lo=0.0, lo_open=True),
-        radius=f.number("radius", d.radius, lo=0, hi=64, integer=True),
-        window=f.number("window", d.window, lo=0, hi=16, integer=True),
-        coherence=f.number("coherence", d.coherence, lo=0.0, hi=1.0),
-        stability=f.number("stability", d.stability, lo=0.0),
-        patch=f.number("patch", d.patch, lo=1, hi=128, integer=True),
+        temperature=_bounded(f, "temperature", ENGINE, d),
+        radius=_bounded(f, "radius", ENGINE, d),
+        window=_bounded(f, "window", ENGINE, d),
+        coherence=_bounded(f, "coherence", ENGINE, d),
+        stability=_bounded(f, "stability", ENGINE, d),
+        patch=_bounded(f, "patch", ENGINE, d),
         mode=f.choice("mode", ENGINE_MODES, d.mode),  # type: ignore[arg-type]
         guide_clip=f.string("guide_clip", None, nullable=True),
         device=f.string("device", d.device),
@@ -177,22 +190,24 @@ def engine_from_dict(data: Any, path: str) -> EngineSettings:
     )
 
 
+def _bounded(f: Fields, key: str, bounds: dict[str, Bound], defaults: object) -> Any:
+    """``key`` of the object (the dataclass's default when absent) checked against ``limits``' bound."""
+    return bounds[key].check(f.raw(key, getattr(defaults, key)), f.at(key))
+
+
 def settings_from_dict(data: Any, path: str) -> GenerationSettings:
     f, d = Fields(data, path), GenerationSettings()
-    # Even sizes: H.264 in yuv420p cannot encode odd widths/heights.
-    width = f.number("width", d.width, lo=16, hi=8192, integer=True)
-    height = f.number("height", d.height, lo=16, hi=8192, integer=True)
-    for key, value in (("width", width), ("height", height)):
-        if value % 2:
-            raise bad(f.at(key), "an even integer (H.264 needs even sizes)", value)
+    width, height = _bounded(f, "width", SETTINGS, d), _bounded(f, "height", SETTINGS, d)
+    duration, fps = _bounded(f, "duration", SETTINGS, d), _bounded(f, "fps", SETTINGS, d)
+    check_output(width, height, duration, fps, path)  # even sizes, at least one frame
     return GenerationSettings(
-        duration=f.number("duration", d.duration, lo=0.0, lo_open=True, hi=24 * 3600.0),
-        fps=f.number("fps", d.fps, lo=0.0, lo_open=True, hi=240.0),
+        duration=duration,
+        fps=fps,
         width=width,
         height=height,
         fit=f.choice("fit", FITS, d.fit),  # type: ignore[arg-type]
-        seed=f.number("seed", d.seed, lo=0, hi=2**63 - 1, integer=True),
-        crf=f.number("crf", d.crf, lo=0, hi=51, integer=True),
+        seed=_bounded(f, "seed", SETTINGS, d),
+        crf=_bounded(f, "crf", SETTINGS, d),
         audio=f.boolean("audio", d.audio),
         engine=engine_from_dict(f.raw("engine", {}), f.at("engine")),
     )

@@ -94,7 +94,7 @@ def test_importing_an_editors_timeline_warns_in_one_line_each(
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        ("not json at all", "bad.otio: not a readable OpenTimelineIO file: JSON parse error"),
+        ("not json at all", "bad.otio: not valid JSON: Expecting value at line 1"),
         (
             '{"format": "attention-video-studio", "version": 2}',
             "bad.otio: no timeline in this OpenTimelineIO",

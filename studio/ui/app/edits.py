@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from studio.errors import StudioError
 from studio.project import AddClip, Macro, RelinkClip, RemoveClip, RemovePlacement, SetSettings
 from studio.project.model import clip_from_info
 from studio.project.placing import place_clips
@@ -34,7 +35,11 @@ class Edits:
     def add_clips(self, probed: list[tuple[Path, Any]]) -> None:
         """Readable files from the library → one undo step adding them all."""
         ids = self.project.new_ids("clip", len(probed))
-        commands = [AddClip(clip_from_info(i, p, info)) for i, (p, info) in zip(ids, probed, strict=True)]
+        try:  # a file past the project's limits (``limits.CLIP``) is refused by name, as a refused edit is
+            commands = [AddClip(clip_from_info(i, p, info)) for i, (p, info) in zip(ids, probed, strict=True)]
+        except StudioError as exc:
+            self.document.message.emit(str(exc))
+            return
         self.push_all(commands, f"Import {len(commands)} clips")
 
     def remove_clips(self, clip_ids: list[str]) -> None:
