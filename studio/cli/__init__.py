@@ -45,11 +45,16 @@ def build_parser() -> argparse.ArgumentParser:
         module.register(sub)
     gui = sub.add_parser("gui", help="open the window (the default with no command, or with a path)")
     gui.add_argument("project", nargs="?", help="project file, or attention record folder, to open")
+    gui.add_argument("--smoke-import", metavar="CLIP", help=argparse.SUPPRESS)  # packaging/build.sh's check
     gui.set_defaults(func=_run_gui)
     return parser
 
 
 def _run_gui(args: argparse.Namespace) -> int:
+    if getattr(args, "smoke_import", None):
+        from studio.ui.app.smoke import smoke_import
+
+        return smoke_import(args.smoke_import)
     from studio.cli.targets import RECORD, what_to_open
 
     kind, path = what_to_open(getattr(args, "project", None))
