@@ -141,9 +141,9 @@ def test_a_frame_too_big_for_memory_is_refused_before_it_starts(clip: Path, tmp_
 @pytest.mark.parametrize(
     ("output", "expected"),
     [
-        ("/dev/null/x.mp4", "-o /dev/null/x.mp4: cannot write there, /dev/null is not a folder"),
+        ("/dev/null/x.mp4", "cannot write the video to /dev/null/x.mp4: /dev/null is not a folder"),
         ("{tmp}/nowhere/x.mp4", "does not exist"),
-        ("{tmp}", "is a folder; give a file name"),
+        ("{tmp}", "it is a folder; give a file name"),
         ("{tmp}/" + "x" * 300 + ".mp4", "is too long"),
     ],
 )
