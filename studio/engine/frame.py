@@ -21,6 +21,7 @@ from studio.engine.sources import Gathered, SourceGatherer
 from studio.engine.synth import Crossfade, Synthesizer, SynthOutput, map_shape
 from studio.engine.trace import to_project
 from studio.project.model import Project
+from studio.project.pins import pin_warnings
 from studio.project.trace import TOP, empty_trace
 
 
@@ -67,6 +68,8 @@ def make_synthesizer(
     generator = synthesizer_for(
         project.settings.engine, device=device, seed=int(project.settings.seed), on_warning=on_warning
     )
+    for message in pin_warnings(project) if on_warning is not None else ():
+        on_warning(message)  # what no synthesizer can honour (a pin on the guide clip in guide mode)
     if getattr(project.settings.engine, "features", "handmade") == "vae":
         from studio.engine.learned import use_learned_features  # torch and the models, as the generator
 
@@ -170,10 +173,10 @@ def synthesize(
         )
     out = synth(gathered.inp)
     shares, maps = to_columns(out, gathered.clip_indices, n_clips)
-    pixels = getattr(out, "pixel_weights", None)
     trace = getattr(out, "trace", None)
     if trace is not None:
         trace = to_project(trace, gathered.clip_indices, gathered.source_frames)
+    pixels = getattr(out, "pixel_weights", None)
     return RenderedFrame(gathered.n, out.frame, shares, maps, gathered.clip_indices, quality, trace, pixels)
 
 
@@ -266,6 +269,8 @@ class FrameRenderer:
         if self._last is None or n != self._last + 1:
             self._synth.reset()
         gathered = self._gatherer.gather(n)
+        for message in self._gatherer.masks.warnings:  # a missing mask picture, said once
+            self._warn(message)
         with cpu_threads(self._device, reserved=1):  # the UI thread keeps a core
             result = synthesize(
                 self._synth, gathered, len(self._project.clips), self._gatherer.size, quality=self.quality

@@ -10,7 +10,8 @@ For output frame n the generator asks, for every patch, "which source patch shou
   mode the match costs are averaged over 3x3 patches (``aggregate``) so neighbours agree on an offset.
 - clip mass: each clip's share of a patch's weights, with the clips' scores averaged over neighbouring
   patches (``region``: coherent regions) and, in free mode, balanced so the frame's shares follow the
-  importance (``balance``: importance says how much of each clip, similarity says where).
+  importance (``balance``: importance says how much of each clip, similarity says where); where pins act
+  (``SynthInput.bounds``) the shares are then held within them (``pins.py``), in guide mode too.
 - pixels: each clip's best candidate, weighted by that clip's mass, pasted as feathered overlapping
   windows (see ``synthesis.py``).
 - record: per clip the mass map at patch resolution and its mean (the share): the weights the pixels used,
@@ -34,6 +35,8 @@ from studio.engine.attention import Workspace, attend_band, expand_for_dot, offs
 from studio.engine.config import GeneratorConfig
 from studio.engine.device import choose_device, empty_cache, is_out_of_memory
 from studio.engine.features import DIM, FeatureCache, PatchFeatures, grid_shape
+from studio.engine.mask_bias import patch_prior, with_prior
+from studio.engine.pins import hold_shares, unmet, unmet_message
 from studio.engine.synth import SynthInput, SynthOutput
 from studio.engine.synthesis import FeatherCanvas, cut_blocks
 from studio.engine.trace import from_offsets
@@ -74,6 +77,7 @@ class AttentionGenerator(nn.Module):
         self.features.to(self.device)
         self._tile_rows: int | None = None  # set after an OOM: never grow back within this generator
         self._guide_warned = False
+        self._pin_warned = False
         self._geometry: dict[tuple[int, ...], torch.Tensor] = {}
         self._feature_cache = FeatureCache()
         self._workspace = Workspace()  # attention buffers reused across frames
@@ -98,9 +102,11 @@ class AttentionGenerator(nn.Module):
         if key != self._state_key:  # a different set of sources: the old choices mean nothing now
             self.reset()
             self._state_key = key
+        if inp.new_shot is not None:
+            self._forget_shots(np.asarray(inp.new_shot, bool))
         while True:
             try:
-                return self._run(frames, importance, inp.guide)
+                return self._run(frames, importance, inp.guide, inp.bounds, inp.prior)
             except Exception as exc:  # noqa: BLE001 - only OOM is handled, everything else re-raised
                 if not is_out_of_memory(exc):
                     raise
@@ -112,6 +118,23 @@ class AttentionGenerator(nn.Module):
         self.fallbacks.append(message)
         if self.on_warning is not None:
             self.on_warning(message)
+
+    def _forget_shots(self, new_shot: np.ndarray) -> None:
+        """Sources that crossed a scene cut lose their stability bonus (it rewarded choices in the old shot);
+        when every source did, the previous output goes too (nothing in it belongs to the new shots)."""
+        if new_shot.all():
+            self._prev_frame, self._stable = None, None
+        elif self._stable is not None and self._stable[1].shape[0] == new_shot.shape[0]:
+            bonus = self._stable[1].clone()
+            bonus[torch.from_numpy(np.flatnonzero(new_shot)).to(bonus.device)] = 0.0
+            self._stable = (self._stable[0], bonus)
+
+    def _check_pins(self, shares: np.ndarray, bounds: np.ndarray | None) -> None:
+        """Say once if a pin could not be held (a clip with too little room: letterboxed, nearly alone)."""
+        miss = unmet(shares, bounds)
+        if miss is not None and not self._pin_warned:
+            self._pin_warned = True
+            self._warn(unmet_message(miss, "its clip has too few places it may take"))
 
     def _shrink_after_oom(self, exc: BaseException, h: int) -> None:
         empty_cache(self.device)
@@ -226,7 +249,14 @@ class AttentionGenerator(nn.Module):
         spread = torch.einsum("k,kdhw->hw", weights, (centre - query).square())  # weighted variance (h, w)
         return self.config.coherence * spread / (spread + AGREEMENT)
 
-    def _run(self, frames: np.ndarray, importance: np.ndarray, guide: np.ndarray | None) -> SynthOutput:
+    def _run(
+        self,
+        frames: np.ndarray,
+        importance: np.ndarray,
+        guide: np.ndarray | None,
+        bounds: np.ndarray | None = None,
+        prior: np.ndarray | None = None,  # the painted masks' logits per pixel (K, H, W)
+    ) -> SynthOutput:
         cfg, dev, s = self.config, self.device, self.stride
         k, t, height, width, _ = frames.shape
         h, w = grid_shape(height, width, s)
@@ -285,32 +315,63 @@ class AttentionGenerator(nn.Module):
                 band.choice_share,
             )
         score[index] += weights[live].log()[:, None, None]
-        mass = clip_mass(score, weights, cfg.region, 0.0 if guided else cfg.balance)
+        logits = clip_logits(score, weights, cfg.region, 0.0 if guided else cfg.balance)
+        mass = torch.softmax(logits, 0)  # what the temporal state follows: the frame as without pins, masks
+        masks = patch_prior(prior, s, h, w, dev)  # painted masks: after the balance, which would undo them
+        if bounds is not None or masks is not None:  # the masks, then the pins held on the masked shares
+            shown = torch.softmax(_held(with_prior(logits, masks), bounds), 0)
+        else:
+            shown = mass
 
         offs = offsets(radius).to(dev)
         o_count = offs.shape[0]
         sources, frame_slot = self._source_blocks(src, h, w)
-        canvas = FeatherCanvas(s, h, w, height, width, dev, self._norms)
-        for y0 in range(0, h, rows):
-            picked = choice[:, y0 : y0 + rows]
-            delta, offset = picked // o_count, offs[picked % o_count]
-            canvas.paste(sources, frame_slot, mass[:, y0 : y0 + rows], delta, offset, y0)
-        frame = canvas.finish()
+
+        def paint(m: torch.Tensor) -> torch.Tensor:
+            canvas = FeatherCanvas(s, h, w, height, width, dev, self._norms)
+            for y0 in range(0, h, rows):
+                picked = choice[:, y0 : y0 + rows]
+                delta, offset = picked // o_count, offs[picked % o_count]
+                canvas.paste(sources, frame_slot, m[:, y0 : y0 + rows], delta, offset, y0)
+            return canvas.finish()
+
+        frame = paint(mass)
         self._prev_frame = frame
         # the next frame's bonus: this frame's weight of (clip, chosen offset), as logits
         bonus = mass * share * (BONUS * cfg.stability / cfg.temperature)
         self._stable = (choice % o_count, bonus) if cfg.stability > 0 else None
+        if shown is not mass:  # pinned, masked: the frame shown holds them; the state stays the free one
+            frame = paint(shown)
 
-        shares = mass.mean((1, 2)).double()
+        shares = shown.mean((1, 2)).double()
         shares = (shares / shares.sum()).float().cpu().numpy()
-        maps = mass.half().cpu().numpy()
+        self._check_pins(shares, bounds)
+        maps = shown.half().cpu().numpy()
         where = (choice // o_count).cpu().numpy(), offs[choice % o_count].cpu().numpy()  # frame, offset
         trace = from_offsets(maps.astype(np.float32), *where, s, height, width)
         return SynthOutput(frame=frame.cpu().numpy(), shares=shares, maps=maps, trace=trace)
 
 
-def clip_mass(score: torch.Tensor, weights: torch.Tensor, region: int, balance: float) -> torch.Tensor:
-    """(K, h, w) attention mass of each clip: a softmax over clips of their (smoothed, balanced) scores.
+def clip_mass(
+    score: torch.Tensor,
+    weights: torch.Tensor,
+    region: int,
+    balance: float,
+    bounds: np.ndarray | None = None,
+) -> torch.Tensor:
+    """(K, h, w) attention mass of each clip: a softmax over clips of :func:`clip_logits`, with the pins'
+    ``bounds`` (K, 2) held (``studio.engine.pins.hold_shares``: one more bias per pinned clip)."""
+    return torch.softmax(_held(clip_logits(score, weights, region, balance), bounds), 0)
+
+
+def clip_logits(
+    score: torch.Tensor,
+    weights: torch.Tensor,
+    region: int,
+    balance: float,
+) -> torch.Tensor:
+    """(K, h, w) logits of each clip's attention mass (the mass is their softmax over clips): the clips'
+    scores, smoothed and balanced.
 
     - region: scores are averaged over a (2*region+1)^2 patch neighbourhood first. Averaging log-scores is a
       geometric mean of the clips' likelihoods around the patch, so clips own coherent regions instead of a
@@ -328,7 +389,7 @@ def clip_mass(score: torch.Tensor, weights: torch.Tensor, region: int, balance: 
         score = torch.nn.functional.avg_pool2d(score[None], size, 1, region, count_include_pad=False)[0]
     live = torch.nonzero(weights > 0).flatten().tolist()
     if balance <= 0 or len(live) < 2:
-        return torch.softmax(score, 0)
+        return score
     flat = score.flatten(1)  # (K, P)
     bias = torch.zeros_like(weights)
     for _ in range(BALANCE_ROUNDS):
@@ -340,7 +401,12 @@ def clip_mass(score: torch.Tensor, weights: torch.Tensor, region: int, balance: 
             others = torch.cat([biased[:i], biased[i + 1 :]]).max(0).values
             margin = biased[i] - others
             bias[i] -= balance * _quantile(margin, float(1.0 - weights[i]))
-    return torch.softmax(score + bias[:, None, None], 0)
+    return score + bias[:, None, None]
+
+
+def _held(score: torch.Tensor, bounds: np.ndarray | None) -> torch.Tensor:
+    """The scores with the pins' extra bias (none without pins: the scores as they are)."""
+    return score if bounds is None else score + hold_shares(score, bounds)[:, None, None]
 
 
 def _quantile(x: torch.Tensor, q: float) -> torch.Tensor:

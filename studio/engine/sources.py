@@ -1,8 +1,16 @@
 """Source frames for the engine: what each output frame is made of, and a thread that decodes it ahead.
 
 :class:`SourceGatherer` turns output frame n into a :class:`~studio.engine.synth.SynthInput` through the
-project's time map (``frame_sources``): the active placements (importance > 0), each contributing
-T = 2*window+1 frames centred on its mapped source frame, clamped at the clip's in/out points. The preview
+project's time map (``frame_sources``): the active placements (importance > 0, or a min pin on the clip),
+each contributing T = 2*window+1 frames centred on its mapped source frame, clamped at the clip's in/out
+points. Where pins act (``studio.project.pins``) ``SynthInput.bounds`` are the shares the synthesizer must
+keep each source within.
+
+Scene cuts: a window never reaches across a cut of its clip (the frames of another shot are not this one's
+neighbours): it is clamped to the shot of its centre frame too. The cuts are the ones known for the file
+(``studio.media.shot_cache``: found on import by the window, or by ``studio probe --json``); a clip whose
+cuts were never looked for is one shot. ``SynthInput.new_shot`` says which sources entered another shot since
+the previous output frame, so a stateful synthesizer forgets what it carried for them. The preview
 (``FrameRenderer``) and the export (``RenderJob``) both use it, so the window shows
 exactly what the export writes.
 
@@ -12,6 +20,7 @@ synthesis while memory stays flat however long the render is.
 
 from __future__ import annotations
 
+import bisect
 import math
 import queue
 import threading
@@ -22,11 +31,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from studio.cores import usable_cores
+from studio.engine.mask_prior import MaskPriors
 from studio.engine.synth import SynthInput
 from studio.errors import Cancelled, CancelToken
 from studio.media import ClipReader
 from studio.media.resize import content_box
+from studio.media.shot_cache import cached_cuts
 from studio.project.model import Project
+from studio.project.pins import apply_pins, frame_pins, pinned_at_min
 from studio.project.timemap import frame_sources
 
 
@@ -66,6 +78,7 @@ class SourceGatherer:
         self._cores = usable_cores()
         # damaged frames the readers replaced: appended by decode threads, drained by take_damage
         self._damage: list[str] = []
+        self.masks = MaskPriors(self._read)  # the painted masks' prior, for the synthesizer
         self.project = project
         self.set_project(project)
 
@@ -77,6 +90,9 @@ class SourceGatherer:
         self.window = max(0, int(project.settings.engine.window))
         self.clips = {clip.id: clip for clip in project.clips}
         self.clip_index = {clip.id: i for i, clip in enumerate(project.clips)}
+        # a stat and a small read per clip: the cuts found since the last edit are used from now on
+        self.cuts = {clip.id: tuple(cached_cuts(clip.path) or ()) for clip in project.clips}
+        self.masks.set_project(project)
         for clip_id in list(self._readers):
             clip = self.clips.get(clip_id)
             if clip is None or _clip_key(clip, project.settings) != self._readers[clip_id][0]:
@@ -141,18 +157,47 @@ class SourceGatherer:
         first, last = self._bounds(clip_id, self._reader(clip_id))
         return min(max(int(index), first), last)
 
+    def shot_index(self, clip_id: str, frame: int) -> int:
+        """Which shot of its clip a frame is in (0 before the first cut)."""
+        return bisect.bisect_right(self.cuts.get(clip_id, ()), int(frame))
+
     def window_frames(self, clip_id: str, centre: int) -> list[int]:
-        """The clip frames ``read_window`` reads for ``centre``, in order."""
-        return [self._clamped(clip_id, centre - self.window + j) for j in range(2 * self.window + 1)]
+        """The clip frames ``read_window`` reads for ``centre``, in order: centre-window .. centre+window,
+        clamped to the clip's used range and to the shot ``centre`` is in."""
+        wanted = [centre - self.window + j for j in range(2 * self.window + 1)]
+        cuts = self.cuts.get(clip_id, ())
+        if cuts:
+            shot = self.shot_index(clip_id, self._clamped(clip_id, centre))
+            first = cuts[shot - 1] if shot > 0 else wanted[0]
+            last = cuts[shot] - 1 if shot < len(cuts) else wanted[-1]
+            wanted = [min(max(index, first), last) for index in wanted]
+        return [self._clamped(clip_id, index) for index in wanted]
 
     def read_window(self, clip_id: str, centre: int, out: np.ndarray | None = None) -> np.ndarray:
-        """(T, H, W, 3) uint8: frames centre-window .. centre+window, clamped to the clip's used range."""
+        """(T, H, W, 3) uint8: the frames ``window_frames`` names."""
         t = 2 * self.window + 1
         w, h = self.size
         frames = np.empty((t, h, w, 3), np.uint8) if out is None else out
-        for j in range(t):
-            frames[j] = self._read(clip_id, centre - self.window + j)
+        for j, index in enumerate(self.window_frames(clip_id, centre)):
+            frames[j] = self._reader(clip_id).read(index)
         return frames
+
+    def new_shots(self, n: int, samples: list) -> np.ndarray | None:
+        """(K,) bool: the sources whose frame is in another shot of their clip than at output frame n - 1
+        (through the same placement); None when no source did."""
+        if n <= 0 or not any(self.cuts.get(s.clip_id) for s in samples):
+            return None
+        before = {s.placement_id: s.source_frame for s in frame_sources(self.project, n - 1)}
+        flags = np.array(
+            [
+                s.placement_id in before
+                and self.shot_index(s.clip_id, self._clamped(s.clip_id, before[s.placement_id]))
+                != self.shot_index(s.clip_id, self._clamped(s.clip_id, s.source_frame))
+                for s in samples
+            ],
+            bool,
+        )
+        return flags if flags.any() else None
 
     def _read_all(self, samples: list, frames: np.ndarray) -> None:
         """Each sample's window into ``frames[k]``. Distinct clips decode in parallel (the decoder and
@@ -177,16 +222,22 @@ class SourceGatherer:
 
     def gather(self, n: int) -> Gathered:
         """The synthesizer's input for output frame ``n`` (sources with importance 0 are dropped)."""
-        samples = [s for s in frame_sources(self.project, n) if s.importance > 0]
+        pins = frame_pins(self.project, n)
+        wanted = pinned_at_min(pins)  # a min pin brings its clip in even where its importance is 0
+        samples = [
+            s for s in frame_sources(self.project, n) if s.importance > 0 or s.clip_index in wanted
+        ]
         engine = self.project.settings.engine
         guide_id = engine.guide_clip if getattr(engine, "mode", "free") == "guide" else None
         guide = None
+        guide_cut = False
         if guide_id is not None:
             guide_samples = [s for s in samples if s.clip_id == guide_id]
             if guide_samples:
                 # Structure from the guide, appearance from the others; alone, the guide is its own source.
                 guide = self._read(guide_id, guide_samples[0].source_frame)
                 others = [s for s in samples if s.clip_id != guide_id]
+                guide_cut = others != [] and self.new_shots(n, guide_samples[:1]) is not None
                 samples = others or guide_samples
         if not samples:
             return Gathered(n, None, np.zeros(0, np.int64), ())
@@ -198,7 +249,24 @@ class SourceGatherer:
         indices = np.array([self.clip_index[s.clip_id] for s in samples], np.int64)
         placements = tuple(s.placement_id for s in samples)
         valid = np.array([self.content_box(s.clip_id) for s in samples], np.int32)
-        inp = SynthInput(frames=frames, importance=importance, guide=guide, sources=placements, valid=valid)
+        pinned = apply_pins(pins, indices, importance, len(self.project.clips)) if pins else None
+        bounds = None
+        if pinned is not None:  # the shares the synthesizer must show (importance: only a pinned clip's 0)
+            importance, bounds = pinned.importance, pinned.bounds
+        prior = self.masks.prior(n, samples)
+        new_shot = self.new_shots(n, samples)
+        if guide_cut:  # the guide's structure is the output's: a cut in it is a cut of every source's state
+            new_shot = np.ones(len(samples), bool)
+        inp = SynthInput(
+            frames=frames,
+            importance=importance,
+            guide=guide,
+            sources=placements,
+            valid=valid,
+            bounds=bounds,
+            prior=prior,
+            new_shot=new_shot,
+        )
         read = np.array([self.window_frames(s.clip_id, s.source_frame) for s in samples], np.int64)
         return Gathered(n, inp, indices, placements, read)
 

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from studio.engine.trace import at_anchor
+from studio.project.pins import held_weights
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,18 @@ class SynthInput:
     # (K, 4) int32: x0, y0, x1, y1 of each source's real pixels; outside is a ``fit`` letterbox / pillarbox
     # (padding, never a key of the final synthesis). None: every pixel is real.
     valid: np.ndarray | None = None
+    # (K, 2) float32: the lowest and highest share each source may *show*, from the pins acting at this frame
+    # (studio.project.pins); [0, 1] for an unpinned source. None: no pin acts. A stateful synthesizer keeps
+    # its temporal state as without them (what it carries to the next frame), so a pin changes no frame
+    # past its ramp.
+    bounds: np.ndarray | None = None
+    # (K, H, W) float32 logits added to each source's attention per output pixel: the painted masks in force
+    # (``studio.engine.mask_prior``). None: no mask (the usual case).
+    prior: np.ndarray | None = None
+    # (K,) bool: the sources that entered another shot of their clip (a scene cut) since the previous output
+    # frame. A stateful synthesizer forgets what it carried for them (their pixels and choices belong to the
+    # old shot); every source new is a full reset. None: no source crossed a cut.
+    new_shot: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +85,8 @@ class Crossfade:
         k, t, h, w, _ = inp.frames.shape
         weights = inp.importance.astype(np.float32)
         weights = weights / weights.sum()
+        if inp.bounds is not None:  # pins: its weights are its shares
+            weights = held_weights(weights, inp.bounds).astype(np.float32)
         out = weighted_sum([np.ascontiguousarray(inp.frames[i, t // 2]) for i in range(k)], weights)
         mh, mw = map_shape(h, w, self.stride)
         maps = np.broadcast_to(weights[:, None, None], (k, mh, mw)).astype(np.float16)

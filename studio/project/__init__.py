@@ -1,4 +1,4 @@
-"""The project document: clips, placements, importance curves, settings; JSON load/save; the time map;
+"""The project document: clips, placements, importance curves, pins, settings; JSON load/save; the time map;
 undoable edits. Pure Python (numpy only): no torch, no Qt, no PyAV at import time."""
 
 from studio.project.commands import (
@@ -11,6 +11,8 @@ from studio.project.commands import (
     RemoveClip,
     RemovePlacement,
     SetKeyframes,
+    SetMasks,
+    SetPins,
     SetPlacementField,
     SetSetting,
     SetSettings,
@@ -18,11 +20,13 @@ from studio.project.commands import (
 )
 from studio.project.curve import ImportanceCurve, Keyframe
 from studio.project.io import load_project, mark_missing, refresh_media, require_online, save_project
+from studio.project.masks import MaskKey
 from studio.project.migrations import CURRENT_VERSION, FORMAT, MIGRATIONS, migrate
 from studio.project.model import (
     Clip,
     EngineSettings,
     GenerationSettings,
+    Pin,
     Placement,
     Project,
     clip_from_info,
@@ -49,13 +53,17 @@ __all__ = [
     "ImportanceCurve",
     "Keyframe",
     "Macro",
+    "MaskKey",
     "MovePlacement",
+    "Pin",
     "Placement",
     "Project",
     "RelinkClip",
     "RemoveClip",
     "RemovePlacement",
     "SetKeyframes",
+    "SetMasks",
+    "SetPins",
     "SetPlacementField",
     "SetSetting",
     "SetSettings",

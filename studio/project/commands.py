@@ -16,7 +16,8 @@ from typing import Any
 
 from studio.errors import ProjectError
 from studio.project.curve import ImportanceCurve, Keyframe
-from studio.project.model import Clip, EngineSettings, GenerationSettings, Placement, Project
+from studio.project.masks import MaskKey, changed_span, sorted_keys
+from studio.project.model import Clip, EngineSettings, GenerationSettings, Pin, Placement, Project
 from studio.project.schema import (
     check_references,
     clip_from_dict,
@@ -239,6 +240,42 @@ class SetKeyframes(_EditPlacement):
 
     def edit(self, p: Placement) -> Placement:
         return dataclasses.replace(p, importance=ImportanceCurve(self.keyframes))
+
+
+class SetPins(_EditPlacement):
+    """Replace a placement's pins (share bounds of its clip over time ranges) with ``pins``."""
+
+    def __init__(self, placement_id: str, pins: Sequence[Pin], text: str = "Edit pins") -> None:
+        super().__init__(placement_id, text)
+        self.pins = tuple(pins)
+        for pin in self.pins:
+            if not isinstance(pin, Pin):
+                raise ProjectError(f"pins: expected Pin values, got {type(pin).__name__}")
+
+    def edit(self, p: Placement) -> Placement:
+        return dataclasses.replace(p, pins=self.pins)
+
+
+class SetMasks(_EditPlacement):
+    """Replace a placement's painted masks with ``masks``; ``time_range`` is only where the key in force
+    changes (a new key up to the next one), so a preview keeps every other frame it made."""
+
+    def __init__(self, placement_id: str, masks: Sequence[MaskKey], text: str = "Paint mask") -> None:
+        super().__init__(placement_id, text)
+        for key in masks:
+            if not isinstance(key, MaskKey):
+                raise ProjectError(f"masks: expected MaskKey values, got {type(key).__name__}")
+        self.masks = sorted_keys(masks)
+
+    def edit(self, p: Placement) -> Placement:
+        return dataclasses.replace(p, masks=self.masks)
+
+    def redo(self, project: Project) -> None:
+        super().redo(project)
+        assert self._old is not None
+        span = changed_span(self._old.masks, self.masks, self._old.duration)
+        self.affects_render = span is not None
+        self.time_range = None if span is None else (self._old.start + span[0], self._old.start + span[1])
 
 
 _NO_RENDER_EFFECT = {"crf", "audio", "engine.device"}  # only the exported file / the speed change

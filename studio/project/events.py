@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from psygnal import Signal
 
+from studio.project.masks import changed_span
 from studio.project.model import Clip, GenerationSettings, Placement, Project
 
 # Settings that never change a rendered frame's pixels: export-only (crf, audio) and the synthesis quality,
@@ -51,12 +52,24 @@ class ClipsChanged(ItemsChanged):
 
 @dataclass(frozen=True)
 class PlacementsChanged(ItemsChanged):
-    """``changed``: a placement's clip, start, duration, speed or end mode (curves: ``CurvesChanged``)."""
+    """``changed``: a placement's clip, start, duration, speed, end mode or pins (curves:
+    ``CurvesChanged``)."""
 
 
 @dataclass(frozen=True)
 class CurvesChanged:
     placements: tuple[str, ...]  # the placements whose importance curve changed
+
+    def __bool__(self) -> bool:
+        return bool(self.placements)
+
+
+@dataclass(frozen=True)
+class MasksChanged:
+    """Placements of which only the painted masks changed (they are in ``PlacementsChanged.changed`` too)."""
+
+    placements: tuple[str, ...]
+    span: tuple[float, float] | None = None  # output seconds whose frames the new masks change
 
     def __bool__(self) -> bool:
         return bool(self.placements)
@@ -84,6 +97,7 @@ class Change:
     curves: CurvesChanged = CurvesChanged(())
     settings: SettingsChanged = SettingsChanged(frozenset())
     renamed: bool = False  # the project's own name
+    masks: MasksChanged = MasksChanged(())
 
     def __bool__(self) -> bool:
         return bool(self.clips or self.placements or self.curves or self.settings or self.renamed)
@@ -97,6 +111,19 @@ class Change:
             clips.added or clips.removed or pixel_clips or clips.reordered
             or self.placements or self.curves or (self.settings.keys - NOT_RENDERED)
         )  # fmt: skip
+
+    @property
+    def render_span(self) -> tuple[float, float] | None:
+        """The output seconds outside which no frame's pixels changed, when an edit says so (a painted
+        mask: its keys' time range); None when any frame may have changed."""
+        clips = self.clips
+        only_masks = not (
+            clips.added or clips.removed or set(clips.changed) - set(clips.renamed_only) or clips.reordered
+            or self.placements.added or self.placements.removed or self.placements.reordered
+            or set(self.placements.changed) - set(self.masks.placements)
+            or self.curves or (self.settings.keys - NOT_RENDERED)
+        )  # fmt: skip
+        return self.masks.span if only_masks and self.masks else None
 
 
 def _items(
@@ -144,7 +171,22 @@ def diff(before: Project, after: Project) -> Change:
     moved = tuple(i for i in p_changed if _without_curve(old_p[i]) != _without_curve(new_p[i]))
     placements = PlacementsChanged(p_added, p_removed, moved, p_reordered)
     settings = SettingsChanged(_settings_keys(before.settings, after.settings))
-    return Change(clips, placements, CurvesChanged(curves), settings, before.name != after.name)
+    masks = _masks_changed([(old_p[i], new_p[i]) for i in p_changed])
+    return Change(clips, placements, CurvesChanged(curves), settings, before.name != after.name, masks)
+
+
+def _masks_changed(pairs: list[tuple[Placement, Placement]]) -> MasksChanged:
+    """The placements of which only the masks changed, and the output seconds where the key in force did."""
+    ids, spans = [], []
+    for old, new in pairs:
+        if old.masks == new.masks or dataclasses.replace(old, masks=new.masks) != new:
+            continue
+        ids.append(new.id)
+        span = changed_span(old.masks, new.masks, new.duration)
+        if span is not None:
+            spans.append((new.start + span[0], new.start + span[1]))
+    span = (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
+    return MasksChanged(tuple(ids), span)
 
 
 class ProjectEvents:

@@ -17,6 +17,7 @@ from typing import Any
 
 from studio.errors import MediaError, ProjectError
 from studio.litter import sweep_stale, temp_tag
+from studio.project.masks import carry_masks, warn_missing_masks
 from studio.project.model import Clip, Project
 from studio.project.safe_json import read_json
 from studio.project.schema import project_from_dict, project_to_dict
@@ -37,6 +38,7 @@ def load_project(path: str | Path, *, refresh: bool = False) -> Project:
         raise ProjectError(f"{name}: {e}") from None
     project.path = path
     mark_missing(project)
+    warn_missing_masks(project)  # one line; those masks are left out of renders, like offline media
     if refresh:
         refresh_media(project)
     return project
@@ -110,6 +112,7 @@ def save_project(project: Project, path: str | Path | None = None) -> Path:
     sweep_stale(target.parent)  # temp files an earlier, killed save (or render) left in this folder
     temps: list[str] = []
     try:
+        carry_masks(project, target)  # a save into another folder takes the mask pictures along
         fd, tmp = _create_temp(target, ".tmp-")
         temps.append(tmp)
         with os.fdopen(fd, "w", encoding="utf-8") as f:

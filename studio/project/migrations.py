@@ -3,6 +3,8 @@
 Each step is a plain function on the JSON dict, so a file from any older version reaches the current layout
 through the chain, and a new version only adds one function here. Version 0 is the pre-release layout:
 ``"generation_time"`` instead of ``settings.duration``, and a placement's importance as a single number.
+Version 1 had no pins (share bounds per placement, ``placements[i].pins``): version 2 added them.
+Version 2 also reads ``placements[i].masks`` (painted masks), an optional key: absent = no masks.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from studio.errors import ProjectError
 from studio.project.fields import show
 
 FORMAT = "attention-video-studio"
-CURRENT_VERSION = 1
+CURRENT_VERSION = 2
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 MIGRATIONS: dict[int, Migration] = {}  # from-version -> step to from-version + 1
@@ -38,6 +40,15 @@ def _v0_to_v1(data: dict[str, Any]) -> dict[str, Any]:
         if isinstance(placement, dict) and isinstance(placement.get("importance"), int | float):
             value = placement["importance"]
             placement["importance"] = [{"time": 0.0, "value": value, "interp": "hold"}]
+    return data
+
+
+@migration(1)
+def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Pins are new in version 2: a version-1 placement has none (anything under "pins" was not ours)."""
+    for placement in data.get("placements", []):
+        if isinstance(placement, dict):
+            placement["pins"] = []
     return data
 
 

@@ -7,6 +7,7 @@ undo command can keep the old value as is, and the engine can hold a snapshot wh
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from studio.project.limits import (
     check_search,
     check_values,
 )
+from studio.project.masks import MaskKey, sorted_keys
 
 __all__ = [
     "Clip",
@@ -31,6 +33,8 @@ __all__ = [
     "ImportanceCurve",
     "Interp",
     "Keyframe",
+    "MaskKey",
+    "Pin",
     "Placement",
     "Project",
     "clip_from_info",
@@ -84,6 +88,59 @@ class Clip:
         return self.offline_reason is None
 
 
+def pin_problem(start: object, end: object, min_share: object, max_share: object) -> str | None:
+    """What is wrong with a pin's values (one line, no path), or None: the one rule for the dataclass, the
+    file reader and the CLI."""
+    for name, value in (("start", start), ("end", end)):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            return f"{name}: expected a number of seconds, got {value!r}"
+    if start < 0:
+        return f"start: expected a number >= 0, got {start:g}"
+    if not end > start:
+        return f"end: expected a time after the start ({start:g} s), got {end:g}"
+    shares = (("min_share", min_share), ("max_share", max_share))
+    for name, value in shares:
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+            return f"{name}: expected a share in [0, 1] or null, got {value!r}"
+    if min_share is None and max_share is None:
+        return "a pin needs a min_share, a max_share or both"
+    if min_share is not None and max_share is not None and min_share > max_share:
+        return f"min_share {min_share:g} is above max_share {max_share:g}"
+    return None
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A bound on the share of the placement's clip (its column of the attention record) over a time range:
+    "this clip takes at least / at most this much of the frame from ``start`` to ``end``", which the
+    generator meets.
+
+    Times are seconds relative to the placement's start, like its importance keyframes, so moving the
+    placement moves its pins; a pin only acts while its placement is on the timeline. Shares are fractions
+    of 1 (0.3 = 30 %). Validated on construction: a bad pin is a one-line ``ProjectError``.
+    """
+
+    start: float
+    end: float
+    min_share: float | None = None
+    max_share: float | None = None
+
+    def __post_init__(self) -> None:
+        problem = pin_problem(self.start, self.end, self.min_share, self.max_share)
+        if problem is not None:
+            raise ProjectError(f"pin: {problem}")
+
+    @property
+    def label(self) -> str:
+        """How the timeline and messages show it: "≥30 %", "≤50 %", "30–50 %"."""
+        lo, hi = self.min_share, self.max_share
+        if lo is not None and hi is not None:
+            return f"{lo * 100:.0f}–{hi * 100:.0f} %"
+        return f"≥{lo * 100:.0f} %" if lo is not None else f"≤{hi * 100:.0f} %"
+
+
 @dataclass(frozen=True)
 class Placement:
     """One use of a clip on the timeline: where it sits in output time and how it plays."""
@@ -95,6 +152,13 @@ class Placement:
     speed: float = 1.0  # source seconds per output second
     end_mode: EndMode = "loop"  # what happens when the clip's segment runs out before the placement ends
     importance: ImportanceCurve = field(default_factory=ImportanceCurve)
+    pins: tuple[Pin, ...] = ()  # share bounds of the clip over time ranges (times relative to start)
+    masks: tuple[MaskKey, ...] = ()  # painted must / never masks, keyed over time (``masks.py``)
+
+    def __post_init__(self) -> None:
+        # a tuple sorted by start, so equal pins compare equal however they were given
+        object.__setattr__(self, "pins", tuple(sorted(self.pins, key=lambda p: (p.start, p.end))))
+        object.__setattr__(self, "masks", sorted_keys(self.masks))  # by time; two at one time refused
 
     @property
     def end(self) -> float:

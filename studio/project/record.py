@@ -5,7 +5,9 @@ Folder format (``format: "attention-record"``, ``version``: 2 with the correspon
     <record>/
       meta.json    {"format": "attention-record", "version": 1 | 2, "clips": [names], "paths": [str],
                     "fps": float, "stride": int, "map_shape": [h, w], "frames": F,
-                    "frames_written": int, "complete": bool, "settings": {...}}
+                    "frames_written": int, "complete": bool, "settings": {...},
+                    "pins": [{"clip": column, "frames": [first, stop], "min": share | null,
+                              "max": share | null, "clip_id", "placement", "start_s", "end_s", "ramp_s"}]}
       shares.npy   (F, C) float32   share of clip c in output frame n; rows sum to 1 (all 0 when no clip
                                     was active); NaN = frame not written yet
       maps.npy     (F, C, h, w) float16  where in frame n clip c was used, at patch resolution
@@ -32,6 +34,7 @@ import json
 import os
 import shutil
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +47,35 @@ from studio.project.trace import TOP, TRACE_DTYPE, Contribution, TraceContext, c
 
 FORMAT, VERSION = "attention-record", 2
 FLUSH_EVERY = 32  # frames between automatic flushes: a reader of a record being written lags at most this
+
+
+@dataclass(frozen=True)
+class RecordPin:
+    """A pin the render met, as a viewer draws it over the shares: clip ``clip`` (a column) held within
+    [min_share, max_share] (None: no such side) on output frames [first, stop), fading in and out over
+    ``ramp_s`` seconds on either side."""
+
+    clip: int
+    first: int
+    stop: int
+    min_share: float | None
+    max_share: float | None
+    placement: str = ""
+    ramp_s: float = 0.0
+
+    @classmethod
+    def from_meta(cls, data: dict[str, Any]) -> RecordPin:
+        first, stop = data["frames"]
+        low, high = data.get("min"), data.get("max")
+        return cls(
+            clip=int(data["clip"]),
+            first=int(first),
+            stop=int(stop),
+            min_share=None if low is None else float(low),
+            max_share=None if high is None else float(high),
+            placement=str(data.get("placement", "")),
+            ramp_s=float(data.get("ramp_s", 0.0)),
+        )
 
 
 class AttentionRecordWriter:
@@ -60,6 +92,7 @@ class AttentionRecordWriter:
         settings: dict[str, Any],
         frames: int,
         correspondence: TraceContext | None = None,  # a render's: the record then carries trace.npy
+        pins: Sequence[dict[str, Any]] = (),  # studio.project.pins.record_pins: the shares' bounds
     ) -> None:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -77,6 +110,7 @@ class AttentionRecordWriter:
             "frames_written": 0,
             "complete": False,
             "settings": settings,
+            "pins": [dict(p) for p in pins],
         }
         if correspondence is not None:
             self.meta["correspondence"] = correspondence.to_meta()
@@ -189,6 +223,7 @@ class AttentionRecordReader:
         self.map_shape = tuple(self.meta["map_shape"])
         self.frames = int(self.meta["frames"])
         self.settings: dict[str, Any] = dict(self.meta.get("settings", {}))
+        self.pins: list[RecordPin] = [RecordPin.from_meta(p) for p in self.meta.get("pins", [])]
         self._trace = None
         self.context: TraceContext | None = None
         if "correspondence" in self.meta:

@@ -1,4 +1,5 @@
-"""Project <-> JSON dict (version 1), with validation that names the path of the bad field.
+"""Project <-> JSON dict (version 2: placements have pins, and masks when painted), with validation that
+names the path of the bad field.
 
 Keys match the dataclass fields, so a hand-edited file reads like the code. Unknown keys are ignored (a
 newer minor writer may add some); missing optional keys take the dataclass defaults. Validation of single
@@ -26,6 +27,7 @@ from studio.project.limits import (
     check_output,
     check_search,
 )
+from studio.project.masks import MASK_MODES, MASK_MOTIONS, MaskKey, mask_key_problem, sorted_keys
 from studio.project.migrations import CURRENT_VERSION, FORMAT, migrate
 from studio.project.model import (
     END_MODES,
@@ -36,8 +38,10 @@ from studio.project.model import (
     Clip,
     EngineSettings,
     GenerationSettings,
+    Pin,
     Placement,
     Project,
+    pin_problem,
 )
 
 # ---------------------------------------------------------------------------------------------- to dict
@@ -65,6 +69,17 @@ def curve_to_list(curve: ImportanceCurve) -> list[dict[str, Any]]:
     return [{"time": k.time, "value": k.value, "interp": k.interp} for k in curve.keyframes]
 
 
+def pins_to_list(pins: tuple[Pin, ...]) -> list[dict[str, Any]]:
+    return [
+        {"start": p.start, "end": p.end, "min_share": p.min_share, "max_share": p.max_share} for p in pins
+    ]
+
+
+def masks_to_list(masks: tuple[MaskKey, ...]) -> list[dict[str, Any]]:
+    keys = ("time", "path", "mode", "strength", "feather", "motion")
+    return [{name: getattr(k, name) for name in keys} for k in masks]
+
+
 def clip_to_dict(clip: Clip, base_dir: Path | None) -> dict[str, Any]:
     return {
         "id": clip.id,
@@ -90,6 +105,8 @@ def placement_to_dict(p: Placement) -> dict[str, Any]:
         "speed": p.speed,
         "end_mode": p.end_mode,
         "importance": curve_to_list(p.importance),
+        "pins": pins_to_list(p.pins),
+        **({"masks": masks_to_list(p.masks)} if p.masks else {}),  # optional: absent = no masks
     }
 
 
@@ -127,6 +144,49 @@ def curve_from_list(data: Any, path: str) -> ImportanceCurve:
         value = KEYFRAME["value"].check(f.raw("value"), f.at("value"))
         keys.append(Keyframe(time, value, f.choice("interp", INTERPS, "linear")))  # type: ignore[arg-type]
     return ImportanceCurve(tuple(keys))
+
+
+def pins_from_list(data: Any, path: str) -> tuple[Pin, ...]:
+    if not isinstance(data, list):
+        raise bad(path, "a list of pins", data)
+    pins = []
+    for i, item in enumerate(data):
+        at = join(path, i)
+        f = Fields(item, at)
+        start = f.number("start", lo=0.0)
+        end = f.number("end", lo=0.0)
+        low = f.number("min_share", None, lo=0.0, hi=1.0)
+        high = f.number("max_share", None, lo=0.0, hi=1.0)
+        problem = pin_problem(start, end, low, high)
+        if problem is not None:
+            raise ProjectError(f"{at}: {problem}")
+        pins.append(Pin(start, end, low, high))
+    return tuple(pins)
+
+
+def masks_from_list(data: Any, path: str) -> tuple[MaskKey, ...]:
+    if not isinstance(data, list):
+        raise bad(path, "a list of mask keys", data)
+    keys = []
+    for i, item in enumerate(data):
+        at = join(path, i)
+        f, d = Fields(item, at), MaskKey(0.0, "x.png")
+        values = (
+            f.number("time", lo=0.0),
+            f.string("path"),
+            f.choice("mode", MASK_MODES, d.mode),
+            f.number("strength", d.strength, lo=0.0, hi=1.0),
+            f.number("feather", d.feather, lo=0.0),
+            f.choice("motion", MASK_MOTIONS, d.motion),
+        )
+        problem = mask_key_problem(*values)
+        if problem is not None:
+            raise ProjectError(f"{at}: {problem}")
+        keys.append(MaskKey(*values))  # type: ignore[arg-type]
+    try:
+        return sorted_keys(keys)
+    except ProjectError as e:
+        raise ProjectError(f"{path}: {e}") from None
 
 
 def clip_from_dict(data: Any, path: str, base_dir: Path | None) -> Clip:
@@ -169,6 +229,8 @@ def placement_from_dict(data: Any, path: str) -> Placement:
         speed=PLACEMENT["speed"].check(f.raw("speed", 1.0), f.at("speed")),
         end_mode=f.choice("end_mode", END_MODES, "loop"),  # type: ignore[arg-type]
         importance=curve_from_list(f.raw("importance", []), f.at("importance")),
+        pins=pins_from_list(f.raw("pins", []), f.at("pins")),
+        masks=masks_from_list(f.raw("masks", []), f.at("masks")),
     )
 
 

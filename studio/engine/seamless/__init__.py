@@ -22,6 +22,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from studio.engine.pins import patch_measure, unmet, unmet_message
 from studio.engine.seamless import guided
 from studio.engine.seamless.motion import FlowField, grey_small, warp
 from studio.engine.seamless.regions import Previous, resize, solve, unary
@@ -37,6 +38,8 @@ class SeamlessSynthesizer:
         self.config = draft.config
         self.stride = draft.stride
         self.fallbacks = draft.fallbacks
+        self._pin_warned = False
+        self._said: set[str] = set()  # warnings given once
         self._flow = FlowField()
         self.keep_pixel_weights = False  # hand the per-pixel mix out too (SynthOutput.pixel_weights): mattes
         self.reset()
@@ -63,16 +66,25 @@ class SeamlessSynthesizer:
         k, t, height, width, _ = frames.shape
         importance = np.asarray(inp.importance, np.float64).reshape(-1)
         ids: list[object] = list(inp.sources) if inp.sources is not None else list(range(k))
+        if inp.new_shot is not None:
+            self._forget_shots(ids, np.asarray(inp.new_shot, bool))
         dev = self.device
         centre = torch.from_numpy(frames[:, t // 2]).to(dev)  # (K, H, W, 3) uint8
         rgb = centre.permute(0, 3, 1, 2).float() / 255.0
         valid = _valid_mask(inp.valid, k, height, width, dev)
         weights = torch.from_numpy(importance / importance.sum()).float().to(dev)
+        # pins: the shares are held on the record's measure (its patch maps' mean)
+        measure = None if inp.bounds is None else patch_measure(height, width, self.stride, dev)
 
         if self.config.mode == "guide" and inp.guide is not None:
-            w, out = self._guide(rgb, valid, weights, inp.guide)
+            if inp.prior is not None and "masks" not in self._said:
+                self._said.add("masks")  # the guide's correspondences take no per-pixel clip prior (yet)
+                self.draft._warn("painted masks do not act in guide mode's final quality (the draft's do)")
+            w, out = self._guide(rgb, valid, weights, inp.guide, inp.bounds, measure)
             assert self._guided is not None
-            return self._output(w, out, t // 2, field=self._guided[2])
+            result = self._output(w, out, t // 2, field=self._guided[2])
+            why = "the guide's structure finds too few matches in its clip"
+            return self._checked(result, inp.bounds, why)
         half = (max(1, -(-height // 2)), max(1, -(-width // 2)))
         rgb_half = resize(rgb, half)
         valid_half = resize(valid[:, None].float(), half)[:, 0]
@@ -88,16 +100,47 @@ class SeamlessSynthesizer:
             temperature=self.config.temperature,
             balance=self.config.balance,
             bias=bias,
+            bounds=inp.bounds,
+            measure=measure,
+            masks=None if inp.prior is None else torch.from_numpy(inp.prior).to(dev),  # painted masks
         )
         w = result.weights  # (K, H, W)
         out = torch.einsum("khw,kchw->chw", w, rgb)
         self._prev_output = resize(out[None], half)[0]
+        if result.shown is not None and result.shown is not w:  # pins: shown held, the state as without
+            w = result.shown
+            out = torch.einsum("khw,kchw->chw", w, rgb)
         self._prev = {i: (greys[j], result.carry[j]) for j, i in enumerate(ids)}
         self._bias = {i: float(result.bias[j]) for j, i in enumerate(ids)}
-        return self._output(w, out, t // 2)
+        result = self._output(w, out, t // 2)
+        return self._checked(result, inp.bounds, "its clip has too few places it may take")
+
+    def _forget_shots(self, ids: list[object], new_shot: np.ndarray) -> None:
+        """Sources that crossed a scene cut: no motion carries their last frame into this one (a flow across
+        a cut is meaningless); every source new is a fresh start, as after a seek."""
+        if new_shot.all():
+            self.reset()
+            return
+        for source, fresh in zip(ids, new_shot, strict=True):
+            if fresh:
+                self._prev.pop(source, None)
+
+    def _checked(self, result: SynthOutput, bounds: np.ndarray | None, why: str) -> SynthOutput:
+        """Say once if a pin could not be held."""
+        miss = unmet(result.shares, bounds)
+        if miss is not None and not self._pin_warned:
+            self._pin_warned = True
+            self.draft._warn(unmet_message(miss, why))
+        return result
 
     def _guide(
-        self, rgb: torch.Tensor, valid: torch.Tensor, weights: torch.Tensor, guide_frame: np.ndarray
+        self,
+        rgb: torch.Tensor,
+        valid: torch.Tensor,
+        weights: torch.Tensor,
+        guide_frame: np.ndarray,
+        bounds: np.ndarray | None = None,
+        measure: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Guide mode: correspondences from the guide's structure to the sources' pixels, voted."""
         height, width = rgb.shape[-2:]
@@ -109,10 +152,23 @@ class SeamlessSynthesizer:
         if self._guided is not None and self._guided[1].shape[-2:] == (height, width):
             before, prev_out, prev_field = self._guided
             flow = torch.from_numpy(self._flow.backward(grey, before, (width, height))).to(rgb.device)
+        shown: list[torch.Tensor] = []  # the vote with the pins held, when they act
         out, w, field = guided.synthesize(
-            rgb, valid, guide, weights, prev_out, prev_field, flow, seed=int(self.config.seed)
+            rgb,
+            valid,
+            guide,
+            weights,
+            prev_out,
+            prev_field,
+            flow,
+            seed=int(self.config.seed),
+            bounds=bounds,
+            measure=measure,
+            shown=shown,
         )
-        self._guided = (grey, out, field)
+        self._guided = (grey, out, field)  # the next frame follows the frame as without pins
+        if shown:  # pins: the frame shown holds them
+            out, w = shown
         return w, out
 
     def _output(

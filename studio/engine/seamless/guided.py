@@ -21,9 +21,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
+from studio.engine.pins import hold_shares
 from studio.engine.seamless.motion import warp
 from studio.engine.seamless.regions import blur, luma, resize
 
@@ -54,7 +56,10 @@ class Field:
         pick = (ys[:, None], xs[None, :])
         oy = torch.arange(h, device=self.k.device)[:, None] % factor
         ox = torch.arange(w, device=self.k.device)[None, :] % factor
-        return Field(self.k[pick], self.y[pick] * factor + oy, self.x[pick] * factor + ox, self.energy[pick])
+        # a coarse correspondence on the last row / column maps past an odd-sized finer level: clamp it
+        y = (self.y[pick] * factor + oy).clamp(max=h - 1)
+        x = (self.x[pick] * factor + ox).clamp(max=w - 1)
+        return Field(self.k[pick], y, x, self.energy[pick])
 
 
 def descriptors(rgb: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
@@ -180,9 +185,14 @@ def _shift(t: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
     return t[ys[:, None], xs[None, :]]
 
 
-def vote(f: Field, lv: Level) -> tuple[torch.Tensor, torch.Tensor]:
-    """Dense voting over 3x3 neighbourhoods: (3, h, w) colours and (K, h, w) clip weights (sum 1)."""
+def vote(
+    f: Field, lv: Level, by_clip: list[torch.Tensor] | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Dense voting over 3x3 neighbourhoods: (3, h, w) colours and (K, h, w) clip weights (sum 1).
+    ``by_clip``: a list that receives the unnormalised (K, 3, h, w) colour and (K, h, w) weight sums per
+    clip (so the clips' weights can be rescaled afterwards, see :func:`hold_votes`)."""
     colour = torch.zeros((3, lv.h, lv.w), device=lv.rgb.device)
+    colours = torch.zeros((lv.k, 3, lv.h, lv.w), device=lv.rgb.device) if by_clip is not None else None
     clip = torch.zeros((lv.k, lv.h, lv.w), device=lv.rgb.device)
     total = torch.zeros((lv.h, lv.w), device=lv.rgb.device)
     best = f.energy.min()
@@ -193,7 +203,10 @@ def vote(f: Field, lv: Level) -> tuple[torch.Tensor, torch.Tensor]:
             k, y, x = lv.clamp(k, y, x, lv.h + lv.w)
             weight = torch.exp(-(_shift(f.energy, dy, dx) - best) / VOTE_T).clamp(min=1e-12)
             idx = lv.index(k, y, x).flatten()
-            colour += lv.flat_rgb[idx].view(lv.h, lv.w, 3).permute(2, 0, 1) * weight
+            voted = lv.flat_rgb[idx].view(lv.h, lv.w, 3).permute(2, 0, 1) * weight
+            colour += voted
+            if colours is not None:
+                colours.scatter_add_(0, k[None, None].expand(1, 3, -1, -1), voted[None])
             clip.scatter_add_(0, k[None], weight[None])
             total += weight
     lv.usage.zero_()
@@ -201,7 +214,21 @@ def vote(f: Field, lv: Level) -> tuple[torch.Tensor, torch.Tensor]:
         0, lv.index(f.k, f.y, f.x).flatten(), torch.ones(f.k.numel(), device=lv.rgb.device)
     )
     lv.usage.copy_(F.avg_pool2d(lv.usage[:, None], 9, 1, 4, count_include_pad=False)[:, 0])
+    if by_clip is not None:
+        by_clip[:] = [colours, clip]
     return colour / total, clip / total
+
+
+def hold_votes(
+    colours: torch.Tensor, clip: torch.Tensor, bounds: np.ndarray, measure: torch.Tensor | None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The vote with each clip's votes scaled by the factor that holds its share within the pins' bounds
+    (``studio.engine.pins``): (3, h, w) output and (K, h, w) clip weights, the pixels made of exactly those
+    weights. A clip gets weight only where a correspondence names it, so a min pin may fall short here."""
+    logits = torch.log(clip)  # -inf where no correspondence names the clip
+    weights = torch.softmax(logits + hold_shares(logits, bounds, measure)[:, None, None], 0)
+    mean = colours / clip.clamp(min=1e-30)[:, None]  # each clip's voted colour
+    return torch.einsum("khw,kchw->chw", weights, mean), weights
 
 
 def synthesize(
@@ -213,8 +240,14 @@ def synthesize(
     previous_field: Field | None,
     guide_flow: torch.Tensor | None,
     seed: int = SEED,
+    bounds: np.ndarray | None = None,
+    measure: torch.Tensor | None = None,
+    shown: list[torch.Tensor] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, Field]:
-    """(3, H, W) output in [0, 1], (K, H, W) clip weights, and the full-size field (for the next frame)."""
+    """(3, H, W) output in [0, 1], (K, H, W) clip weights, and the full-size field (for the next frame).
+    ``bounds`` (K, 2): the pins acting on this frame, held on the last vote (:func:`hold_votes`): that
+    output and its weights go into ``shown`` when given (what is returned stays the frame without them,
+    for the next frame's state), else they are returned."""
     k, _, height, width = rgb.shape
     log_w = torch.log(weights.clamp(min=1e-12))
     gen = torch.Generator().manual_seed(seed)
@@ -239,9 +272,17 @@ def synthesize(
         carried = _scaled(carried_full, size, down) if carried_full is not None else None
         f = _initial(lv, carried) if f is None else f.upsample(size, 2)
         f.energy = energy(lv, f.k, f.y, f.x, log_w, radius, carried)
-        for _ in range(iterations):
+        for i in range(iterations):
             f = search(f, lv, log_w, radius, carried, gen, fine=down == 1)
-            out, clip = vote(f, lv)
+            last = down == LEVELS[-1][0] and i == iterations - 1
+            by_clip: list[torch.Tensor] | None = [] if last and bounds is not None else None
+            out, clip = vote(f, lv, by_clip)
+            if by_clip:
+                held = hold_votes(*by_clip, bounds, measure)
+                if shown is None:
+                    out, clip = held
+                else:
+                    shown[:] = held
             lv.set_target(out if target is None else 0.5 * (out + target))
             f.energy = energy(lv, f.k, f.y, f.x, log_w, radius, carried)
     assert out is not None and clip is not None and f is not None

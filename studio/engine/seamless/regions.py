@@ -16,7 +16,8 @@ Attention over clips, per pixel. Clip a's logit at pixel p is
   two share (a sky into a sky, a dark into a dark) and hides. Borders were also made cheap along edges of
   either clip at first; that made the warp error worse (W 1.29 against 1.18 on pan + zoom): a border on an
   edge moves with one side while the other side's texture slides under it, which reads as popping;
-- log w + bias: importance, and the per-clip bias that makes the frame's shares follow it (``balance``);
+- log w + bias: importance, and the per-clip bias that makes the frame's shares follow it (``balance``),
+  plus, where pins act, the bias that holds the pinned shares exactly (``studio.engine.pins``);
 - scale = 0.1 / temperature: a huge temperature leaves only the importance, i.e. the exact crossfade.
 
 Padding (a ``fit`` letterbox) is never a key: a clip gets no weight outside its real pixels while any other
@@ -33,6 +34,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from studio.engine.pins import hold_shares
 from studio.engine.seamless.motion import warp
 
 CONTENT = 0.3  # weight of the structure term (log ratio of detail): a first layout, not a cutter
@@ -54,6 +56,7 @@ BALANCE_SAMPLES = 16384
 # is not "present" by owning the frame's rim while another fills its centre.
 BALANCE_MARGIN = 0.15
 INVALID = -1e4
+MASK_ITERATIONS, MASK_REACH = 4, 4  # painted masks: extra full-size iterations, and how far (px) they act
 
 
 @dataclass
@@ -61,6 +64,9 @@ class RegionResult:
     weights: torch.Tensor  # (K, H, W) float32, sums to 1 over K: the clips' attention per pixel
     carry: torch.Tensor  # (K, H/2, W/2): the weights at half size, for the next frame's carry term
     bias: torch.Tensor  # (K,): the balance bias used
+    # (K, H, W): the weights to show: ``weights`` with the pins held (``weights`` itself, and what the next
+    # frame carries, are the layout without them, so a pin changes no frame past its ramp)
+    shown: torch.Tensor | None = None
 
 
 def luma(rgb: torch.Tensor) -> torch.Tensor:
@@ -205,6 +211,27 @@ def _pyramid(rgb: torch.Tensor, downs: list[int]) -> dict[int, torch.Tensor]:
     return levels
 
 
+def masked_logits(
+    base: torch.Tensor,
+    masks: torch.Tensor,
+    layout: torch.Tensor,
+    cost: torch.Tensor,
+    radius: int,
+    bias: torch.Tensor,
+) -> torch.Tensor:
+    """The full-size logits with the painted masks' bias: from the layout the free solution's last
+    iteration started from, a few more iterations let borders settle along the seam term near the masks.
+    Only pixels within ``MASK_REACH`` of a mask may change, and the balance is not redone, so the frame
+    beyond (reach + the seam term's radius) is exactly the free one: no mask moves anything far away."""
+    touched = (masks.abs().amax(0) > 0).float()[None, None]
+    near = box(touched, MASK_REACH)[0, 0] > 0
+    q = layout
+    for _ in range(MASK_ITERATIONS):
+        logits = base + masks - seam_message(q, cost, radius)
+        q = torch.where(near, torch.softmax(logits + bias[:, None, None], 0), layout)
+    return logits
+
+
 def solve(
     rgb: torch.Tensor,
     valid: torch.Tensor,
@@ -214,9 +241,17 @@ def solve(
     temperature: float,
     balance: float,
     bias: torch.Tensor | None = None,
+    bounds: np.ndarray | None = None,
+    measure: torch.Tensor | None = None,
+    masks: torch.Tensor | None = None,
 ) -> RegionResult:
     """Mean-field over the pyramid; ``rgb`` (K, 3, H, W) in [0, 1], ``valid`` (K, H, W) bool,
-    ``energy_half`` from :func:`unary`. Returns the per-pixel weights at full size."""
+    ``energy_half`` from :func:`unary`. Returns the per-pixel weights at full size. ``bounds`` (K, 2): the
+    pins acting on this frame, held exactly on the shown weights (their ``measure``-weighted mean) by one
+    more bias per pinned clip (``studio.engine.pins``); the returned ``bias``, weights and carry are the
+    frame's without them.
+    ``masks`` (K, H, W): the painted masks' logits (``studio.engine.mask_prior``), worked in at full size
+    from the free layout (:func:`masked_logits`): only ``shown`` has them, the carry is the free layout's."""
     k, _, height, width = rgb.shape
     scale = 0.1 / temperature
     log_w = torch.log(weights.clamp(min=1e-12)).masked_fill(weights <= 0, INVALID)[:, None, None]
@@ -240,13 +275,24 @@ def solve(
             prior = torch.log_softmax(log_w + bias[:, None, None], 0)
             base = base + COARSE_PRIOR * (torch.log(q.clamp(min=1e-6)) - prior)
         for i in range(iterations):
+            layout = q  # what this iteration's logits come from (the masks start from the last one's)
             logits = base - seam_message(q, cost, radius)
             if i == 0 or level == 0:  # the smoothing moves borders: re-balance as it goes
                 bias = balance_bias(logits, weights, bias, balance)
             q = torch.softmax(logits + bias[:, None, None], 0)
         if level == len(LEVELS) - 1:
             sharp = 1.0 + SHARPEN * scale / (scale + 0.1)  # -> 1 with the temperature: the crossfade
-            final = torch.softmax((logits + bias[:, None, None]) * sharp, 0)
+            final_logits = (logits + bias[:, None, None]) * sharp
+            final = torch.softmax(final_logits, 0)
             half = resize(final[None], (max(1, -(-height // 2)), max(1, -(-width // 2))))[0]
-            return RegionResult(weights=final, carry=half, bias=bias)
+            shown = final
+            if masks is not None:  # painted masks on what is shown; the carry stays the free layout's
+                final_logits = (
+                    masked_logits(base, masks, layout, cost, radius, bias) + bias[:, None, None]
+                ) * sharp
+                shown = torch.softmax(final_logits, 0)
+            if bounds is not None:  # the pins held on what is shown; the carry stays the unpinned layout's
+                held = hold_shares(final_logits, bounds, measure)
+                shown = torch.softmax(final_logits + held[:, None, None], 0)
+            return RegionResult(weights=final, carry=half, bias=bias, shown=shown)
     raise AssertionError("unreachable")

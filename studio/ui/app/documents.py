@@ -22,6 +22,7 @@ from studio import paths
 from studio.errors import StudioError
 from studio.project import Project, load_project, save_project
 from studio.project.events import ProjectEvents
+from studio.project.masks import missing_masks_warning
 from studio.ui.app.settings import add_recent_file, recent_files
 from studio.ui.app.undo import push_command
 
@@ -113,6 +114,8 @@ class Document(QObject):
         missing = project.missing_media()
         if missing:
             self.message.emit(f"{len(missing)} clip(s) offline — relink them in the library")
+        elif (masks := missing_masks_warning(project)) is not None:  # left out of renders, like offline media
+            self.message.emit(masks)
         return True
 
     def save(self) -> bool:

@@ -13,6 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from studio.project.events import Change, SettingsChanged
 from studio.project.trace import TraceContext
+from studio.ui.app.key_routing import KeyRouter
+from studio.ui.audio.window import WindowAudio
+from studio.ui.export.queue import ExportQueue
+from studio.ui.masks.actions import MaskActions
+from studio.ui.t2v.room import T2VRoom
 from studio.ui.training.generate import describe
 
 if TYPE_CHECKING:
@@ -24,15 +29,38 @@ EMPTY_HINT = "Import clips (Ctrl+I or drop files on the library), then put them 
 class Switchboard:
     def __init__(self, window: MainWindow) -> None:
         self.window = window
+        self.export_queue = ExportQueue(window.host, window)  # outlives the export dialog
+        # text fields keep their keys, Ctrl-shortcuts still reach the window (J/K/L in a spin box typed J/K/L)
+        self.keys = KeyRouter(window, window.actions_by_name.values())
         self.listen_to_document()
         self.connect()
+        self.listen_for_exports()
+
+    def listen_for_exports(self) -> None:
+        """The export dialog's estimate follows the document: an edit or an undo changes what would render."""
+        ev = self.window.document.events
+        ev.changed.connect(lambda _change: self._export_dialog_follows())
+        ev.replaced.connect(self._export_dialog_follows)
+
+    def _export_dialog_follows(self, project: Any = None) -> None:
+        dialog = self.window.export_dialog
+        if dialog is not None and dialog.isVisible():
+            dialog.document_changed(project)
+
+    def export_options(self) -> dict[str, Any]:
+        """What the export dialog needs of the window: the in/out range, the settings store, the queue."""
+        pb = self.window.playback
+        marked = pb.in_point is not None or pb.out_point is not None
+        in_out = (pb.first, pb.last) if marked else None
+        return {"in_out": in_out, "settings": self.window.settings, "queue": self.export_queue}
 
     def listen_to_document(self) -> None:
         """Each panel hears the parts of an edit it shows; nothing is worked out from the whole project."""
         w = self.window
         ev = w.document.events
         ev.replaced.connect(self.on_project_replaced)
-        ev.changed.connect(lambda _c: w.host.update_project(w.project))  # the engine's own copy
+        # the engine's own copy; a painted mask says which frames it changed, the preview keeps the others
+        ev.changed.connect(lambda change: w.host.update_project(w.project, change.render_span))
         ev.changed.connect(self.on_change)
         ev.clips.connect(lambda _c: w.library.set_project(w.project))
         ev.clips.connect(lambda _c: w.training.set_project(w.project))  # re-ticks every clip
@@ -86,6 +114,15 @@ class Switchboard:
         gen.finished.connect(lambda cid: w.show_message(describe(w.project.clip(cid))))
         gen.failed.connect(w.show_error)
         w.timeline.generate_actions = gen.menu_actions
+        prep = w.library.prep  # each file's cuts and preview proxy, made in the background
+        w.host.preview_media = prep.preview_media  # the preview reads proxies; an export never does
+        prep.previewChanged.connect(self.on_preview_media)
+        w.timeline.shot_cuts = prep.cuts  # marks on the blocks, "Split at Cuts"
+        prep.changed.connect(w.timeline.show_cuts)
+        self.masks = MaskActions(w)  # "Paint mask…" on a timeline block: the painter, one undo step per save
+        w.timeline.paint_mask = self.masks.paint
+        self.t2v = T2VRoom(w)  # the Text to Video dock, Settings ▸ Text-to-Video Models…
+        self.audio = WindowAudio(w)  # the preview's sound: its clock paces the picture, mute/solo, the meter
 
     def on_project_replaced(self, project: Any) -> None:
         w = self.window
@@ -100,6 +137,14 @@ class Switchboard:
         self.on_timing(SettingsChanged(frozenset({"fps", "duration"})))
         self.on_change(Change())
         w.playback.refresh()
+
+    def on_preview_media(self) -> None:
+        """A proxy became ready, cuts were found, or proxies were switched: the engine's copy follows, and
+        what is on screen is rendered again from what the preview reads now."""
+        w = self.window
+        w.host.update_project(w.project)
+        if w.project.placements:
+            w.playback.refresh()
 
     def on_timing(self, change: SettingsChanged) -> None:
         w = self.window

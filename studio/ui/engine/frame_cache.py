@@ -62,6 +62,13 @@ class FrameCache:
             _, (_, old) = self._items.popitem(last=False)
             self.nbytes -= old
 
+    def drop_frames(self, first: int, last: int) -> int:
+        """Forget frames ``first``..``last`` (every quality of them); how many records went."""
+        gone = [key for key in self._items if first <= (key[0] if isinstance(key, tuple) else key) <= last]
+        for key in gone:
+            self.nbytes -= self._items.pop(key)[1]
+        return len(gone)
+
     def clear(self) -> None:
         self._items.clear()
         self.nbytes = 0

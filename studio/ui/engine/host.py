@@ -12,6 +12,8 @@ own ``Progress`` record, and every new warning of an export or of the preview co
 from __future__ import annotations
 
 import logging
+import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +92,9 @@ class EngineHost(QObject):
         self.export_pool.setMaxThreadCount(EXPORT_THREADS)
         self.export_pool.setThreadPriority(QThread.Priority.LowPriority)
         self._pending_estimate: Export | None = None
+        # (project) -> (what the preview renders, a key of what else it depends on): the library's proxies and
+        # cuts (``MediaPrep.preview_media``); exports always get the document's project, the originals
+        self.preview_media: Any = lambda project: (project, "")
 
     def start(self) -> None:
         """Start the engine thread. Requests sent before wait in its queue. The window calls this as it is
@@ -131,8 +136,15 @@ class EngineHost(QObject):
             self.engineReady.emit()
 
     # ---- preview requests ------------------------------------------------------------------------
-    def update_project(self, project: Any) -> None:
-        self._send.emit(UpdateProject(snapshot(project), render_key(project)))
+    def update_project(self, project: Any, span: tuple[float, float] | None = None) -> None:
+        """Hand the engine a copy of the edited project; ``span`` (output seconds): the only frames the edit
+        changed, when it says (``Change.render_span``), so the preview keeps the others it made."""
+        frames = None
+        if span is not None:
+            fps = float(project.settings.fps)
+            frames = (max(0, math.floor(span[0] * fps) - 1), math.ceil(span[1] * fps) + 1)  # a frame to spare
+        shown, media = self.preview_media(project)
+        self._send.emit(UpdateProject(snapshot(shown), f"{render_key(shown)}:{media}", frames))
 
     def request_frame(self, n: int) -> int:
         gen = self.shared.bump()
@@ -167,21 +179,33 @@ class EngineHost(QObject):
         estimate_only: bool = False,
         *,
         mattes: tuple[Path, str] | None = None,
+        frames: range | None = None,
+        listen: Callable[[ExportTask], None] | None = None,
     ) -> ExportTask | None:
         """Start a render (or an estimate) of a snapshot of ``project``; None once shut down, or when an
-        estimate was queued behind the one running. ``mattes``: (folder, format) of compositing mattes."""
+        estimate was queued behind the one running. ``mattes``: (folder, format) of compositing mattes;
+        ``frames``: only these output frames (an in/out range); ``listen(task)`` connects to the task's own
+        signals before it starts, so not even a job that ends at once is missed."""
         if self._stopped:
             return None
         device = str(getattr(project.settings.engine, "device", "auto") or "auto")
-        request = Export(snapshot(project), Path(output), attention_dir, device, estimate_only, mattes=mattes)
+        request = Export(
+            snapshot(project),
+            Path(output),
+            attention_dir,
+            device,
+            estimate_only,
+            mattes=mattes,
+            frames=frames,
+        )
         if estimate_only and any(t.estimate_only for t in self.tasks):
             # A calibration cannot be interrupted; while the user spins a size box, keep only the latest
             # request for after it instead of a thread per keystroke.
             self._pending_estimate = request
             return None
-        return self._start_task(request)
+        return self._start_task(request, listen)
 
-    def _start_task(self, request: Export) -> ExportTask:
+    def _start_task(self, request: Export, listen: Callable[[ExportTask], None] | None = None) -> ExportTask:
         task = ExportTask(request, self._job_factory)
         w = task.worker  # its signals arrive queued on the GUI thread, this object's; sender() is w.signals
         if request.estimate_only:
@@ -193,6 +217,8 @@ class EngineHost(QObject):
             w.errored.connect(self._on_export_errored)
             w.aborted.connect(self.exportCancelled)
         w.finished.connect(self._on_task_ended)  # after every other signal of that worker
+        if listen is not None:
+            listen(task)
         self.tasks.append(task)
         task.start(self.export_pool)
         if not request.estimate_only:

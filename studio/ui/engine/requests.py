@@ -31,6 +31,8 @@ class Stop:
 class UpdateProject:
     project: Any  # a deep copy: the GUI keeps editing its own
     render_key: str  # changes only when an edit changes the pixels; the frame cache survives the rest
+    # (first, last) output frames the edit changed when it says (a painted mask); None: any frame may have
+    frames: tuple[int, int] | None = None
 
 
 @dataclass

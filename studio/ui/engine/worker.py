@@ -33,6 +33,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from studio.engine.gpu_lock import GPU
 from studio.errors import StudioError
 from studio.ui.engine.frame_cache import DEFAULT_BUDGET, FrameCache
 from studio.ui.engine.requests import Play, RenderFrame, SharedState, Stop, UpdateProject
@@ -212,7 +213,10 @@ class EngineWorker(QObject):
             self._close_final()
         if req.render_key != self._render_key:
             self._render_key = req.render_key
-            self.cache.clear()
+            if req.frames is not None:  # the edit said which frames it changed: the rest stay
+                self.cache.drop_frames(*req.frames)
+            else:
+                self.cache.clear()
             self._cancel_refinement()  # the pixels changed: the GUI asks for the shown frame again
         # else a refinement goes on: the final renderer's state restarts (set_project), the next step warms up
         for renderer in (self._renderer, self._final):
@@ -298,6 +302,9 @@ class EngineWorker(QObject):
             return
         if job.generation != self._shared.generation or self._play is not None or self._project is None:
             self._cancel_refinement()  # a newer request is on its way: it decides what happens next
+            return
+        if GPU.holder is not None and _device_of(self._project) != "cpu":
+            self._cancel_refinement()  # text-to-video has the GPU (studio.engine.gpu_lock): stay on draft
             return
         if not job.started:
             job.started = True

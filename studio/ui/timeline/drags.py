@@ -18,8 +18,10 @@ from studio.project import (
     Keyframe,
     Macro,
     MovePlacement,
+    Pin,
     Project,
     SetKeyframes,
+    SetPins,
     SetSetting,
     TrimPlacement,
 )
@@ -66,14 +68,23 @@ def _snapped(host: DragHost, t: float, exclude: str | None, snapping: bool) -> t
     return snap(t, candidates, SNAP_PX / host.scale.px_per_s)
 
 
-def shift_keys(keys: tuple[Keyframe, ...], d: float, curve_value_at_d: float) -> tuple[Keyframe, ...]:
+def shift_keys(keys: tuple[Keyframe, ...], d: float) -> tuple[Keyframe, ...]:
     """Keys after the placement's start moves right by ``d`` seconds, so the curve stays where it was in
-    output time: every key moves left by d; keys that would fall before the new start collapse into one key
-    at 0 holding the value the curve had there (the part still on screen keeps its shape)."""
-    kept = [dataclasses.replace(k, time=k.time - d) for k in keys if k.time - d >= 0.0]
-    dropped = [k for k in keys if k.time - d < 0.0]
-    if dropped and (not kept or kept[0].time > EPS):
-        kept.insert(0, Keyframe(0.0, curve_value_at_d, dropped[-1].interp))
+    output time: every key moves left by d, and those that fall before the new start are kept there
+    (negative times), as a right trim keeps the keys past the end. The curve on screen is the same at every
+    output time, and trimming the block out again brings its head back (collapsing them into one key at 0
+    lost that head for good: only undo restored it)."""
+    return tuple(dataclasses.replace(k, time=k.time - d) for k in keys)
+
+
+def shift_pins(pins: tuple[Pin, ...], d: float) -> tuple[Pin, ...]:
+    """Pins after the placement's start moves right by ``d`` seconds, so they stay where they were in output
+    time: each moves left by d, cut at the new start; one wholly before it is dropped."""
+    kept = []
+    for pin in pins:
+        end = pin.end - d
+        if end > EPS:
+            kept.append(dataclasses.replace(pin, start=max(0.0, pin.start - d), end=end))
     return tuple(kept)
 
 
@@ -111,7 +122,8 @@ class MoveDrag(Drag):
 
 
 class TrimDrag(Drag):
-    """Left edge: start and the clip's in-point move together (the curve stays put); right edge: duration."""
+    """Left edge: start and the clip's in-point move together (the curve and the pins stay put); right edge:
+    duration."""
 
     def __init__(self, host: DragHost, block: ClipItem, lane: LaneItem, side: str, press: QPointF) -> None:
         self.host, self.block, self.lane, self.side = host, block, lane, side
@@ -136,8 +148,8 @@ class TrimDrag(Drag):
             low, high = self._left_limits(self.clip)
             self.d = min(high, max(low, t - edge))
             start, duration = p.start + self.d, p.duration - self.d
-            keys = shift_keys(p.importance.keyframes, self.d, p.importance.value_at(self.d))
-            self.lane.set_preview(keys=keys, start=start, duration=duration)
+            keys = shift_keys(p.importance.keyframes, self.d)
+            self.lane.set_preview(keys=keys, start=start, duration=duration, pins=shift_pins(p.pins, self.d))
         else:
             self.d = max(self.min_duration - p.duration, t - edge)
             start, duration = p.start, p.duration + self.d
@@ -155,10 +167,13 @@ class TrimDrag(Drag):
             return TrimPlacement(p.id, duration=p.duration + self.d)
         trim = TrimPlacement(p.id, start=p.start + self.d, duration=p.duration - self.d,
                              in_s=max(0.0, self.clip.in_s + self.d * p.speed))  # fmt: skip
-        if not p.importance.keyframes:
-            return trim
-        keys = shift_keys(p.importance.keyframes, self.d, p.importance.value_at(self.d))
-        return Macro("Trim", [trim, SetKeyframes(p.id, keys)])
+        steps: list[Command] = [trim]
+        if p.importance.keyframes:
+            keys = shift_keys(p.importance.keyframes, self.d)
+            steps.append(SetKeyframes(p.id, keys))
+        if p.pins:
+            steps.append(SetPins(p.id, shift_pins(p.pins, self.d)))
+        return trim if len(steps) == 1 else Macro("Trim", steps)
 
 
 class KeyDrag(Drag):

@@ -85,6 +85,13 @@ def y_to_value(y: float, lane: QRectF, vmax: float) -> float:
     return min(vmax, max(0.0, (lane.bottom() - LANE_PAD - y) / usable * vmax))
 
 
+def share_to_y(share: float, lane: QRectF) -> float:
+    """Lane y of a clip share (0..1 over the lane's height, whatever the importance scale): where a pin's
+    bounds are drawn."""
+    usable = lane.height() - 2 * LANE_PAD
+    return lane.bottom() - LANE_PAD - min(1.0, max(0.0, share)) * usable
+
+
 def snap(t: float, candidates: Iterable[float], threshold_s: float) -> tuple[float, float | None]:
     """``(snapped time, the candidate it snapped to or None)``: the nearest candidate within the threshold."""
     best, best_d = None, threshold_s

@@ -2,7 +2,7 @@
 
 Split from the view so ``timeline.py`` keeps the document, the zoom and the mouse gestures; everything here
 turns one key press, menu action or drop into one command from ``timeline_edits`` and pushes it through the
-view's ``_push`` (one undo step each).
+view's ``_push`` (one undo step each). The lane's menu pins a share ("Pin share here…", "Remove pin").
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QContextMenuEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import QMenu
 
-from studio.project import RemovePlacement
+from studio.project import Pin, Placement, RemovePlacement, SetPins
 from studio.project.placing import place_clips
+from studio.project.shots import split_at_cuts
 from studio.ui.library.panel import CLIP_MIME
 from studio.ui.timeline.edits import INTERP_LABELS, remove_key, set_interp
 from studio.ui.timeline.items import ClipItem, LaneItem
+from studio.ui.timeline.pin_dialog import PinDialog, default_span
 
 if TYPE_CHECKING:
     from studio.ui.timeline.view import TimelineView
@@ -83,10 +85,45 @@ class TimelineMenus(_Base):
                 item.update()
                 self.keyframe_menu(item.placement_id, index).exec(event.globalPos())
                 return
+            if isinstance(item, LaneItem) and item.rect().contains(pos):
+                self.select(item.placement_id)
+                self.lane_menu(item.placement_id, self.scale.t(pos.x()), item.pin_at(pos)).exec(
+                    event.globalPos()
+                )
+                return
             if isinstance(item, ClipItem):
                 self.select(item.placement_id)
                 self.clip_menu(item.placement_id).exec(event.globalPos())
                 return
+
+    def lane_menu(self, placement_id: str, t: float, pin: int | None = None) -> QMenu:
+        """The lane at output time ``t``: "Pin share here…" (a dialog; the 2 s around ``t``, at least 30 %)
+        and, over a pin (index ``pin`` of the placement's), "Remove pin"; each one undo step."""
+        menu = QMenu(self)
+        menu.addAction("Pin share here…").triggered.connect(lambda _=False: self.pin_share(placement_id, t))
+        remove = menu.addAction("Remove pin")
+        remove.setEnabled(pin is not None)
+        if pin is not None:
+            remove.triggered.connect(lambda _=False: self.remove_pin(placement_id, pin))
+        return menu
+
+    def ask_pin(self, placement: Placement, start: float, end: float) -> Pin | None:
+        """The pin dialog, run modally; None when cancelled. (Tests replace this.)"""
+        dialog = PinDialog(placement, start, end, self)
+        return dialog.pin() if dialog.exec() == PinDialog.DialogCode.Accepted else None
+
+    def pin_share(self, placement_id: str, t: float) -> bool:
+        """Ask for a pin around output time ``t`` and add it to the placement: one undo step."""
+        placement = self.project.placement(placement_id)
+        pin = self.ask_pin(placement, *default_span(placement, t))
+        if pin is None:
+            return False
+        return self._push(SetPins(placement_id, (*placement.pins, pin), "Pin share"))
+
+    def remove_pin(self, placement_id: str, index: int) -> bool:
+        """Remove the placement's pin ``index``: one undo step."""
+        pins = self.project.placement(placement_id).pins
+        return self._push(SetPins(placement_id, pins[:index] + pins[index + 1 :], "Remove pin"))
 
     def clip_menu(self, placement_id: str) -> QMenu:
         """Remove, then the window's generate actions (``generate_actions``: extend, retime, morph)."""
@@ -94,12 +131,29 @@ class TimelineMenus(_Base):
         menu.addAction("Remove from timeline").triggered.connect(
             lambda _=False: self._push(RemovePlacement(placement_id))
         )
+        if self.paint_mask is not None:  # where the clip must / must never be used, painted on the frame
+            paint = self.paint_mask
+            menu.addAction("Paint mask…").triggered.connect(lambda _=False: paint(placement_id))
+        split = menu.addAction("Split at Cuts")  # one placement per shot; only where it shows more than one
+        split.setEnabled(self.split_at_cuts(placement_id, dry_run=True))
+        split.triggered.connect(lambda _=False: self.split_at_cuts(placement_id))
         actions = self.generate_actions(placement_id) if self.generate_actions is not None else []
         if actions:
             menu.addSeparator()
         for label, slot in actions:
             menu.addAction(label).triggered.connect(lambda _=False, run=slot: run())
         return menu
+
+    def split_at_cuts(self, placement_id: str, dry_run: bool = False) -> bool:
+        """Replace the placement by one placement per shot it shows (``studio.project.shots``): one undo
+        step. ``dry_run``: only whether it would split (its file's cuts known, more than one shot shown)."""
+        placement = self.project.placement(placement_id)
+        clip = self.project.clip(placement.clip_id)
+        cuts = self.shot_cuts(clip.path) if self.shot_cuts is not None and clip.online else None
+        command = split_at_cuts(self.project, placement_id, cuts) if cuts else None
+        if dry_run or command is None:
+            return command is not None
+        return self._push(command)
 
     # ----- clips dropped from the library -----
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802

@@ -24,7 +24,8 @@ Every edit is ONE command pushed at mouse release through ``studio.ui.app.undo.p
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
@@ -40,6 +41,7 @@ from studio.errors import StudioError
 from studio.project import Command, Project, SetSetting
 from studio.project.events import ProjectEvents
 from studio.ui.app.undo import push_command
+from studio.ui.audio.waveforms import WaveformCache
 from studio.ui.timecode import format_timecode
 from studio.ui.timeline.drags import Drag, EndDrag, KeyDrag, MoveDrag, TrimDrag
 from studio.ui.timeline.geometry import EDGE_PX, LEFT_PAD, MARKER_HIT_PX, ROW_H, RULER_H, TimeScale
@@ -82,6 +84,8 @@ class TimelineView(PlacementItems, VisibleTime, TimelineMenus, QGraphicsView):
         self.snapping = True  # the NLE's snap toggle; Alt turns it off for one gesture
         # (placement id) -> [(label, action)]: the window's generate actions for a block's context menu
         self.generate_actions: Callable[[str], list[tuple[str, Callable[[], None]]]] | None = None
+        self.paint_mask: Callable[[str], object] | None = None  # the window's mask painter for a placement
+        self.shot_cuts: Callable[[Path], Sequence[int] | None] | None = None  # a file's cuts (the library's)
         self._key_selection: tuple[str, float] | None = None  # (placement, key time): survives rebuilds
         self._drag: Drag | None = None
         self._press: QPointF | None = None
@@ -90,6 +94,8 @@ class TimelineView(PlacementItems, VisibleTime, TimelineMenus, QGraphicsView):
         self._end_preview: float | None = None
         self._thumbs = ThumbnailCache(self)
         self._thumbs.ready.connect(self._on_thumbnail)
+        self._waveforms = WaveformCache(self)  # the blocks' sound, drawn in them (PlacementItems)
+        self._waveforms.ready.connect(self._on_waveform)
         self.setAcceptDrops(True)  # clips dragged from the library (CLIP_MIME)
         self._showing_range = False  # show_time_range in progress: do not echo it back
         self.horizontalScrollBar().valueChanged.connect(self._emit_visible_time)
@@ -378,5 +384,5 @@ class TimelineView(PlacementItems, VisibleTime, TimelineMenus, QGraphicsView):
                 block.set_thumbnail(pixmap)
 
     def wait_for_jobs(self, msecs: int = 10000) -> bool:
-        """Join the thumbnail threads (shutdown, tests)."""
-        return self._thumbs.wait(msecs)
+        """Join the thumbnail and waveform threads (shutdown, tests)."""
+        return self._thumbs.wait(msecs) and self._waveforms.wait(msecs)

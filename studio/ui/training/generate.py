@@ -9,7 +9,7 @@ provenance sidecar); back on the GUI thread one undo step adds the clip and its 
 
 - extend: right after the placement, for the new frames' length;
 - retime: the placement is replaced by the clip slowed down (with generated in-between frames) to fill the
-  gap up to the next placement or the end of the generation time; its importance curve is kept;
+  gap up to the next placement or the end of the generation time; its importance curve and pins are kept;
 - morph: centred on the boundary between the placement and the next one (by start time).
 """
 
@@ -113,7 +113,7 @@ class ClipGenerator(QObject):
 
         def place(new: Any, ids: list[str]) -> list[Any]:
             speed = new.duration / target  # source seconds per output second: the clip spans the gap
-            retimed = Placement(ids[0], new.id, p.start, target, speed, p.end_mode, p.importance)
+            retimed = Placement(ids[0], new.id, p.start, target, speed, p.end_mode, p.importance, p.pins)
             return [RemovePlacement(p.id), AddPlacement(retimed)]
 
         return self._run("interpolate", [clip.id], 1, factor, place)
