@@ -3,6 +3,11 @@
 Each file is probed in a child process (``probe_safe``), so a file that crashes or hangs FFmpeg is reported
 like any other unreadable file: one line on stderr, and exit status 2 if any file failed (the others are
 still reported).
+
+``--json`` also lists each file's scene cuts (``cuts``: the frame numbers where a new shot starts, on the
+file's own frame grid). Finding them decodes the whole file, once: the answer is kept in the app's cache
+(``studio.media.shot_cache``, where the window and the engine find it too), so probing the file again costs
+nothing; ``--no-cuts`` leaves them out.
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--json", action="store_true", help="JSON: an object for one file, a list for several"
     )
     parser.add_argument("--timeout", type=float, default=15.0, help="seconds allowed per file (default 15)")
+    parser.add_argument(
+        "--no-cuts", action="store_true", help="with --json: no scene cuts (they cost a decode)"
+    )
     parser.set_defaults(func=run)
 
 
@@ -65,7 +73,12 @@ def run(args: argparse.Namespace) -> int:
     failed = False
     for name in args.files:
         try:
-            results.append(probe_safe(name, timeout=args.timeout).to_dict())
+            info = probe_safe(name, timeout=args.timeout).to_dict()
+            if args.json and not args.no_cuts:
+                from studio.media.shot_cache import clip_cuts
+
+                info["cuts"] = clip_cuts(name)
+            results.append(info)
         except StudioError as exc:
             failed = True
             print(f"studio: error: {exc}", file=sys.stderr)

@@ -54,6 +54,7 @@ class VideoWriter:
         preset: str = "medium",
         audio_rate: int | None = None,
         audio_channels: int = 2,
+        gop: int | None = None,
     ) -> None:
         if width <= 0 or height <= 0:
             raise ValueError(f"size must be positive, got {width}x{height}")
@@ -79,7 +80,7 @@ class VideoWriter:
             self._tmp.unlink(missing_ok=True)
             raise
         try:
-            self._video = self._add_video(crf, preset)
+            self._video = self._add_video(crf, preset, gop)
             self._audio = self._add_audio(audio_rate, audio_channels) if audio_rate else None
         except BaseException:  # an error, or Ctrl-C / SIGTERM (KeyboardInterrupt) while setting up
             self.abort()
@@ -88,11 +89,13 @@ class VideoWriter:
         self._audio_pts = 0
         self._closed = False
 
-    def _add_video(self, crf: int, preset: str):
+    def _add_video(self, crf: int, preset: str, gop: int | None):
         stream = self._out.add_stream("libx264", rate=self.fps)
         stream.width, stream.height = self.coded_size
         stream.pix_fmt = "yuv420p"
         stream.options = {"crf": str(crf), "preset": preset}
+        if gop is not None:  # frames per keyframe; 1 = all-intra (proxies: every frame decodes on its own)
+            stream.codec_context.gop_size = int(gop)
         # PyAV's default (slice threads) makes libx264 use sliced threading: slower and worse than the frame
         # threads the ffmpeg CLI gets with its default (frame|slice).
         stream.thread_type = "AUTO"

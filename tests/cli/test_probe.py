@@ -23,6 +23,18 @@ def test_probe_json_single_file(audio_clip, capsys: pytest.CaptureFixture[str]) 
     assert info["audio"]["channels"] == 2 and info["audio"]["sample_rate"] == 48000
 
 
+def test_probe_json_lists_the_scene_cuts(tmp_path, capsys) -> None:
+    from tests import footage
+
+    shot_list, transitions = footage.cut_shots(48)  # a hard cut at 16, a dissolve over 24-31
+    clip = footage.write_clip(tmp_path / "edit.mp4", shot_list, (320, 180), transitions=transitions)
+    assert main(["probe", str(clip), "--json"]) == 0
+    cuts = json.loads(capsys.readouterr().out)["cuts"]
+    assert len(cuts) == 2 and cuts[0] == 16 and abs(cuts[1] - 27.5) <= 1
+    assert main(["probe", str(clip), "--json", "--no-cuts"]) == 0
+    assert "cuts" not in json.loads(capsys.readouterr().out)
+
+
 def test_probe_json_several_files_is_a_list(h264_clip, audio_clip, capsys) -> None:
     assert main(["probe", str(h264_clip), str(audio_clip), "--json"]) == 0
     infos = json.loads(capsys.readouterr().out)

@@ -93,7 +93,28 @@ def build_actions(window: Any) -> dict[str, QAction]:
     for name in ("start", "end", None, "mark_in", "mark_out"):
         play_menu.addSeparator() if name is None else play_menu.addAction(a[name])
     w.view_menu = bar.addMenu("&View")
+    a["proxies"] = proxy_toggle(w)  # the dock toggles follow (main_window)
+    w.view_menu.addAction(a["proxies"])
+    w.view_menu.addSeparator()
     return a
+
+
+def proxy_toggle(window: Any) -> QAction:
+    """View ▸ Use Proxies for Preview, as Resolve's and Kdenlive's: the preview and scrubbing read a large
+    clip's 540p proxy once it is ready (export always reads the originals); remembered in QSettings."""
+    prep = window.library.prep
+    action = QAction("Use &Proxies for Preview", window)
+    action.setCheckable(True)
+    action.setStatusTip("preview large clips from small all-intra copies; export reads the originals")
+    action.setChecked(bool(window.settings.value("preview/proxies", True, type=bool)))
+    prep.set_use_proxies(action.isChecked())
+
+    def toggled(on: bool) -> None:
+        window.settings.setValue("preview/proxies", bool(on))
+        prep.set_use_proxies(on)
+
+    action.toggled.connect(toggled)
+    return action
 
 
 def fill_recent(window: Any) -> None:

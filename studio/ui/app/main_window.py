@@ -215,6 +215,7 @@ class MainWindow(QMainWindow):
         save_window(self, self.settings)
         self.playback.pause()
         self.host.shutdown()  # cancels and joins the export threads too
+        self.library.prep.shutdown()  # cancels proxies being made: no partial file is left
         self.library.jobs.wait()
         self.timeline.wait_for_jobs()
         self.generator.shutdown()

@@ -115,6 +115,9 @@ class Switchboard:
         gen.failed.connect(w.show_error)
         w.timeline.generate_actions = gen.menu_actions
         prep = w.library.prep  # each file's cuts and preview proxy, made in the background
+        if not w.host.ready:  # ...once the engine has started: torch's load comes first on a small machine
+            prep.hold()
+            w.host.engineReady.connect(prep.release)
         w.host.preview_media = prep.preview_media  # the preview reads proxies; an export never does
         prep.previewChanged.connect(self.on_preview_media)
         w.timeline.shot_cuts = prep.cuts  # marks on the blocks, "Split at Cuts"

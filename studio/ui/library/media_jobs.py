@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QThreadPool, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
 
 from studio.ui.engine.worker import one_line
@@ -66,6 +66,10 @@ class MediaJobs(QObject):
         super().__init__(parent)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)  # FFmpeg children are heavy; two is plenty for a library
+        # the long jobs (a file's cuts, its proxy: ``MediaPrep``): one at a time, never ahead of a probe
+        self.background = QThreadPool(self)
+        self.background.setMaxThreadCount(1)
+        self.background.setThreadPriority(QThread.Priority.LowPriority)
 
     def probe(self, path: Path) -> None:
         self._start(FunctionJob(_probe_job, path), self._on_probed)
@@ -88,5 +92,6 @@ class MediaJobs(QObject):
             self.thumbnailReady.emit(path, QPixmap.fromImage(image))
 
     def wait(self, msecs: int = 30000) -> bool:
-        """Join outstanding jobs (shutdown, tests): no pool thread outlives the window."""
-        return self.pool.waitForDone(msecs)
+        """Join outstanding jobs, the background ones too (shutdown, tests): no pool thread outlives the
+        window (``MediaPrep.shutdown`` first cancels a transcode that would take long)."""
+        return self.pool.waitForDone(msecs) & self.background.waitForDone(msecs)

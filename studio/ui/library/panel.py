@@ -1,13 +1,17 @@
-"""The library panel: the project's clips with thumbnail, length, size, fps, codec, audio and status.
+"""The library panel: the project's clips with thumbnail, length, size, fps, codec, audio, shots and status.
 
-Probing and thumbnails run in the background (``MediaJobs``); the panel emits intentions (``importProbed``,
-``removeRequested``, ``relinkRequested``) and the window turns them into undoable commands. A file that cannot
-be read shows an "unreadable" row with FFmpeg's one-line reason and is never added to the project; an offline
-project clip keeps its row with a badge and the reason (tooltip and the Status column).
+Probing and thumbnails run in the background (``MediaJobs``), and so do each file's scene cuts and, for a
+clip above the preview size, its preview proxy (``MediaPrep``: the Shots column says "3 shots", its tooltip
+where each starts; the Status column "proxy 45 %" while one is made); the panel emits intentions
+(``importProbed``, ``removeRequested``, ``relinkRequested``) and the window turns them into undoable
+commands. A file that cannot be read shows an "unreadable" row with FFmpeg's one-line reason and is never
+added to the project; an offline project clip keeps its row with a badge and the reason (tooltip and the
+Status column).
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +32,11 @@ from PySide6.QtWidgets import (
 )
 
 from studio.ui.library.media_jobs import MediaJobs
+from studio.ui.library.prep import MediaPrep
 from studio.ui.theme import OFFLINE
 
-COLUMNS = ("Name", "Length", "Size", "FPS", "Codec", "Audio", "Status")
+COLUMNS = ("Name", "Length", "Size", "FPS", "Codec", "Audio", "Shots", "Status")
+SHOTS = COLUMNS.index("Shots")
 CLIP_MIME = "application/x-studio-clip-id"
 VIDEO_FILTER = "Video files (*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.mpg *.mpeg *.gif);;All files (*)"
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -82,6 +88,8 @@ class LibraryPanel(QWidget):
         self.jobs = jobs or MediaJobs(self)
         self.jobs.probed.connect(self._on_probed)
         self.jobs.thumbnailReady.connect(self._on_thumbnail)
+        self.prep = MediaPrep(self, self.jobs.background)  # cuts, proxies: the preview and timeline read them
+        self.prep.changed.connect(self._on_prepared)
         self.tree = ClipTree()
         self.tree.setColumnCount(len(COLUMNS))
         self.tree.setHeaderLabels(list(COLUMNS))
@@ -155,6 +163,9 @@ class LibraryPanel(QWidget):
                 self._infos[key] = None  # probing: codec/audio unknown yet
                 self.jobs.probe(Path(clip.path))
                 self.jobs.thumbnail(Path(clip.path))
+            if clip.online:  # known cuts and proxies are looked up at once, the rest start in the background
+                preview = (int(project.settings.width), int(project.settings.height))
+                self.prep.prepare(Path(clip.path), (int(clip.width), int(clip.height)), preview)
         self.refresh()
 
     def refresh(self) -> None:
@@ -163,7 +174,7 @@ class LibraryPanel(QWidget):
         for clip in self._project.clips if self._project is not None else []:
             self.tree.addTopLevelItem(self._clip_item(clip, clip.id in selected))
         for path, reason in self._unreadable:
-            item = QTreeWidgetItem([path.name, "", "", "", "", "", f"unreadable: {reason}"])
+            item = QTreeWidgetItem([path.name, "", "", "", "", "", "", f"unreadable: {reason}"])
             item.setData(0, PATH_ROLE, str(path))
             self._badge(item, reason)
             self.tree.addTopLevelItem(item)
@@ -180,7 +191,7 @@ class LibraryPanel(QWidget):
             audio_info = getattr(info, "audio", None)
             audio = f"{audio_info.codec} {audio_info.channels}ch" if audio_info is not None else "no"
         length = _length(clip.usable_duration) if clip.frames else ""
-        values = [clip.name, length, f"{clip.width}×{clip.height}", f"{clip.fps:.3g}", codec, audio, ""]
+        values = [clip.name, length, f"{clip.width}×{clip.height}", f"{clip.fps:.3g}", codec, audio, "", ""]
         item = QTreeWidgetItem(values)
         item.setData(0, ID_ROLE, clip.id)
         item.setData(0, PATH_ROLE, key)
@@ -190,7 +201,7 @@ class LibraryPanel(QWidget):
             item.setText(len(COLUMNS) - 1, values[-1])
             self._badge(item, reason)
         else:
-            item.setText(len(COLUMNS) - 1, _status_of(clip))
+            self._show_prep(item, clip)
             if clip.provenance:  # made by a learned generator: say by what, from what
                 item.setToolTip(0, f"{key}\n{_provenance_text(clip.provenance)}")
             pixmap = self._thumbs.get(key)
@@ -198,6 +209,22 @@ class LibraryPanel(QWidget):
                 item.setIcon(0, pixmap)
         item.setSelected(selected)
         return item
+
+    def _show_prep(self, item: QTreeWidgetItem, clip: Any) -> None:
+        """The clip's shots and its proxy's progress (``MediaPrep``) in its row."""
+        used = range(math.floor(clip.in_s * clip.fps + 1e-6), math.ceil(clip.end_s * clip.fps - 1e-6))
+        shots, where = self.prep.shots_text(Path(clip.path), clip.fps, used)  # a subclip: its own shots
+        item.setText(SHOTS, shots)
+        item.setToolTip(SHOTS, where)
+        proxy = self.prep.status(Path(clip.path))
+        item.setText(len(COLUMNS) - 1, _status_of(clip) + (f" · {proxy}" if proxy else ""))
+
+    def _on_prepared(self, path: str) -> None:
+        """A file's cuts or proxy progress changed: update its rows only (progress comes ~10 times a s)."""
+        for clip in self._project.clips if self._project is not None else []:
+            item = self.row_for(clip.id)
+            if str(Path(clip.path)) == path and item is not None and clip.online:
+                self._show_prep(item, clip)
 
     def _badge(self, item: QTreeWidgetItem, reason: str) -> None:
         item.setText(0, f"⚠ {item.text(0)}")
