@@ -18,6 +18,7 @@ from studio.media.probe import probe, probe_safe
 
 if TYPE_CHECKING:
     from studio.media.audio import decode_audio, mix_audio
+    from studio.media.concat import concat_segments
     from studio.media.reader import ClipReader
     from studio.media.resize import fit_frame
     from studio.media.thumbnails import thumbnail
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 _WHERE = {
     "ClipReader": "reader",
     "VideoWriter": "writer",
+    "concat_segments": "concat",
     "decode_audio": "audio",
     "fit_frame": "resize",
     "mix_audio": "audio",
@@ -36,6 +38,7 @@ __all__ = [
     "ClipReader",
     "MediaInfo",
     "VideoWriter",
+    "concat_segments",
     "decode_audio",
     "fit_frame",
     "mix_audio",
