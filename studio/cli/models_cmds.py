@@ -18,6 +18,8 @@ import argparse
 import json
 from pathlib import Path
 
+from studio.cli import train_ddp
+
 KINDS = ("interp", "vae", "convlstm", "transformer")  # interp: native size; the others a small square
 
 
@@ -44,6 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--eval-every", type=int, default=100)
     tr.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
+    train_ddp.add_arguments(tr)  # --ddp, --nproc N
     tr.set_defaults(func=run_train)
 
     ev = subparsers.add_parser("eval", help="score a checkpoint against the baselines on held-out frames")
@@ -90,6 +93,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    ddp = train_ddp.launch_or_join(args)  # None: one process
+    if isinstance(ddp, int):
+        return ddp  # torchrun, started here, ran the training and is done
     from tqdm import tqdm
 
     from studio.models.data import FrameData, sources_from_project
@@ -121,11 +127,14 @@ def run_train(args: argparse.Namespace) -> int:
     )
     total = args.steps if args.steps is not None else (None if args.minutes else 1000)
     last = None
-    with tqdm(total=total, unit="step", dynamic_ncols=True) as bar:
-        for progress in run(cfg, data):
+    main = ddp is None or ddp.is_main  # rank 0 draws the bar, logs and prints
+    log = train_ddp.TrainLog(out, enabled=main)
+    with tqdm(total=total, unit="step", dynamic_ncols=True, disable=not main) as bar:
+        for progress in run(cfg, data, **({"ddp": ddp} if ddp is not None else {})):
             last = progress
             if progress.done:
                 break
+            log.write(progress)
             bar.n = progress.step
             bar.set_postfix(
                 loss=f"{progress.losses.get('loss', 0):.4f}",
@@ -134,7 +143,10 @@ def run_train(args: argparse.Namespace) -> int:
                 dev=progress.device,
             )
             bar.refresh()
-    if last is not None:
+    log.close()
+    if ddp is not None:
+        ddp.close()
+    if last is not None and main:
         figures = "" if last.psnr is None else f", held-out PSNR {last.psnr:.2f} dB, SSIM {last.ssim:.4f}"
         print(f"{args.model}: {last.step} steps{figures}; checkpoint {last.checkpoint}")
     return 0

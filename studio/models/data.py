@@ -26,6 +26,8 @@ import torch
 from studio import paths
 from studio.errors import StudioError
 
+# One training window as :meth:`FrameData.sample_plan` draws it: clip, first frame, crop y, crop x, flipped
+Window = tuple[int, int, int, int, bool]
 MAX_FRAMES_DEFAULT = 2000  # per clip: bounds the cache (2000 × 64 × 64 × 3 B = 25 MB) on long clips
 
 
@@ -184,17 +186,33 @@ class FrameData:
         self, batch: int, window: int, rng: np.random.Generator, crop: tuple[int, int] | None = None
     ) -> np.ndarray:
         """(B, T, h, w, 3) uint8 random training windows, random crop (if smaller), random horizontal flip."""
+        return self.take(self.sample_plan(batch, window, rng, crop), window, crop)
+
+    def sample_plan(
+        self, batch: int, window: int, rng: np.random.Generator, crop: tuple[int, int] | None = None
+    ) -> list[Window]:
+        """Which windows :meth:`sample` takes, without their pixels: (clip, start, y, x, flipped) each. A
+        data-parallel run draws the whole global batch so and each process takes only its share
+        (``studio.models.distributed``)."""
         starts = self._train_starts(window)
         if not starts:
             raise StudioError(f"no clip has {window} training frames; use longer clips or a shorter window")
         cw, ch = crop or (self.width, self.height)
-        out = np.empty((batch, window, ch, cw, 3), np.uint8)
-        for b in range(batch):
+        plan = []
+        for _ in range(batch):
             i, s = starts[rng.integers(len(starts))]
-            y = rng.integers(self.height - ch + 1)
-            x = rng.integers(self.width - cw + 1)
+            y = int(rng.integers(self.height - ch + 1))
+            x = int(rng.integers(self.width - cw + 1))
+            plan.append((i, s, y, x, bool(rng.random() < 0.5)))
+        return plan
+
+    def take(self, plan: Sequence[Window], window: int, crop: tuple[int, int] | None = None) -> np.ndarray:
+        """(len(plan), T, h, w, 3) uint8: the windows of a :meth:`sample_plan`."""
+        cw, ch = crop or (self.width, self.height)
+        out = np.empty((len(plan), window, ch, cw, 3), np.uint8)
+        for b, (i, s, y, x, flipped) in enumerate(plan):
             clip = self.clips[i][s : s + window, y : y + ch, x : x + cw]
-            out[b] = clip[:, :, ::-1] if rng.random() < 0.5 else clip
+            out[b] = clip[:, :, ::-1] if flipped else clip
         return out
 
     def held_out(self, window: int, max_windows: int | None = None) -> np.ndarray:

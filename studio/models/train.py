@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from studio.errors import CancelToken, StudioError
 from studio.models import checkpoint as ckpt
 from studio.models.data import FrameData, to_tensor
 from studio.models.device import choose_device
+from studio.models.distributed import Distributed
 from studio.models.evaluate import EVAL_WINDOW, MODEL_TASKS, score_model
 from studio.models.gan import GANConfig, PatchDiscriminator3D, d_hinge_loss, g_hinge_loss
 from studio.models.registry import build_model, make_config
@@ -97,16 +99,26 @@ def _autocast_dtype(device: torch.device) -> torch.dtype | None:
     return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
 
 
-def train(cfg: TrainConfig, data: FrameData, cancel: CancelToken | None = None) -> Iterator[TrainProgress]:
-    """Train; yields after every step. Stops at ``cfg.steps``/``cfg.minutes`` or when ``cancel`` is set."""
+def train(
+    cfg: TrainConfig, data: FrameData, cancel: CancelToken | None = None, ddp: Distributed | None = None
+) -> Iterator[TrainProgress]:
+    """Train; yields after every step. Stops at ``cfg.steps``/``cfg.minutes`` or when ``cancel`` is set.
+    ``ddp``: this process's place in a data-parallel run (``studio.models.distributed``); ``cfg.batch_size``
+    is then per process."""
     cancel = cancel or CancelToken()
-    device = choose_device(cfg.device)
+    device = ddp.device if ddp is not None else choose_device(cfg.device)
+    if ddp is not None:
+        ddp.check(cfg.gan)
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     overrides = {"image_size": data.width, **cfg.model_overrides}
     if data.width != data.height:
         raise StudioError("training frames must be square")
     model = build_model(cfg.kind, make_config(cfg.kind, cfg.preset, **overrides)).to(device)
+    training_step = ddp.wrap(model) if ddp is not None else model.training_step  # gradients averaged
+    main = ddp is None or ddp.is_main  # the one process that evaluates and writes
+    world = ddp.world if ddp is not None else 1
+    draw = partial(ddp.sample, data) if ddp is not None else data.sample  # this process's windows
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.0)
     warmup = max(1, cfg.warmup_steps)
     disc = d_opt = None
@@ -129,7 +141,7 @@ def train(cfg: TrainConfig, data: FrameData, cancel: CancelToken | None = None) 
     last_ckpt: Path | None = None
 
     def save() -> Path | None:
-        if cfg.out_dir is None:
+        if cfg.out_dir is None or not main:
             return None
         tensors, groups = _opt_tensors(opt, "opt")
         meta: dict[str, Any] = {"opt_groups": groups, "gan": cfg.gan, "seed": cfg.seed, "lr": cfg.lr}
@@ -147,8 +159,11 @@ def train(cfg: TrainConfig, data: FrameData, cancel: CancelToken | None = None) 
         finished = (target_steps is not None and step >= target_steps) or (
             deadline is not None and time.monotonic() >= deadline
         )
-        if finished or cancel.cancelled:
-            evaluated = bool(step % cfg.eval_every) or step == 0
+        stop = finished or cancel.cancelled
+        if ddp is not None:
+            stop = ddp.any(stop)  # every process stops at the same step, none left in a collective
+        if stop:
+            evaluated = main and (bool(step % cfg.eval_every) or step == 0)
             if evaluated:
                 metrics = _evaluate(model, main_task, eval_windows, device)
             last_ckpt = save() or last_ckpt
@@ -168,9 +183,9 @@ def train(cfg: TrainConfig, data: FrameData, cancel: CancelToken | None = None) 
             return
         t0 = time.perf_counter()
         model.train()
-        video = to_tensor(data.sample(cfg.batch_size, model.window, rng), device)  # (B, T, 3, H, W)
+        video = to_tensor(draw(cfg.batch_size, model.window, rng), device)  # (B, T, 3, H, W)
         with torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
-            loss, logs, pred, target = model.training_step(video)
+            loss, logs, pred, target = training_step(video)
             if disc is not None:
                 adv = g_hinge_loss(disc(pred))
                 loss = loss + cfg.gan_cfg.weight * adv
@@ -195,10 +210,13 @@ def train(cfg: TrainConfig, data: FrameData, cancel: CancelToken | None = None) 
             d_opt.step()
             logs["d"] = d_loss.item()
         logs["loss"] = loss.item()
+        if ddp is not None:
+            logs = ddp.mean(logs)  # the global batch's figures, as one process with all of it would log
         step += 1
         dt = time.perf_counter() - t0
-        rate = cfg.batch_size / dt if rate == 0 else 0.9 * rate + 0.1 * cfg.batch_size / dt
-        evaluated = step % cfg.eval_every == 0
+        samples = cfg.batch_size * world
+        rate = samples / dt if rate == 0 else 0.9 * rate + 0.1 * samples / dt
+        evaluated = main and step % cfg.eval_every == 0
         if evaluated:
             metrics = _evaluate(model, main_task, eval_windows, device)
         if cfg.out_dir is not None and step % cfg.save_every == 0:
@@ -208,7 +226,7 @@ def train(cfg: TrainConfig, data: FrameData, cancel: CancelToken | None = None) 
             logs,
             *metrics,
             rate,
-            _eta(step, target_steps, deadline, rate, cfg),
+            _eta(step, target_steps, deadline, rate / world, cfg),
             str(device),
             checkpoint=last_ckpt,
             evaluated=evaluated,
