@@ -23,7 +23,7 @@ _CAST = {"float": float, "int": int}  # how from_settings coerces a field of tha
 
 @dataclass(frozen=True)
 class GeneratorConfig:
-    """What the generator does; the numbers' meaning is in ``docs/architecture.md`` (engine section).
+    """What the generator does; the numbers' meaning is in ``docs/contracts.md`` (engine section).
 
     Energies (feature distances, priors, the stability bonus) share one unit, the squared feature distance;
     ``temperature`` divides all of them, so a very high temperature leaves only ``log importance``: the

@@ -1,1 +1,3 @@
-"""app: see docs/architecture.md."""
+"""The window: composition (main_window), the switchboard (wiring), the document, edits, actions, docks.
+
+See docs/architecture.md for how the rooms fit together."""

@@ -1,1 +1,3 @@
-"""viewer: see docs/architecture.md."""
+"""The preview: the frame view, the transport, the playback clock, and click-a-pixel tracing.
+
+See docs/architecture.md for how the rooms fit together."""
