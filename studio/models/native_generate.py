@@ -1,7 +1,9 @@
 """Generating at the clip's own size with the native-resolution models (:mod:`studio.models.interp`).
 
 Interpolation never blends across a scene cut: between the last frame of a shot and the first of the next,
-the in-between frames repeat the nearer of the two (as Flowframes does), so a cut stays a cut.
+the in-between frames repeat the nearer of the two (as Flowframes does), so a cut stays a cut. The cuts are
+the file's known ones when it has them (``studio.media.shot_cache``: those the library shows and the engine's
+preview and render respect), else found in the frames here.
 
 Extension (:func:`extrapolate`) continues the motion of the clip's last frames at full size: the velocity
 is the mean of the DIS flows from the last frame to the two before it (per frame), and each new frame
@@ -73,7 +75,20 @@ def interpolate_clip(
             f"{src.name}: retiming works on at most {MAX_INTERPOLATE} source frames at a time; "
             "set the clip's in/out points to a shorter range"
         )
-    return interpolate_frames(model, frames, factor, detect_cuts(frames), device, cancel)
+    return interpolate_frames(model, frames, factor, _cuts_of(src, frames), device, cancel)
+
+
+def _cuts_of(src: ClipSource, frames: np.ndarray) -> list[int]:
+    """The cuts inside ``frames`` (decoded from the clip's in point), numbered from its first: the file's
+    known cuts (one answer for the library, the engine and this), or found in the frames when unknown."""
+    from studio.media import probe
+    from studio.media.shot_cache import cached_cuts
+
+    known = cached_cuts(src.path)
+    if known is None:
+        return detect_cuts(frames)
+    first = max(0, round(src.in_s * probe(src.path).fps))  # where decode_clip starts
+    return [c - first for c in known if 0 < c - first < len(frames)]
 
 
 def _velocity(context: np.ndarray) -> np.ndarray:
