@@ -36,18 +36,21 @@ class PlacementTimeline:
     importance: np.ndarray  # (F, P) float64 >= 0
 
 
-def placement_timeline(project: Project, frames: int, cancel: CancelToken | None = None) -> PlacementTimeline:
-    """Evaluate the project's time map for every output frame (pure Python, ~10 us a frame)."""
+def placement_timeline(
+    project: Project, frames: int, cancel: CancelToken | None = None, first_frame: int = 0
+) -> PlacementTimeline:
+    """Evaluate the project's time map for output frames ``first_frame`` .. ``first_frame + frames - 1``
+    (pure Python, ~10 us a frame); row i is frame ``first_frame + i``."""
     column = {p.id: i for i, p in enumerate(project.placements)}
     times = np.full((frames, len(column)), np.nan)
     importance = np.zeros((frames, len(column)))
-    for n in range(frames):
-        if cancel is not None and n % 256 == 0:
+    for i in range(frames):
+        if cancel is not None and i % 256 == 0:
             cancel.raise_if_cancelled()
-        for s in frame_sources(project, n):
+        for s in frame_sources(project, first_frame + i):
             j = column[s.placement_id]
-            times[n, j] = s.source_time
-            importance[n, j] = s.importance
+            times[i, j] = s.source_time
+            importance[i, j] = s.importance
     return PlacementTimeline(times, importance)
 
 
@@ -160,22 +163,29 @@ def follow_audio_blocks(
     cancel: CancelToken | None = None,
     timeline: PlacementTimeline | None = None,
     block_s: float = 5.0,
+    first_frame: int = 0,
     on_warning: Callable[[str], None] | None = None,
 ) -> Iterator[np.ndarray]:
-    """The output's audio as consecutive (C, n) float32 blocks, for F = len(shares) frames at project fps.
+    """The output's audio as consecutive (C, n) float32 blocks, for F = len(shares) frames at project fps
+    from output frame ``first_frame`` on (a render of an in/out range: the same mix, cut to that span).
 
     ``shares`` is (F, n_clips) from the video pass. Two passes over the blocks keep memory flat in the
     output's length: the first finds the mix's peak, the second mixes with ``mix_audio`` with every gain
     pre-scaled so that peak lands at ``mix_audio``'s limit (the same result as one ``mix_audio`` over the
-    whole output). Clips without audio (or never given a share) are silent; total length
-    round(F / fps * sample_rate).
+    whole output; a span's peak is its own). Clips without audio (or never given a share) are silent; total
+    length round((first_frame + F) / fps * rate) - round(first_frame / fps * rate), so consecutive spans
+    tile the whole output's samples exactly.
     """
     fps = float(project.settings.fps)
     frames = int(shares.shape[0])
-    n_samples = round(frames / fps * sample_rate)
+    first_sample = round(first_frame / fps * sample_rate)
+    end_sample = round((first_frame + frames) / fps * sample_rate)
     if timeline is None:
-        timeline = placement_timeline(project, frames, cancel)
+        timeline = placement_timeline(project, frames, cancel, first_frame)
     gains = frame_gains(project, timeline, shares)
+    # row n = output frame n from here on: the frames before the span hold its first gains (never heard:
+    # they only steady the smoothing at the span's first samples, as np.interp would hold them)
+    gains = np.concatenate([np.repeat(gains[:1], first_frame, axis=0), gains]) if first_frame else gains
     decoded: dict[Path, np.ndarray] = {}
     voices: list[_Voice] = []
     for p, placement in enumerate(project.placements):
@@ -187,7 +197,7 @@ def follow_audio_blocks(
         if decoded[clip.path].shape[1]:
             voices.append(_Voice(placement, clip, decoded[clip.path], gains[:, p]))
     step = max(1, round(block_s * sample_rate))
-    ranges = [(a, min(a + step, n_samples)) for a in range(0, n_samples, step)]
+    ranges = [(a, min(a + step, end_sample)) for a in range(first_sample, end_sample, step)]
 
     def blocks() -> Iterator[list[tuple[np.ndarray, np.ndarray]]]:
         for a, b in ranges:

@@ -2,8 +2,14 @@
 
 Three stages overlap: decoding runs ahead in a thread (:class:`~studio.engine.sources.DecodeAhead`), the
 synthesizer runs in the caller's thread (it owns the torch device), encoding runs behind in another thread
-(:class:`_EncodeBehind`); both queues are bounded, so memory is flat in the video's length. The audio is
-written after the frames because its gains are the shares the video pass produced.
+(:class:`~studio.engine.encode_behind.EncodeBehind`); both queues are bounded, so memory is flat in the
+video's length. The audio is written after the frames because its gains are the shares the video pass
+produced.
+
+``frames`` (a ``range`` of output frames, e.g. the window's in/out range or ``studio render --range``)
+renders only those: the MP4 holds exactly ``len(frames)`` frames, its audio is the same attention-following
+mix cut to that span (in sync: sample 0 is the span's first frame), and the attention record and mattes
+number their frames from the span's start too (the record's ``meta.json`` says ``first_frame``).
 
 The job is a generator of :class:`Progress`, as :func:`studio.models.train.train` is: ``for p in job`` renders
 and yields one record per frame written (done, total, fps, ETA, stage, warnings so far), one when the audio
@@ -20,12 +26,11 @@ or is closed early (``GeneratorExit`` at a ``yield``: a consumer that stops iter
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import os
-import queue
 import shutil
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -34,16 +39,16 @@ from pathlib import Path
 import numpy as np
 
 from studio.engine.audio_follow import follow_audio_blocks
-from studio.engine.device import describe, resolve_device
-from studio.engine.estimate import Estimate
-from studio.engine.estimate import estimate as engine_estimate
+from studio.engine.device import resolve_device
+from studio.engine.encode_behind import EncodeBehind
+from studio.engine.estimate import Estimate, estimate_render, rate_key, remember_rate
 from studio.engine.frame import RenderedFrame, make_synthesizer, shared_cpu_threads, synthesize
 from studio.engine.maps_video import MapsOverlay
-from studio.engine.mattes import DEFAULT_FORMAT, MattesWriter, check_format, open_mattes
+from studio.engine.mattes import DEFAULT_FORMAT, MattesWriter, check_format, open_mattes, replace_dir
 from studio.engine.memory import check_render_memory
 from studio.engine.sources import DecodeAhead, SourceGatherer
 from studio.engine.synth import Synthesizer, map_shape
-from studio.errors import Cancelled, CancelToken, EngineError
+from studio.errors import Cancelled, CancelToken, EngineError, ProjectError
 from studio.media import VideoWriter
 from studio.project.io import require_online
 from studio.project.model import QUALITIES, Project
@@ -101,62 +106,6 @@ class Progress:
         return cls(int(done), int(total), fps, eta, stage, tuple(warnings), result)
 
 
-class _EncodeBehind:
-    """Writes frames (and the maps video / attention record) in a thread behind a bounded queue."""
-
-    def __init__(self, sink: Callable[[RenderedFrame], None], maxsize: int = 8) -> None:
-        self._sink = sink
-        self._queue: queue.Queue = queue.Queue(maxsize=maxsize)
-        self._stop = threading.Event()
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="studio-encode", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None or self._stop.is_set():
-                return
-            try:
-                self._sink(item)
-            except BaseException as exc:  # re-raised in the job's thread by put()/finish()
-                self.error = exc
-                return
-
-    def put(self, item: RenderedFrame) -> None:
-        while True:
-            if self.error is not None:
-                raise self.error
-            try:
-                self._queue.put(item, timeout=0.05)
-                return
-            except queue.Full:
-                continue
-
-    def finish(self) -> None:
-        """Wait until every queued frame is written; re-raise the thread's error if it had one."""
-        while True:
-            if self.error is not None:
-                break
-            try:
-                self._queue.put(None, timeout=0.05)
-                break
-            except queue.Full:
-                continue
-        self._thread.join()
-        if self.error is not None:
-            raise self.error
-
-    def abort(self) -> None:
-        self._stop.set()
-        with contextlib.suppress(queue.Empty):
-            while True:
-                self._queue.get_nowait()
-        with contextlib.suppress(queue.Full):
-            self._queue.put_nowait(None)
-        self._thread.join()
-
-
 class RenderJob:
     """Renders a whole project to an MP4: iterate it once (records of :class:`Progress`), or ``run()`` it
     once; ``estimate()`` any time before. ``result`` is the :class:`RenderResult` once it is done."""
@@ -177,8 +126,11 @@ class RenderJob:
         crf: int | None = None,
         preset: str = "medium",
         quality: str | None = None,
+        frames: range | None = None,
     ) -> None:
         self.project = project
+        # the output frames to render (an in/out range: the output then starts at its first frame); None: all
+        self.frames = frame_span(frames, int(project.settings.frame_count))
         self.output = Path(output)
         self.attention_dir = Path(attention_dir) if attention_dir is not None else None
         self.maps_video = Path(maps_video) if maps_video is not None else None
@@ -202,44 +154,17 @@ class RenderJob:
 
     # -- estimate --------------------------------------------------------------------------------------------
     def estimate(self) -> Estimate:
-        """Time, memory and device before rendering: the real synthesizer timed on the busiest frame
-        (``studio.engine.estimate``: a short calibration run) plus the I/O around it."""
+        """Time, memory and device before rendering (``studio.engine.estimate``: the real synthesizer timed
+        on a few frames of the span plus the I/O around it, or the last render's measured rate)."""
         require_online(self.project)  # the calibration reads sources: refuse offline media first, by name
         # a frame that cannot fit is refused before the calibration allocates it (one line, which settings)
         check_render_memory(self.project, resolve_device(self.device)[0], self.synthesizer)
-        settings = self.project.settings
-        frames = int(settings.frame_count)
-        device, fallback = resolve_device(self.device)
-        counts = active_count(self.project)
-        busiest = int(np.argmax(counts)) if len(counts) else 0
-        k = int(counts.max()) if len(counts) else 0
-        with SourceGatherer(self.project) as gatherer:
-            sample = gatherer.gather(busiest).inp if frames else None
-        if sample is None:
-            engine = Estimate(0.0, 0.0, 0, describe(device), None, frames)
-        else:
-            given = self.synthesizer
+        given = self.synthesizer
 
-            def factory(dev: object) -> Synthesizer:
-                return given if given is not None else self._make_synthesizer(str(dev))
+        def make(dev: str) -> Synthesizer:
+            return given if given is not None else self._make_synthesizer(dev)
 
-            engine = engine_estimate(factory, sample, frames, device, calibration=2)
-        # Decode ahead + encode behind at 640x360 cost ~30 ms a frame with 4 sources on 2 cores
-        # (docs/benchmarks.md, "Render"); they scale with pixels and sources.
-        pixels = settings.width * settings.height
-        io_ms = 30.0 * pixels / (640 * 360) * (0.5 + 0.125 * max(1, k))
-        window = 2 * int(settings.engine.window) + 1
-        queues = 8 * pixels * 3 * (max(1, k) * window + 2)  # the two bounded queues, full
-        per_frame = engine.ms_per_frame + io_ms
-        reasons = "; ".join(r for r in (fallback, engine.fallback) if r) or None
-        return Estimate(
-            seconds=per_frame * frames / 1000.0,
-            ms_per_frame=per_frame,
-            peak_memory_bytes=int(engine.peak_memory_bytes + queues + 150 * 2**20),
-            device=engine.device,
-            fallback=reasons,
-            frames=frames,
-        )
+        return estimate_render(self.project, self.frames, self.device, make, self.quality)
 
     # -- run -------------------------------------------------------------------------------------------------
     def _warn(self, message: str) -> None:
@@ -261,7 +186,8 @@ class RenderJob:
         require_online(self.project)
         settings = self.project.settings
         size = (int(settings.width), int(settings.height))
-        total = int(settings.frame_count)
+        span = self.frames
+        first, total = span.start, len(span)
         n_clips = len(self.project.clips)
         device, fallback = resolve_device(self.device)
         if fallback:
@@ -279,7 +205,7 @@ class RenderJob:
         record = None
         record_tmp: Path | None = None
         decode: DecodeAhead | None = None
-        encode: _EncodeBehind | None = None
+        encode: EncodeBehind[RenderedFrame] | None = None
         try:
             # inside the try: a Ctrl-C or SIGTERM the moment its temp file exists still removes it
             writer = VideoWriter(
@@ -302,6 +228,7 @@ class RenderJob:
             all_columns = np.arange(n_clips)
 
             def sink(rendered: RenderedFrame) -> None:
+                rendered = dataclasses.replace(rendered, n=rendered.n - first)  # the output's own numbering
                 writer.write(rendered.frame)
                 if maps_writer is not None:
                     maps_writer.write(overlay(rendered.frame, rendered.maps))
@@ -310,15 +237,15 @@ class RenderJob:
                 if record is not None:  # already in project-clip columns
                     record.append(rendered.n, all_columns, rendered.shares, rendered.maps, rendered.trace)
 
-            decode = DecodeAhead(gatherer, range(total), cancel=self.cancel)
-            encode = _EncodeBehind(sink)
+            decode = DecodeAhead(gatherer, span, cancel=self.cancel)
+            encode = EncodeBehind(sink)
             # decode and encode run beside the engine (a core each); a preview playing meanwhile takes a share
             with shared_cpu_threads(device, reserved=2, user=f"render-{id(self)}") as refresh_threads:
                 for done, gathered in enumerate(decode, start=1):
                     self.cancel.raise_if_cancelled()
                     refresh_threads()
                     rendered = synthesize(synth, gathered, n_clips, size, quality=self.quality)
-                    shares[gathered.n] = rendered.shares
+                    shares[gathered.n - first] = rendered.shares
                     encode.put(rendered)
                     for message in gatherer.take_damage():  # damaged source frames, shown as the last good
                         self._warn(message)
@@ -333,6 +260,7 @@ class RenderJob:
                     shares,
                     sample_rate=AUDIO_RATE,
                     cancel=self.cancel,
+                    first_frame=first,
                     on_warning=self._warn,  # damaged audio is silent there, with a warning, not a failure
                 ):
                     writer.write_audio(block)
@@ -340,7 +268,7 @@ class RenderJob:
             if record is not None:
                 record.close()
                 record = None
-                _replace_dir(record_tmp, self.attention_dir)
+                replace_dir(record_tmp, self.attention_dir)
                 record_tmp = None
             if mattes is not None:
                 for message in mattes.close():  # frames with nothing placed
@@ -370,6 +298,8 @@ class RenderJob:
             if mattes is not None:
                 mattes.abort()
         seconds = time.perf_counter() - started
+        pixels, counts = size[0] * size[1], active_count(self.project)[span.start : span.stop]
+        remember_rate(rate_key(self.quality, synth, device), seconds, total, pixels, counts)  # next estimate
         self.result = RenderResult(
             path=Path(path),
             frames=total,
@@ -406,6 +336,7 @@ class RenderJob:
             frames,
             correspondence=TraceContext.from_project(self.project, synth.stride),  # where pixels came from
         )
+        writer.meta["first_frame"] = self.frames.start  # record frame 0 is this output frame of the project
         return tmp, writer
 
     def _report(
@@ -421,15 +352,14 @@ class RenderJob:
         )
 
 
-def _replace_dir(tmp: Path, target: Path) -> None:
-    """Swap a finished folder into place; an older record at ``target`` is removed only after the swap."""
-    old = None
-    if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-        os.replace(target, old / "x")
-    os.replace(tmp, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def frame_span(frames: range | None, total: int) -> range:
+    """The output frames to render: ``frames`` checked against the project's ``total`` (one line if not)."""
+    if frames is None:
+        return range(total)
+    if frames.step != 1 or not 0 <= frames.start < frames.stop <= total:
+        last = f"0-{total - 1}" if total else "none"
+        raise ProjectError(f"frames {frames.start}-{frames.stop - 1} are not within the output's ({last})")
+    return frames
 
 
 __all__ = ["AUDIO", "DONE", "FRAMES", "Cancelled", "Estimate", "Progress", "RenderJob", "RenderResult"]
