@@ -1,7 +1,10 @@
 """``studio render``: a project (or the demo, or clips given on the command line) to an MP4, headless.
 
 Prints the estimate first, then a progress bar on stderr, then one result line on stdout. Ctrl-C cancels
-cleanly (no output file is left; exit status 130, handled by ``studio.cli.main``).
+cleanly (no output file is left; exit status 130, handled by ``studio.cli.main``). ``--range START-END``
+renders only that span (``studio.project.frame_range``). Several projects (``studio render A.json B.json
+-o FOLDER/``) render one after another, each with its own bar, then a summary table
+(``studio.cli.batch``); one that fails does not stop the others, and the exit status is then 2.
 """
 
 from __future__ import annotations
@@ -35,11 +38,20 @@ PRESETS = (
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "render",
-        help="render a project to MP4",
-        description="Render a project file, the bundled demo (--demo) or clips (--clips) to an MP4.",
+        help="render a project (or several) to MP4",
+        description="Render a project file, the bundled demo (--demo) or clips (--clips) to an MP4; several "
+        "project files render one after another into the folder -o names (PROJECT.mp4 each).",
     )
-    p.add_argument("project", nargs="?", help="project file (.avsproj.json)")
-    p.add_argument("-o", "--output", required=True, help="the MP4 to write")
+    p.add_argument("project", nargs="*", help="project file(s) (.avsproj.json)")
+    p.add_argument(
+        "-o", "--output", required=True, help="the MP4 to write; a folder (FOLDER/) with several projects"
+    )
+    p.add_argument(
+        "--range",
+        metavar="START-END",
+        help="render only this span of the output: each end seconds (12.5), timecode HH:MM:SS:FF or frames "
+        "(300f); END is exclusive (2-4 is two seconds, 48f-96f is frames 48-95); 10- to the end",
+    )
     p.add_argument("--demo", action="store_true", help="render the bundled demo project")
     p.add_argument("--clips", nargs="+", metavar="CLIP", help="no project: every clip, looping, equal weight")
     p.add_argument("--duration", type=float, help="with --clips: the output length in seconds")
@@ -127,13 +139,34 @@ def _mib(n: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.crf is not None and not 0 <= args.crf <= 51:
+        raise ProjectError(f"--crf must be within 0..51, got {args.crf}")
+    mattes_format = _mattes_format(args)
+    from studio.cli.batch import is_folder, plan_batch, run_batch
+
+    if len(args.project) > 1 or (args.project and is_folder(args.output)):
+        return run_batch(plan_batch(args), lambda job_args: _render(job_args, mattes_format))
+    args.project = args.project[0] if args.project else None
+    result = _render(args, mattes_format)
+    print(
+        f"wrote {result.path}: {result.frames} frames in {result.seconds:.1f} s "
+        f"({result.fps:.1f} fps) on {result.device}"
+    )
+    return 0
+
+
+def _render(args: argparse.Namespace, mattes_format: str):
+    """One project (``args.project``, or --demo / --clips) to ``args.output``: the estimate line, the bar,
+    the :class:`~studio.engine.render.RenderResult`."""
     from studio.cli.outputs import check_render_outputs
 
     check_render_outputs(args)  # -o /dev/null/x.mp4: one line now, not a traceback after the work
     project = _load(args)
-    if args.crf is not None and not 0 <= args.crf <= 51:
-        raise ProjectError(f"--crf must be within 0..51, got {args.crf}")
-    mattes_format = _mattes_format(args)
+    frames = None
+    if args.range:
+        from studio.project.frame_range import parse_range
+
+        frames = parse_range(args.range, project.settings.fps, project.settings.frame_count)
 
     from tqdm import tqdm
 
@@ -152,21 +185,29 @@ def run(args: argparse.Namespace) -> int:
         crf=args.crf,
         preset=args.preset,
         quality=args.quality,  # None: the project's (final unless it says draft)
+        frames=frames,
     )
     est = job.estimate()
     engine = "crossfade" if args.crossfade else f"attention ({job.quality})"
+    span = ""
+    if frames is not None:
+        from studio.project.frame_range import describe_span
+
+        span = f" [{describe_span(frames, project.settings.fps)}]"
     print(
-        f"estimate: {est.frames} frames, ~{est.seconds:.1f} s, peak memory ~{_mib(est.peak_memory_bytes)}, "
-        f"{engine} on {est.device}" + (f" (fallback: {est.fallback})" if est.fallback else ""),
+        f"estimate: {est.frames} frames{span}, ~{est.seconds:.1f} s, peak memory "
+        f"~{_mib(est.peak_memory_bytes)}, {engine} on {est.device}"
+        + (f" (fallback: {est.fallback})" if est.fallback else ""),
         flush=True,
     )
     bar = None
     warned = 0
     progress = iter(job)
+    desc = Path(args.project).name.split(".")[0] if args.project else "render"
     try:
         for p in progress:  # the engine's Progress records: frames, then audio, then the result
             if not args.no_progress and bar is None and p.total:
-                bar = tqdm(total=p.total, file=sys.stderr, dynamic_ncols=True, desc="render", bar_format=BAR)
+                bar = tqdm(total=p.total, file=sys.stderr, dynamic_ncols=True, desc=desc, bar_format=BAR)
             if bar is not None:
                 left = tqdm.format_interval(p.eta_s) if math.isfinite(p.eta_s) else "?"
                 bar.set_postfix_str(f"{p.fps:.1f} fps, {left} left", refresh=False)  # the engine's figures
@@ -178,9 +219,4 @@ def run(args: argparse.Namespace) -> int:
         progress.close()  # Ctrl-C: stop now, here, and leave nothing half-written
         if bar is not None:
             bar.close()
-    result = job.result
-    print(
-        f"wrote {result.path}: {result.frames} frames in {result.seconds:.1f} s "
-        f"({result.fps:.1f} fps) on {result.device}"
-    )
-    return 0
+    return job.result
