@@ -67,15 +67,18 @@ def frame_gains(project: Project, timeline: PlacementTimeline, shares: np.ndarra
     return shares[:, clip_col].astype(np.float64) * part
 
 
-def sample_gains(gains: np.ndarray, fps: float, sample_rate: int, start: int, stop: int) -> np.ndarray:
+def sample_gains(
+    gains: np.ndarray, fps: float, sample_rate: int, start: int, stop: int, first: int = 0
+) -> np.ndarray:
     """(stop - start,) float32: per-frame gains interpolated between frame centres, then smoothed.
 
+    ``gains[i]`` is output frame ``first + i`` (the preview passes only the frames around a block).
     Computed on a margin around the range and cropped, so consecutive blocks join exactly (no seam).
     """
     width = max(1, round(SMOOTH_S * sample_rate))
     margin = width + 2
     t = np.arange(start - margin, stop + margin, dtype=np.float64) / sample_rate
-    centres = (np.arange(len(gains)) + 0.5) / fps
+    centres = (np.arange(len(gains)) + first + 0.5) / fps
     g = np.interp(t, centres, gains)
     for _ in range(2):
         g = _box(g, width)
@@ -129,12 +132,27 @@ def _voice_block(
     voice: _Voice, fps: float, sample_rate: int, start: int, stop: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """(track (C, n), gain (n,)) of one voice on output samples [start, stop)."""
+    return voice_block(voice.audio, voice.clip, voice.placement, voice.gains, fps, sample_rate, start, stop)
+
+
+def voice_block(
+    audio: np.ndarray,
+    clip: Clip,
+    placement: Placement,
+    gains: np.ndarray,
+    fps: float,
+    sample_rate: int,
+    start: int,
+    stop: int,
+    first: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(track (C, n), gain (n,)) of one placement on output samples [start, stop): its sound read through
+    the time map, and its per-frame ``gains`` (``gains[i]`` is frame ``first + i``) per sample, silent
+    while the picture is held. The export and the preview (``audio_preview``) both mix these."""
     width = max(1, round(SMOOTH_S * sample_rate))
     margin = width + 2  # the smoothing's reach: computed beyond the block, cropped, so blocks join exactly
-    track, frozen = source_track(
-        voice.audio, voice.clip, voice.placement, sample_rate, start - margin, stop + margin
-    )
-    gain = sample_gains(voice.gains, fps, sample_rate, start, stop)
+    track, frozen = source_track(audio, clip, placement, sample_rate, start - margin, stop + margin)
+    gain = sample_gains(gains, fps, sample_rate, start, stop, first)
     # A held frame is a still picture: it makes no sound (the frozen mask is smoothed like any gain change).
     gain *= _box(np.where(frozen, 0.0, 1.0), width)[margin:-margin].astype(np.float32)
     return track[:, margin:-margin], gain

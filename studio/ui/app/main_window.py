@@ -18,6 +18,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QLabel, QMainWindow
 
+from studio.engine.audio_ring import AudioClock
 from studio.project import load_project
 from studio.ui.app.actions import build_actions
 from studio.ui.app.autosave import Autosaver, Recovery
@@ -68,7 +69,7 @@ class MainWindow(QMainWindow):
         self.document = Document(settings, self)
         self.state = ViewState()
         self.host = EngineHost(self, renderer_factory, job_factory, final_factory)
-        self.playback = PlaybackController(self.host, self)
+        self.playback = PlaybackController(self.host, self, clock=AudioClock())  # the sound's, when it plays
         self.edits = Edits(self.document, lambda: self.playback.position / self.project.settings.fps)
         self.viewer = ViewerPanel()
         self.library = LibraryPanel()
@@ -214,6 +215,7 @@ class MainWindow(QMainWindow):
         self._closed = True
         save_window(self, self.settings)
         self.playback.pause()
+        self.switchboard.audio.shutdown()  # the sound's thread, device and decoding jobs
         self.host.shutdown()  # cancels and joins the export threads too
         self.library.prep.shutdown()  # cancels proxies being made: no partial file is left
         self.library.jobs.wait()

@@ -16,3 +16,5 @@ from psygnal import evented
 class ViewState:
     overlay_opacity: float = 0.0  # the dominant-source overlay on the viewer, 0..1 (viewer and attention)
     selected_placement: str | None = None  # the timeline's selection
+    muted_clips: frozenset[str] = frozenset()  # clip ids the preview's sound leaves out (not saved)
+    solo_clips: frozenset[str] = frozenset()  # when any: the only clips the preview's sound plays

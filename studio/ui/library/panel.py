@@ -12,6 +12,7 @@ Status column).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,7 @@ class LibraryPanel(QWidget):
     relinkRequested = Signal(str, object)  # clip id, (Path, MediaInfo)
     clipActivated = Signal(str)  # clip id (double-click)
     attentionRequested = Signal(str)  # clip id: show the attention record a model wrote with this clip
+    audioGateToggled = Signal(str, str)  # clip id, "mute" | "solo": the preview's sound of that clip
 
     def __init__(self, parent: QWidget | None = None, jobs: MediaJobs | None = None) -> None:
         super().__init__(parent)
@@ -133,9 +135,11 @@ class LibraryPanel(QWidget):
         self._probed: dict[str, tuple[Any, str]] = {}
         self._relink: dict[str, str] = {}  # path being probed → clip id to relink
         self._unreadable: list[tuple[Path, str]] = []  # failed imports, shown until removed
+        self.audio_gates: Callable[[str], tuple[bool, bool]] | None = None  # the window's (muted, soloed)
 
     def clip_menu(self, clip_id: str) -> QMenu:
-        """Place, remove, and for a clip a Transformer made: its attention (where each new frame looked)."""
+        """Place, remove, mute or solo its sound in the preview (the window's ``audio_gates``), and for a clip
+        a Transformer made: its attention (where each new frame looked)."""
         menu = QMenu(self)
         menu.addAction("Add to timeline").triggered.connect(lambda: self.clipActivated.emit(clip_id))
         clip = self._project.clip(clip_id) if self._project is not None else None
@@ -144,6 +148,13 @@ class LibraryPanel(QWidget):
             menu.addAction("Show model attention…").triggered.connect(
                 lambda: self.attentionRequested.emit(clip_id)
             )
+        if clip is not None and clip.has_audio and self.audio_gates is not None:
+            labels = (("mute", "Mute in preview"), ("solo", "Solo in preview"))
+            for (gate, label), on in zip(labels, self.audio_gates(clip_id), strict=True):
+                action = menu.addAction(label)
+                action.setCheckable(True)
+                action.setChecked(on)
+                action.triggered.connect(lambda _=False, g=gate: self.audioGateToggled.emit(clip_id, g))
         menu.addSeparator()
         menu.addAction("Remove from library").triggered.connect(lambda: self.removeRequested.emit([clip_id]))
         return menu

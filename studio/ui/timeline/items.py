@@ -49,6 +49,7 @@ class ClipItem(QGraphicsItem):
         self.colour = colour
         self.thumbnail: QPixmap | None = None
         self.waveform: np.ndarray | None = None  # (2, buckets) min/max per 10 ms of the clip's sound
+        self._waveform_image: dict = {}  # the last drawn (paint_waveform's cache)
         self.cut_marks: tuple[float, ...] = ()  # seconds from the placement's start where the picture cuts
         self.selected = False
         self.start, self.duration = placement.start, placement.duration
@@ -113,7 +114,8 @@ class ClipItem(QGraphicsItem):
             wave = QColor(self.colour.lighter(150))
             wave.setAlpha(150)
             origin = self.placement.start if left_trim else self.start
-            paint_waveform(painter, band, self.waveform, self.clip, self.placement, origin, self.scale, wave)
+            shown = (self.waveform, self.clip, self.placement, origin, self.scale, wave, self._waveform_image)
+            paint_waveform(painter, band, *shown)
         x = r.left() + 8
         if self.thumbnail is not None and not self.thumbnail.isNull() and r.width() > 60:
             target_h = CLIP_H - 8

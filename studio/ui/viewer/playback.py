@@ -9,6 +9,10 @@ clock is a parameter (``time.perf_counter`` by default), so tests pace it themse
 once it is due on that clock, however early the timer fires.
 While the engine starts (torch loading, ``EngineHost.engineStarting``) a play is held: the transport says
 it plays, the clock starts when the engine is ready, and ``notice`` tells the viewer why nothing moves yet.
+With sound (``studio.ui.audio``) the clock is the audio device's: ``clockStarted`` says when the frames'
+due times start counting, ``ready_after`` which frames can be shown next (their sound is mixed only then).
+Such a clock ``holds`` (stops while the sound waits for a frame): a late frame is then shown when the clock
+moves again, which is when its sound is heard, not the moment it arrives.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ AHEAD = 8  # frames the engine may render past the playhead while playing
 SCRUB_DEBOUNCE_MS = 8  # coalesces a burst of seeks (a dragged playhead) into one render request
 MAX_RATE = 4
 EARLY_S = 0.0005  # a tick this close to its due time counts as on time (the timer works in whole ms)
+HOLD_POLL_MS = 1  # a late frame under a clock that holds: how often to look whether the clock moves again
 STARTING = "Starting the engine…"
 STARTING_PLAY = "Starting the engine… playback begins once it is ready"
 
@@ -38,6 +43,7 @@ class PlaybackController(QObject):
     generationFps = Signal(float)
     refining = Signal(int)  # n: the paused frame shown (draft) is being refined to final by the engine
     notice = Signal(str)  # what the viewer says while the engine starts (STARTING...); "" once it is ready
+    clockStarted = Signal(int, int)  # frame on screen, rate: frames fall due from now on (the sound starts)
 
     def __init__(
         self,
@@ -63,6 +69,7 @@ class PlaybackController(QObject):
         self.stalls = 0
         self._due = 0.0  # clock time the next frame is due on screen
         self._waiting = False  # a tick found its frame missing: show it the moment it arrives
+        self._held_at = 0.0  # the clock when that tick found it missing
         self._tick = QTimer(self)
         self._tick.setSingleShot(True)
         self._tick.setTimerType(Qt.TimerType.PreciseTimer)
@@ -80,6 +87,21 @@ class PlaybackController(QObject):
     @property
     def playing(self) -> bool:
         return self.rate != 0
+
+    @property
+    def timebase(self) -> Callable[[], float]:
+        """The clock frames are due on (``clock=``)."""
+        return self._clock
+
+    @property
+    def due(self) -> float:
+        """When the next frame is due on the clock (while playing)."""
+        return self._due
+
+    @property
+    def period(self) -> float:
+        """Seconds on the clock between two frames at the current rate."""
+        return self._period()
 
     def set_timing(self, fps: float, total: int) -> None:
         self.fps = max(float(fps), 1.0)
@@ -156,6 +178,7 @@ class PlaybackController(QObject):
         self._start_engine(start)
         self._due = self._clock() + self._period()
         self._arm()
+        self.clockStarted.emit(self.position, self.rate)
 
     def _on_engine_ready(self) -> None:
         self.notice.emit("")
@@ -208,15 +231,37 @@ class PlaybackController(QObject):
         return min(max(int(n), 0), max(self.total - 1, 0))
 
     def _next_position(self) -> int | None:
+        return self.next_after(self.position)
+
+    def next_after(self, n: int) -> int | None:
+        """The frame shown after frame ``n`` at the current rate (a loop wraps; None: playback ends)."""
         direction = 1 if self.rate >= 0 else -1
-        n = self.position + direction
+        n += direction
         if self.first <= n <= self.last:
             return n
         if not self.loop:
             return None
         return self.first if direction > 0 else self.last
 
+    def ready_after(self, n: int) -> list[int]:
+        """The frames to be shown after frame ``n``, in order, that the engine has rendered already."""
+        ready: list[int] = []
+        following = self.next_after(n)
+        while following is not None and following in self._buffer and len(ready) < len(self._buffer):
+            ready.append(following)
+            following = self.next_after(following)
+        return ready
+
+    def catch_up(self) -> None:
+        """Show the next frame now if it is due on the clock (a clock that moves in steps, as a test's, need
+        not wait for the timer armed on the step before)."""
+        if self.playing and self._tick.isActive():
+            self._on_tick()
+
     def _on_tick(self) -> None:
+        if self._waiting and getattr(self._clock, "holds", False) and self._clock() <= self._held_at:
+            self._tick.start(HOLD_POLL_MS)  # the sound has not resumed: the frame waits for it
+            return
         if not self._waiting and self._clock() < self._due - EARLY_S:
             self._arm()  # woke before the frame is due on the clock: wait for the rest
             return
@@ -230,6 +275,7 @@ class PlaybackController(QObject):
         if record is None:
             self.stalls += 1  # the engine is slower than real time: hold this frame until it arrives
             self._waiting = True
+            self._held_at = self._clock()
             return
         self._waiting = False
         now = self._clock()
