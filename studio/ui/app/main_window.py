@@ -180,7 +180,7 @@ class MainWindow(QMainWindow):
         if self.export_dialog is not None and self.export_dialog.running:
             self.export_dialog.raise_()
             return self.export_dialog
-        self.export_dialog = ExportDialog(self.host, self.project, self)
+        self.export_dialog = ExportDialog(self.host, self.project, self, **self.switchboard.export_options())
         self.export_dialog.show()
         return self.export_dialog
 

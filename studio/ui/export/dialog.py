@@ -5,22 +5,24 @@ The dialog is modeless (``show()``, never ``exec()``): the render and the estima
 thread (``studio.ui.export.worker``), so the window, the preview included, stays usable meanwhile. The
 progress it shows is the engine's own record (``studio.engine.render.Progress``: fps and ETA are worked out
 there). Its export settings apply to a copy of the project handed to the engine, not to the document.
+
+It renders the whole timeline or the playback's in/out range (``in_out``, chosen by default when set); its
+estimate follows the document (``document_changed``: an undo changes what would render); "Add to Queue"
+hands the export, with a snapshot of the project, to the window's queue (``studio.ui.export.queue``)
+instead. It remembers its last folder and where it was on screen (``studio.ui.export.memory``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtCore import QSettings, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDialog,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -28,40 +30,46 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from studio import paths
-from studio.engine import matte_formats  # stdlib only: the dialog never loads the engine itself
+from studio.errors import Cancelled
 from studio.ui.engine.host import EngineHost
+from studio.ui.engine.worker import one_line
+from studio.ui.export import fields
+from studio.ui.export.memory import default_output, place_dialog, remember_folder, save_geometry
 from studio.ui.export.worker import ExportTask
 
 if TYPE_CHECKING:  # the engine (torch) loads on the export's thread, never for the dialog
     from studio.engine.render import Progress
+    from studio.ui.export.queue import ExportQueue
 
+__all__ = ["ExportDialog", "default_output"]
 
-def _fmt_seconds(seconds: float) -> str:
-    if not math.isfinite(seconds):
-        return "—"
-    seconds = max(0, round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
-def _fmt_bytes(n: int) -> str:
-    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
+ESTIMATE_DELAY_MS = 300  # after an edit: a burst of edits (a drag's undo steps, typing) asks once
 
 
 class ExportDialog(QDialog):
     finished_path = Signal(str)
 
-    def __init__(self, host: EngineHost, project: Any, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        host: EngineHost,
+        project: Any,
+        parent: QWidget | None = None,
+        *,
+        in_out: tuple[int, int] | None = None,
+        settings: QSettings | None = None,
+        queue: ExportQueue | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("exportDialog")
         self.setWindowTitle("Export")
         self.host = host
         self.project = project
+        self.settings = settings  # the last folder and the dialog's place on screen (None: remember nothing)
+        self.queue = queue
         self.running = False
         self.result_path: Path | None = None
         self.last_estimate: Any = None
@@ -69,30 +77,21 @@ class ExportDialog(QDialog):
         self.task: ExportTask | None = None  # this dialog's running export
         s = project.settings
 
-        self.path_edit = QLineEdit(str(default_output(project)))
+        self.path_edit = QLineEdit(str(default_output(project, settings)))
         self.browse_button = QPushButton("Browse…")
-        self.crf = QSpinBox()
-        self.crf.setRange(0, 51)
-        self.crf.setValue(int(s.crf))
+        self.crf = fields.int_box(0, 51, int(s.crf))
         self.crf.setToolTip("H.264 constant rate factor: lower is better quality and a bigger file")
-        self.width_box = QSpinBox()
-        self.width_box.setRange(16, 7680)
-        self.width_box.setSingleStep(2)
-        self.width_box.setValue(int(s.width))
-        self.height_box = QSpinBox()
-        self.height_box.setRange(16, 4320)
-        self.height_box.setSingleStep(2)
-        self.height_box.setValue(int(s.height))
-        self.fps_box = QDoubleSpinBox()
-        self.fps_box.setRange(1, 120)
-        self.fps_box.setDecimals(3)
-        self.fps_box.setValue(float(s.fps))
+        self.width_box = fields.int_box(16, 7680, int(s.width), step=2)
+        self.height_box = fields.int_box(16, 4320, int(s.height), step=2)
+        self.fps_box = fields.fps_box(float(s.fps))
         self.audio = QCheckBox("Mix the sources' audio (AAC)")
         self.audio.setChecked(bool(s.audio))
         self.sidecar = QCheckBox("Write the attention record beside the video")
         self.mattes = QCheckBox("Write mattes")
         self.mattes.setToolTip("A matte per clip, its weight at every pixel (they sum to 1), for compositing")
-        self.mattes_format = _matte_format_box()
+        self.mattes_format = fields.matte_format_box()
+        self.in_out = in_out  # the playback's first and last frame when marks are set
+        self.range_box = fields.range_box(int(s.frame_count), in_out)
         self.mattes_folder = QLineEdit(str(self.output.with_suffix(".mattes")))
         self.mattes_folder.setToolTip("The folder the mattes go to (beside the video unless you change it)")
         self._mattes_folder_follows = True  # until the user types a folder of their own
@@ -107,6 +106,9 @@ class ExportDialog(QDialog):
         self.status.setWordWrap(True)  # the result line may carry the engine's warnings
         self.export_button = QPushButton("Export")
         self.export_button.setDefault(True)
+        self.queue_button = QPushButton("Add to Queue")
+        self.queue_button.setToolTip("Render it after those queued before (with the project as it is now)")
+        self.queue_button.setVisible(queue is not None)
         self.cancel_button = QPushButton("Close")
         self.reveal_button = QPushButton("Show in Folder")
         self.reveal_button.setEnabled(False)
@@ -120,6 +122,7 @@ class ExportDialog(QDialog):
         size_row.addWidget(self.height_box)
         form = QFormLayout()
         form.addRow("File", path_row)
+        form.addRow("Frames", self.range_box)
         form.addRow("Quality (CRF)", self.crf)
         form.addRow("Size", size_row)
         form.addRow("Frame rate", self.fps_box)
@@ -135,6 +138,7 @@ class ExportDialog(QDialog):
         buttons = QHBoxLayout()
         buttons.addWidget(self.reveal_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.queue_button)
         buttons.addWidget(self.export_button)
         buttons.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
@@ -146,6 +150,7 @@ class ExportDialog(QDialog):
 
         self.browse_button.clicked.connect(self.browse)
         self.export_button.clicked.connect(self.start)
+        self.queue_button.clicked.connect(self.add_to_queue)
         self.cancel_button.clicked.connect(self.cancel_or_close)
         self.reveal_button.clicked.connect(self.reveal)
         self.mattes.toggled.connect(self._show_mattes_choices)
@@ -154,13 +159,14 @@ class ExportDialog(QDialog):
         self._show_mattes_choices(False)
         for box in (self.width_box, self.height_box, self.fps_box):
             box.valueChanged.connect(self.request_estimate)
-        # The host's signals, not the workers': they are delivered on the GUI thread.
+        self.range_box.currentIndexChanged.connect(self.request_estimate)
+        self._estimate_timer = QTimer(self, singleShot=True, interval=ESTIMATE_DELAY_MS)
+        self._estimate_timer.timeout.connect(self.request_estimate)
+        # Estimates come through the host (delivered on the GUI thread); this dialog's render reports through
+        # its own task's worker (start()), so a queued export running meanwhile is never shown here.
         host.estimateReady.connect(self._on_estimate)
         host.estimateFailed.connect(self._on_estimate_failed)
-        host.exportProgress.connect(self._on_progress)
-        host.exportFinished.connect(self._on_finished)
-        host.exportFailed.connect(self._on_failed)
-        host.exportCancelled.connect(self._on_cancelled)
+        place_dialog(self, settings)
         self.request_estimate()
 
     # ---- what to render ---------------------------------------------------------------------------------
@@ -179,6 +185,22 @@ class ExportDialog(QDialog):
             audio=self.audio.isChecked(),
         )
         return dataclasses.replace(self.project, settings=settings)
+
+    def frames(self) -> range | None:
+        """The output frames chosen: the in/out range (both marks included), or None for all of them."""
+        if self.in_out is None or self.range_box.currentData() != fields.IN_OUT:
+            return None
+        return range(self.in_out[0], self.in_out[1] + 1)
+
+    def frame_count(self) -> int:
+        frames = self.frames()
+        return len(frames) if frames is not None else int(self.project.settings.frame_count)
+
+    def document_changed(self, project: Any = None) -> None:
+        """The document was edited (or replaced): estimate what would render now, once the edits settle."""
+        if project is not None:
+            self.project = project
+        self._estimate_timer.start()
 
     def attention_dir(self) -> Path | None:
         return self.output.with_suffix(".attention") if self.sidecar.isChecked() else None
@@ -209,27 +231,61 @@ class ExportDialog(QDialog):
     def request_estimate(self) -> None:
         if not self.running:
             self.estimate_label.setText("Estimating…")
-            self.host.export(self.export_project(), self.output, None, estimate_only=True)
+            project, frames = self.export_project(), self.frames()
+            self.host.export(project, self.output, None, estimate_only=True, frames=frames)
+
+    def _folder_ok(self) -> bool:
+        if self.output.parent.is_dir():
+            remember_folder(self.settings, self.output)  # the next export starts from here
+            return True
+        self.status.setText(f"No such folder: {self.output.parent}")
+        return False
 
     def start(self) -> None:
-        if self.running:
-            return
-        if not self.output.parent.is_dir():
-            self.status.setText(f"No such folder: {self.output.parent}")
+        if self.running or not self._folder_ok():
             return
         project = self.export_project()
         self.running = True
         self.result_path = None
         self.last_progress = None
-        self.progress.setRange(0, max(int(project.settings.frame_count), 1))
+        self.progress.setRange(0, max(self.frame_count(), 1))
         self.progress.setValue(0)
         self.status.setText("Starting…")
         self.export_button.setEnabled(False)
         self.reveal_button.setEnabled(False)
         self.cancel_button.setText("Cancel")
-        self.task = self.host.export(project, self.output, self.attention_dir(), mattes=self.mattes_request())
+        self.task = self.host.export(
+            project,
+            self.output,
+            self.attention_dir(),
+            mattes=self.mattes_request(),
+            frames=self.frames(),
+            listen=self._listen,
+        )
         if self.task is None:  # the window is shutting down
             self._done("The engine has stopped")
+
+    def _listen(self, task: ExportTask) -> None:
+        """This dialog's render only (queued onto the GUI thread, after the host's own handlers)."""
+        w = task.worker
+        w.yielded.connect(self._on_progress)
+        w.returned.connect(lambda result: self._on_returned(result, task))
+        w.errored.connect(self._on_error)
+        w.aborted.connect(self._on_cancelled)
+
+    def add_to_queue(self) -> None:
+        """The export as set up now, with a snapshot of the project, to the window's queue."""
+        if self.queue is None or not self._folder_ok():
+            return
+        item = self.queue.add(
+            self.export_project(),
+            self.output,
+            self.attention_dir(),
+            mattes=self.mattes_request(),
+            frames=self.frames(),
+        )
+        self.status.setText(f"Queued {item.output.name} ({item.total} frames), #{self.queue.position(item)}")
+        self.queue.show_panel(self)
 
     def cancel_export(self) -> None:
         """Flip this export's token; the job stops at its next frame and removes what it wrote."""
@@ -259,10 +315,11 @@ class ExportDialog(QDialog):
 
     def _on_estimate(self, est: Any) -> None:
         fallback = f" ({est.fallback})" if getattr(est, "fallback", None) else ""
+        basis = " at the last render's speed" if getattr(est, "basis", "") == "last render" else ""
         self.last_estimate = est
         self.estimate_label.setText(
-            f"about {_fmt_seconds(est.seconds)} on {est.device}{fallback}, "
-            f"peak memory {_fmt_bytes(est.peak_memory_bytes)}, {est.frames} frames"
+            f"about {fields.fmt_seconds(est.seconds)}{basis} on {est.device}{fallback}, "
+            f"peak memory {fields.fmt_bytes(est.peak_memory_bytes)}, {est.frames} frames"
         )
 
     def _on_estimate_failed(self, message: str) -> None:
@@ -278,7 +335,8 @@ class ExportDialog(QDialog):
         if p.stage == "audio":
             self.status.setText(f"{p.done}/{p.total} frames · mixing the audio…")
         elif p.stage != "done":
-            self.status.setText(f"{p.done}/{p.total} frames · {p.fps:.1f} fps · {_fmt_seconds(p.eta_s)} left")
+            left = fields.fmt_seconds(p.eta_s)
+            self.status.setText(f"{p.done}/{p.total} frames · {p.fps:.1f} fps · {left} left")
 
     def _with_warnings(self, text: str) -> str:
         """The result line, with what the engine warned of on the way (a fallback, missing features)."""
@@ -299,6 +357,15 @@ class ExportDialog(QDialog):
             self.reveal()
         self.finished_path.emit(path)
 
+    def _on_returned(self, result: Any, task: ExportTask) -> None:
+        self._on_finished(str(getattr(result, "path", None) or task.request.output))
+
+    def _on_error(self, exc: BaseException) -> None:
+        if isinstance(exc, Cancelled):
+            self._on_cancelled()
+        else:
+            self._on_failed(one_line(exc))
+
     def _on_failed(self, message: str) -> None:
         if self.running:
             self._done(self._with_warnings(f"Export failed: {message}"))
@@ -313,34 +380,6 @@ class ExportDialog(QDialog):
             self.cancel_export()
         super().closeEvent(event)
 
-
-def _matte_format_box() -> QComboBox:
-    """The matte formats, EXR greyed out (with how to get it) where OpenEXR is not installed."""
-    box = QComboBox()
-    labels = {"png16": "16-bit PNG", "ffv1": "FFV1 video (MKV)", "exr": "OpenEXR layers"}
-    for fmt in matte_formats.FORMATS:
-        box.addItem(labels[fmt], fmt)
-        index = box.count() - 1
-        tip = matte_formats.DESCRIPTIONS[fmt]
-        if fmt == matte_formats.EXR and not matte_formats.exr_available():
-            box.model().item(index).setEnabled(False)
-            tip = f"needs the OpenEXR package: {matte_formats.EXR_INSTALL}"
-        box.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
-    box.setCurrentIndex(matte_formats.FORMATS.index(matte_formats.DEFAULT_FORMAT))
-    return box
-
-
-def default_output(project: Any) -> Path:
-    """Beside the project file, unless that is the bundled demo (never write into the app's own folder)."""
-    folder = project.path.parent if project.path is not None else None
-    if folder is None or folder.resolve().is_relative_to(paths.RESOURCES.resolve()):
-        movies = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.MoviesLocation)
-        folder = Path(movies) if movies and Path(movies).is_dir() else Path.home()
-    return folder / f"{_stem(project)}.mp4"
-
-
-def _stem(project: Any) -> str:
-    if project.path is not None:
-        name = project.path.name
-        return name.split(".")[0] or "export"
-    return project.name or "export"
+    def hideEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        save_geometry(self, self.settings)  # where the user left it: it opens there next time
+        super().hideEvent(event)

@@ -48,6 +48,7 @@ class Export:
     estimate_only: bool = False  # answer with an Estimate instead of rendering
     cancel: CancelToken = field(default_factory=CancelToken)  # made by the sender: a cancel never misses
     mattes: tuple[Path, str] | None = None  # (folder, format) of compositing mattes to write too
+    frames: range | None = None  # the output frames to render (an in/out range); None: all of them
 
 
 def default_job_factory(project: Any, output: Path, **kwargs: Any) -> Any:
@@ -58,16 +59,19 @@ def default_job_factory(project: Any, output: Path, **kwargs: Any) -> Any:
 
 def _make_job(request: Export, job_factory: JobFactory) -> Any:
     request.cancel.raise_if_cancelled()  # cancelled before the thread got going: nothing is opened
-    mattes: dict[str, Any] = {}
+    # passed only when asked, so job factories that know nothing of mattes or ranges keep working
+    extra: dict[str, Any] = {}
     if request.mattes is not None and not request.estimate_only:
-        mattes = {"mattes_dir": request.mattes[0], "mattes_format": request.mattes[1]}
+        extra = {"mattes_dir": request.mattes[0], "mattes_format": request.mattes[1]}
+    if request.frames is not None:
+        extra["frames"] = request.frames
     return job_factory(
         request.project,
         request.output,
         attention_dir=request.attention_dir,
         device=request.device,
         cancel=request.cancel,
-        **mattes,
+        **extra,
     )
 
 

@@ -43,6 +43,7 @@ VIDEO_FILTER = "Video files (*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.mpg *.mpeg *
 ID_ROLE = Qt.ItemDataRole.UserRole
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 THUMB_ICON = QSize(48, 27)
+STATUS_PX = 190  # "unreadable: " and the end of its reason, elided in the middle
 
 
 def _status_of(clip: Any) -> str:
@@ -100,12 +101,19 @@ class LibraryPanel(QWidget):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.setDragEnabled(True)
         self.tree.setIconSize(THUMB_ICON)
+        # Long texts lose their middle, not their end (a reason's last words say most); the whole status
+        # text is its cell's tooltip (_badge).
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.tree.setAccessibleName("clips")
         header = self.tree.header()
         header.setStretchLastSection(True)
         for col in range(1, len(COLUMNS) - 1):  # the numbers take what they need; Name and Status the rest
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         header.resizeSection(0, 130)
+        # Status is shown right after Name (its index stays the last): as the last column it was scrolled off
+        # in a narrow dock, and "unreadable: <reason>" read "unread"
+        header.moveSection(header.visualIndex(len(COLUMNS) - 1), 1)
+        header.resizeSection(len(COLUMNS) - 1, STATUS_PX)
         self.tree.itemDoubleClicked.connect(self._activated)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(lambda pos: self._context_menu(pos))
@@ -241,6 +249,8 @@ class LibraryPanel(QWidget):
         item.setText(0, f"⚠ {item.text(0)}")
         for col in range(len(COLUMNS)):
             item.setToolTip(col, reason)
+        status = len(COLUMNS) - 1
+        item.setToolTip(status, item.text(status))  # "unreadable: …" / "offline: …" whole, however narrow
         item.setForeground(0, QColor(OFFLINE))
         item.setForeground(len(COLUMNS) - 1, QColor(OFFLINE))
 
