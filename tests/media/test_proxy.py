@@ -29,7 +29,7 @@ def _run(gen: Generator[float, None, Path]) -> tuple[list[float], Path]:
 
 @pytest.fixture()
 def source(tmp_path: Path) -> Path:
-    """1280x720, 30 frames: above a 320x180 preview (the moving pattern's blue jumps at frames 12 and 23: cuts)."""
+    """1280x720, 30 frames: above a 320x180 preview (cuts at 12 and 23: the pattern's blue jumps there)."""
     return clipfactory.make_clip(tmp_path / "big.mp4", width=1280, height=720, frames=30, gop=12)
 
 
