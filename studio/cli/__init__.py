@@ -25,7 +25,7 @@ from studio import __version__
 from studio.errors import StudioError
 
 # Sub-command modules; each defines register(subparsers) which sets `func` on its parser.
-COMMAND_MODULES = ("probe", "render", "models_cmds", "where", "otio_cmds")
+COMMAND_MODULES = ("probe", "render", "models_cmds", "where", "otio_cmds", "t2v")
 
 USER_ERROR = 2
 

@@ -221,5 +221,6 @@ class MainWindow(QMainWindow):
         self.library.jobs.wait()
         self.timeline.wait_for_jobs()
         self.generator.shutdown()
+        self.switchboard.t2v.shutdown()  # a text-to-video run: cancelled within a step, then joined
         self.training.shutdown()
         self.autosaver.stop()

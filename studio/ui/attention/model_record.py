@@ -45,7 +45,7 @@ class ModelAttentionDialog(RecordDialog):
     def __init__(self, record: str | Path, clip_name: str, parent: QWidget | None = None) -> None:
         reader = AttentionRecordReader(record)
         settings = reader.settings
-        description = (
+        description = settings.get("description") or (  # a text-to-video record says what its rows are
             f"{settings.get('model', 'model')} ({settings.get('operation', '?')}): for every generated "
             "frame, how much each known frame was attended to (the last block's temporal attention). "
             "Click a frame for its per-patch maps."

@@ -33,7 +33,8 @@ def describe_record(reader: AttentionRecordReader) -> str:
     )
     return (
         f"{reader.directory.name}: {frames} frames at {reader.fps:g} fps, {what}, {state}; "
-        f"{len(reader.clip_names)} clips: {names}. Read-only. Click a frame for its per-patch maps. {where}"
+        f"{len(reader.clip_names)} {settings.get('rows', 'clips')}: {names}. Read-only. "
+        f"Click a frame for its per-patch maps. {where}"
     )
 
 
