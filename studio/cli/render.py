@@ -14,6 +14,7 @@ import math
 import sys
 from pathlib import Path
 
+from studio.cli import cluster
 from studio.errors import ProjectError
 
 # = studio.project.model.QUALITIES, spelled out: parsing the command line must not import the project package
@@ -76,6 +77,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--crf", type=int, help="H.264 quality, 0-51, lower is better (default: the project's)")
     p.add_argument("--preset", default="medium", choices=PRESETS, help="x264 speed preset")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    cluster.add_arguments(p)  # --ray ADDRESS, --chunk-seconds S
     p.set_defaults(func=run)
 
 
@@ -168,6 +170,7 @@ def _render(args: argparse.Namespace, mattes_format: str):
 
         frames = parse_range(args.range, project.settings.fps, project.settings.frame_count)
 
+    cluster.check(args)  # what does not go with --ray: one line, before torch loads
     from tqdm import tqdm
 
     from studio.engine.render import RenderJob  # torch loads here, after the arguments are checked
@@ -187,6 +190,8 @@ def _render(args: argparse.Namespace, mattes_format: str):
         quality=args.quality,  # None: the project's (final unless it says draft)
         frames=frames,
     )
+    if args.ray:
+        job = cluster.cluster_job(args, project)  # the same render, in chunks on Ray
     est = job.estimate()
     engine = "crossfade" if args.crossfade else f"attention ({job.quality})"
     span = ""

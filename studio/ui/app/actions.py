@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QMainWindow, QMenu
 
 from studio.ui.app.interchange import export_otio, import_otio
 from studio.ui.attention.open_record import choose_and_open
+from studio.ui.export.cluster_dialog import show_cluster_dialog
 
 Handler = Callable[[], Any]
 
@@ -47,6 +48,7 @@ def build_actions(window: Any) -> dict[str, QAction]:
         "save_as": _action(w, "Save &As…", doc.save_as, "Ctrl+Shift+S"),
         "import": _action(w, "&Import Clips…", w.library.import_dialog, "Ctrl+I"),
         "export": _action(w, "&Export…", w.show_export_dialog, "Ctrl+E"),
+        "render_cluster": _action(w, "Render on &Cluster…", partial(show_cluster_dialog, w), tip="on Ray"),
         "import_otio": _action(w, "Import &OTIO…", partial(import_otio, w), tip="open an editor's cut"),
         "export_otio": _action(w, "Export O&TIO…", partial(export_otio, w), tip="the timeline for an editor"),
         "quit": _action(w, "&Quit", w.close, key.Quit),
@@ -82,7 +84,7 @@ def build_actions(window: Any) -> dict[str, QAction]:
     file_menu.addMenu(w.recent_menu)
     file_menu.addAction(a["open_record"])  # read-only, without the project (studio.ui.attention.open_record)
     otio = ("import_otio", "export_otio")  # OpenTimelineIO interchange (studio.ui.app.interchange)
-    for name in ("save", "save_as", None, "import", "export", None, *otio, None, "quit"):
+    for name in ("save", "save_as", None, "import", "export", "render_cluster", None, *otio, None, "quit"):
         file_menu.addSeparator() if name is None else file_menu.addAction(a[name])
     edit_menu = bar.addMenu("&Edit")
     for name in ("undo", "redo", None, "delete", "place"):
