@@ -59,6 +59,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--fps", type=float, help="with --clips: output frame rate (default 24)")
     p.add_argument("--size", help="with --clips: output size WxH (default 640x360)")
     p.add_argument("--save-project", metavar="P.json", help="with --clips: also save the project used")
+    p.add_argument(
+        "--pin",
+        action="append",
+        default=[],
+        metavar="CLIP:START-END:MIN[:MAX]",
+        help="hold a clip's share (id or name; output seconds; shares 0-1, MIN may be empty: B:10-20::0.5) "
+        "over a time range; repeatable",
+    )
     p.add_argument("--attention", metavar="DIR", help="write the attention record to this folder")
     p.add_argument("--maps-video", metavar="FILE.mp4", help="also write a video tinted by dominant source")
     p.add_argument("--mattes", metavar="DIR", help="also write a matte per clip (its weight per pixel) here")
@@ -82,9 +90,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _load(args: argparse.Namespace):
-    """The project to render, from exactly one of PROJECT, --demo, --clips; --quality applied to it (so
-    --save-project keeps it; a project file itself is never rewritten)."""
-    return _with_quality(_load_project(args), args.quality)
+    """The project to render, from exactly one of PROJECT, --demo, --clips; --quality and --pin applied to
+    it (so --save-project keeps them; a project file itself is never rewritten)."""
+    from studio.project.pins import parse_pin
+
+    pins = [parse_pin(spec) for spec in args.pin]  # a bad spec: one line, before any clip is probed
+    project = _with_pins(_with_quality(_load_project(args), args.quality), pins)
+    if args.save_project:
+        from studio.project.io import save_project
+
+        save_project(project, args.save_project)
+    return project
+
+
+def _with_pins(project, pins: list):
+    """Each ``--pin`` added to the placements of its clip that overlap its range (one undoable edit each,
+    so it is validated as the window's would be)."""
+    from studio.project.commands import SetPins
+    from studio.project.pins import add_pin
+
+    for spec in pins:
+        for placement_id, placement_pins in add_pin(project, spec):
+            SetPins(placement_id, placement_pins).redo(project)
+    return project
 
 
 def _with_quality(project, quality: str | None):
@@ -110,12 +138,7 @@ def _load_project(args: argparse.Namespace):
             raise ProjectError("--clips needs --duration SECONDS")
         size = parse_size(args.size) if args.size else None
         project = adhoc_project(args.clips, args.duration, fps=args.fps, size=size)
-        project = _with_quality(project, args.quality)
-        if args.save_project:
-            from studio.project.io import save_project
-
-            save_project(project, args.save_project)
-        return project
+        return project  # saved by _load, once --quality and --pin are applied
     if args.duration is not None or args.fps is not None or args.size or args.save_project:
         raise ProjectError("--duration/--fps/--size/--save-project only go with --clips")
     if args.demo:

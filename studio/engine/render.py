@@ -52,6 +52,7 @@ from studio.errors import Cancelled, CancelToken, EngineError, ProjectError
 from studio.media import VideoWriter
 from studio.project.io import require_online
 from studio.project.model import QUALITIES, Project
+from studio.project.pins import record_pins
 from studio.project.record import AttentionRecordWriter
 from studio.project.timemap import active_count
 from studio.project.trace import TraceContext
@@ -335,6 +336,7 @@ class RenderJob:
             },
             frames,
             correspondence=TraceContext.from_project(self.project, synth.stride),  # where pixels came from
+            pins=record_pins(self.project),  # the shares' bounds, for a viewer to draw
         )
         writer.meta["first_frame"] = self.frames.start  # record frame 0 is this output frame of the project
         return tmp, writer
