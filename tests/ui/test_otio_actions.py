@@ -55,4 +55,4 @@ def test_a_bad_timeline_is_one_line_and_keeps_the_project(make_window, project_f
     assert import_otio(window, bad) is False
     assert window.project is before
     message = window.statusBar().currentMessage()
-    assert message.startswith("bad.otio: not a readable OpenTimelineIO file") and "\n" not in message
+    assert message.startswith("bad.otio: not valid JSON") and "\n" not in message  # the safe JSON reader

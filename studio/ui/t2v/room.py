@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtWidgets import QScrollArea
+
 from studio import paths
 from studio.project import AddClip, clip_from_info
 from studio.ui.app.docks import AREA, add_dock
@@ -31,7 +33,12 @@ class T2VRoom:
     def __init__(self, window: Any) -> None:
         self.window = window
         self.panel = T2VPanel(window.settings, self.output_for, add_models=self.show_models)
-        self.dock = add_dock(window, self.panel, "Text to Video", AREA.RightDockWidgetArea, DOCK_NAME)
+        # In a scroll area: the form is ~530 px tall, and a dock's minimum sets the whole window's minimum.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(self.panel)
+        self.dock = add_dock(window, scroll, "Text to Video", AREA.RightDockWidgetArea, DOCK_NAME)
         window.tabifyDockWidget(window.docks["training"], self.dock)
         window.docks["inspector"].raise_()
         window.docks[DOCK_NAME] = self.dock
