@@ -43,11 +43,6 @@ class LevelMeter(QWidget):
         self.rms_db = rms_db if rms_db > self.rms_db else max(rms_db, self.rms_db - FALL_DB)
         self.update()
 
-    @property
-    def resting(self) -> bool:
-        """Nothing left to show falling."""
-        return self.peak_db <= FLOOR_DB and self.rms_db <= FLOOR_DB
-
     def set_unavailable(self, reason: str) -> None:
         self.unavailable = reason
         self.setToolTip(f"No sound in the preview: {reason}")
