@@ -1,6 +1,6 @@
 """Sound while previewing, against the real preview engine and a null sound device on a fake clock (no
 device needed): picture and sound within one frame over a minute of playback, 2x heard, faster and reverse
-muted, a paused seek's 80 ms snippet, and no device: silent, said once.
+muted, a paused seek's 80 ms snippet (and the level meter showing it), and no device: silent, said once.
 
 Nothing waits on the wall clock: the test advances the clock the device plays by, pumps the device, and
 asks the controller to catch up with its clock; where the sound has run dry and the next frame is due (the
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication
 from studio.engine.audio_feed import AudioUnavailable
 from studio.engine.audio_ring import AudioClock, NullSink
 from studio.project import load_project
+from studio.ui.audio.meter import LevelMeter
 from studio.ui.audio.preview import AudioPreview
 from studio.ui.engine.host import EngineHost
 from studio.ui.viewer.playback import PlaybackController
@@ -171,11 +172,17 @@ def test_2x_is_heard_faster_and_reverse_are_muted(qtbot, rig: Rig) -> None:  # n
 
 
 def test_a_paused_seek_plays_a_short_snippet(qtbot, rig: Rig) -> None:  # noqa: ANN001
+    meter = LevelMeter()
+    rig.preview.set_meter(meter)
     rig.open_device(qtbot)
     rig.step(qtbot, 0.5)  # the snippet of the first seek is over
+    rig.step(qtbot, 0.02)  # silence: the last block read is what the meter shows
+    qtbot.waitUntil(lambda: meter.peak_db < -40, timeout=10000)  # the meter falls back (20 dB a second)
     rig.pb.seek(6, immediate=True)
     qtbot.waitUntil(lambda: rig.ring.available > 0, timeout=10000)
-    played = np.concatenate([rig.step(qtbot, 0.02) for _ in range(20)], axis=1)
+    played = np.concatenate([rig.step(qtbot, 0.02) for _ in range(2)], axis=1)
+    qtbot.waitUntil(lambda: meter.peak_db > -14, timeout=10000)  # the 0.5 tone at a share of 0.5: -12 dB
+    played = np.concatenate([played, *[rig.step(qtbot, 0.02) for _ in range(18)]], axis=1)
     sounding = np.flatnonzero(np.abs(played[0]) > 1e-4)
     assert sounding.size and (sounding[-1] - sounding[0]) / RATE == pytest.approx(0.080, abs=0.006)
     assert rig.ring.frame_at() == pytest.approx(6 + 0.080 * 12, abs=0.01)  # from the frame sought
