@@ -16,7 +16,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 _tmp_root = tempfile.mkdtemp(prefix="studio-tests-")
 os.environ.setdefault("STUDIO_CACHE_DIR", os.path.join(_tmp_root, "cache"))
 os.environ.setdefault("STUDIO_STATE_DIR", os.path.join(_tmp_root, "state"))
-os.environ.setdefault("STUDIO_NO_AUDIO", "1")  # the preview never opens a sound device (tests bring a null one)
+# The preview never opens a sound device (tests bring a null one).
+os.environ.setdefault("STUDIO_NO_AUDIO", "1")
 
 
 # --- Media fixtures: real clips written with PyAV by tests/clipfactory.py (owner: the media layer). ---------

@@ -224,9 +224,7 @@ class SourceGatherer:
         """The synthesizer's input for output frame ``n`` (sources with importance 0 are dropped)."""
         pins = frame_pins(self.project, n)
         wanted = pinned_at_min(pins)  # a min pin brings its clip in even where its importance is 0
-        samples = [
-            s for s in frame_sources(self.project, n) if s.importance > 0 or s.clip_index in wanted
-        ]
+        samples = [s for s in frame_sources(self.project, n) if s.importance > 0 or s.clip_index in wanted]
         engine = self.project.settings.engine
         guide_id = engine.guide_clip if getattr(engine, "mode", "free") == "guide" else None
         guide = None

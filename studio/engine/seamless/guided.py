@@ -185,9 +185,7 @@ def _shift(t: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
     return t[ys[:, None], xs[None, :]]
 
 
-def vote(
-    f: Field, lv: Level, by_clip: list[torch.Tensor] | None = None
-) -> tuple[torch.Tensor, torch.Tensor]:
+def vote(f: Field, lv: Level, by_clip: list[torch.Tensor] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Dense voting over 3x3 neighbourhoods: (3, h, w) colours and (K, h, w) clip weights (sum 1).
     ``by_clip``: a list that receives the unnormalised (K, 3, h, w) colour and (K, h, w) weight sums per
     clip (so the clips' weights can be rescaled afterwards, see :func:`hold_votes`)."""
