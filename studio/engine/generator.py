@@ -32,11 +32,12 @@ import torch
 from torch import nn
 
 from studio.engine.attention import Workspace, attend_band, expand_for_dot, offsets, static_bias
+from studio.engine.clip_mass import clip_logits, held_by_pins
 from studio.engine.config import GeneratorConfig
 from studio.engine.device import choose_device, empty_cache, is_out_of_memory
 from studio.engine.features import DIM, FeatureCache, PatchFeatures, grid_shape
 from studio.engine.mask_bias import patch_prior, with_prior
-from studio.engine.pins import hold_shares, unmet, unmet_message
+from studio.engine.pins import unmet, unmet_message
 from studio.engine.synth import SynthInput, SynthOutput
 from studio.engine.synthesis import FeatherCanvas, cut_blocks
 from studio.engine.trace import from_offsets
@@ -49,7 +50,6 @@ BONUS = 0.1  # energy of the stability bonus per unit of `stability` and of prev
 # up to this (or an eighth of the card), and the out-of-memory path still halves it where it does not fit.
 GPU_TILE_BYTES = 1 << 30
 AGREEMENT = 1.0  # energy: sources whose features spread less than this count as agreeing (no pull)
-BALANCE_ROUNDS, BALANCE_TOLERANCE = 3, 0.01  # rounds over the clips; share error left alone
 # Guide mode's feature weights (squared-distance weights, in features.py's order): the guide's luma layout and
 # structure count, its chroma hardly (appearance comes from the sources). Luma counts as structure here: the
 # guide's light and dark regions are its shapes. Picked by the edge-correlation test on real clips.
@@ -319,7 +319,7 @@ class AttentionGenerator(nn.Module):
         mass = torch.softmax(logits, 0)  # what the temporal state follows: the frame as without pins, masks
         masks = patch_prior(prior, s, h, w, dev)  # painted masks: after the balance, which would undo them
         if bounds is not None or masks is not None:  # the masks, then the pins held on the masked shares
-            shown = torch.softmax(_held(with_prior(logits, masks), bounds), 0)
+            shown = torch.softmax(held_by_pins(with_prior(logits, masks), bounds), 0)
         else:
             shown = mass
 
@@ -350,75 +350,6 @@ class AttentionGenerator(nn.Module):
         where = (choice // o_count).cpu().numpy(), offs[choice % o_count].cpu().numpy()  # frame, offset
         trace = from_offsets(maps.astype(np.float32), *where, s, height, width)
         return SynthOutput(frame=frame.cpu().numpy(), shares=shares, maps=maps, trace=trace)
-
-
-def clip_mass(
-    score: torch.Tensor,
-    weights: torch.Tensor,
-    region: int,
-    balance: float,
-    bounds: np.ndarray | None = None,
-) -> torch.Tensor:
-    """(K, h, w) attention mass of each clip: a softmax over clips of :func:`clip_logits`, with the pins'
-    ``bounds`` (K, 2) held (``studio.engine.pins.hold_shares``: one more bias per pinned clip)."""
-    return torch.softmax(_held(clip_logits(score, weights, region, balance), bounds), 0)
-
-
-def clip_logits(
-    score: torch.Tensor,
-    weights: torch.Tensor,
-    region: int,
-    balance: float,
-) -> torch.Tensor:
-    """(K, h, w) logits of each clip's attention mass (the mass is their softmax over clips): the clips'
-    scores, smoothed and balanced.
-
-    - region: scores are averaged over a (2*region+1)^2 patch neighbourhood first. Averaging log-scores is a
-      geometric mean of the clips' likelihoods around the patch, so clips own coherent regions instead of a
-      patch-sized checkerboard. A constant map (the crossfade limit) is unchanged, border included.
-    - balance: a per-clip bias b_i moves the frame's shares toward the importance weights w. Without it the
-      clip nearest the blended query takes every region and coherence + stability then lock that in (one
-      clip swallows the others within a few frames). With it, importance says *how much* of each clip is
-      used and similarity says *where*. Scores differ by tens of logits between clips, so a log-ratio step
-      would crawl: each clip in turn gets the bias that puts the (1 - w_i) quantile of its margin over the
-      best other clip at 0 (a hard-assignment share of exactly w_i). A clip whose soft share is already
-      within ``BALANCE_TOLERANCE`` is left alone, so the crossfade limit (shares = w) stays exact.
-    """
-    if region > 0:
-        size = 2 * region + 1
-        score = torch.nn.functional.avg_pool2d(score[None], size, 1, region, count_include_pad=False)[0]
-    live = torch.nonzero(weights > 0).flatten().tolist()
-    if balance <= 0 or len(live) < 2:
-        return score
-    flat = score.flatten(1)  # (K, P)
-    bias = torch.zeros_like(weights)
-    for _ in range(BALANCE_ROUNDS):
-        for i in live:
-            biased = flat + bias[:, None]
-            share = torch.softmax(biased, 0)[i].mean()
-            if abs(float(share - weights[i])) < BALANCE_TOLERANCE:
-                continue
-            others = torch.cat([biased[:i], biased[i + 1 :]]).max(0).values
-            margin = biased[i] - others
-            bias[i] -= balance * _quantile(margin, float(1.0 - weights[i]))
-    return score + bias[:, None, None]
-
-
-def _held(score: torch.Tensor, bounds: np.ndarray | None) -> torch.Tensor:
-    """The scores with the pins' extra bias (none without pins: the scores as they are)."""
-    return score if bounds is None else score + hold_shares(score, bounds)[:, None, None]
-
-
-def _quantile(x: torch.Tensor, q: float) -> torch.Tensor:
-    """``torch.quantile(x, q)`` (linear interpolation) by two selections instead of a full sort: 3x faster,
-    and this runs a few times per clip per frame."""
-    n = x.numel()
-    pos = q * (n - 1)
-    lo = min(int(pos), n - 1)
-    low = torch.kthvalue(x, lo + 1).values
-    if lo + 1 >= n or pos == lo:
-        return low
-    return torch.lerp(low, torch.kthvalue(x, lo + 2).values, pos - lo)
 
 
 def _validate(inp: SynthInput) -> tuple[np.ndarray, np.ndarray]:

@@ -1,6 +1,6 @@
 """Holding pinned shares: the last step of the balance, when pins act on a frame (``SynthInput.bounds``).
 
-The balance (``generator.clip_mass``, ``seamless.regions.balance_bias``) moves the clips' shares toward the
+The balance (``clip_mass.clip_logits``, ``seamless.regions.balance_bias``) moves the clips' shares toward the
 importance weights, which the gatherer has already set to the pins' targets (``studio.project.pins``). It
 stops within a tolerance and, in the final quality, counts only the frame's centre, so a pin could still be
 missed by a few percent. This step makes it exact: a source whose share is outside its bounds is moved to

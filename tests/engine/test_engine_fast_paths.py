@@ -6,9 +6,10 @@ import numpy as np
 import torch
 
 from studio.engine.attention import Workspace, attend_band, expand_for_dot, static_bias
+from studio.engine.clip_mass import _quantile
 from studio.engine.config import GeneratorConfig
 from studio.engine.features import _pool, _sobel
-from studio.engine.generator import AttentionGenerator, _quantile
+from studio.engine.generator import AttentionGenerator
 from studio.engine.synthesis import source_blocks
 
 
