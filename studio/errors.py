@@ -13,6 +13,14 @@ class StudioError(Exception):
         super().__init__(" ".join(str(message).split()))  # always one line
 
 
+def one_line(exc: BaseException) -> str:
+    """A StudioError is already one line for the user; anything else is a bug, named by its type."""
+    if isinstance(exc, StudioError):
+        return str(exc)
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 class MediaError(StudioError):
     """A media file cannot be probed, decoded or written."""
 

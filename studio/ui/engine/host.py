@@ -21,10 +21,10 @@ from PySide6.QtCore import QEvent, QObject, Qt, QThread, QThreadPool, QTimer, Si
 from PySide6.QtGui import QWindow
 from PySide6.QtWidgets import QWidget
 
-from studio.errors import Cancelled
+from studio.errors import Cancelled, one_line
 from studio.ui.engine.requests import Play, RenderFrame, SharedState, Stop, UpdateProject
 from studio.ui.engine.snapshot import render_key, snapshot
-from studio.ui.engine.worker import EngineWorker, JobFactory, RendererFactory, one_line
+from studio.ui.engine.worker import EngineWorker, JobFactory, RendererFactory
 from studio.ui.export.worker import Export, ExportTask
 
 log = logging.getLogger(__name__)

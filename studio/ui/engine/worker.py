@@ -24,7 +24,6 @@ Why this shape:
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -34,8 +33,19 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from studio.engine.gpu_lock import GPU
-from studio.errors import StudioError
+from studio.errors import one_line
 from studio.ui.engine.frame_cache import DEFAULT_BUDGET, FrameCache
+from studio.ui.engine.renderers import (
+    DRAFT,
+    FINAL,
+    close_renderer,
+    default_final_factory,
+    default_renderer_factory,
+    device_of,
+    frame_count,
+    labelled,
+    resolved_device,
+)
 from studio.ui.engine.requests import Play, RenderFrame, SharedState, Stop, UpdateProject
 from studio.ui.engine.warmup import TorchLoader
 
@@ -47,20 +57,6 @@ JobFactory = Callable[..., Any]  # builds a RenderJob; used by the export jobs (
 
 REFINE_DELAY_MS = 150  # a paused frame refines after this long without a new request
 REFINE_WARMUP = 6  # frames before n the final synthesis runs through first (its temporal state)
-DRAFT, FINAL = "draft", "final"
-
-
-def default_renderer_factory(project: Any, device: str) -> Any:
-    from studio.engine.frame import FrameRenderer  # torch loads here, on the worker thread
-
-    return FrameRenderer(project, device=device, quality=DRAFT)
-
-
-def default_final_factory(project: Any, device: str) -> Any:
-    """The refinement's renderer: its own readers and its own (final, seamless) synthesizer."""
-    from studio.engine.frame import FrameRenderer
-
-    return FrameRenderer(project, device=device, quality=FINAL)
 
 
 @dataclass
@@ -70,42 +66,6 @@ class _Refinement:
     n: int
     generation: int
     started: bool = False
-
-
-def _device_of(project: Any) -> str:
-    return str(getattr(project.settings.engine, "device", "auto") or "auto")
-
-
-def _resolved_device(name: str) -> str:
-    """The device ``name`` runs on, for the status bar (torch is loaded by now: the renderer imported it)."""
-    from studio.engine.device import resolve_device
-
-    return resolve_device(name)[0]
-
-
-def frame_count(project: Any) -> int:
-    return int(project.settings.frame_count)
-
-
-def labelled(record: Any, quality: str) -> Any:
-    """``record`` with ``quality`` set (a renderer that does not label its frames is labelled here)."""
-    if getattr(record, "quality", quality) != quality and dataclasses.is_dataclass(record):
-        return dataclasses.replace(record, quality=quality)
-    return record
-
-
-def one_line(exc: BaseException) -> str:
-    """A StudioError is already one line for the user; anything else is a bug, named by its type."""
-    if isinstance(exc, StudioError):
-        return str(exc)
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def _close(renderer: Any) -> None:
-    close = getattr(renderer, "close", None)
-    if callable(close):
-        close()
 
 
 class EngineWorker(QObject):
@@ -206,7 +166,7 @@ class EngineWorker(QObject):
     # ---- project and renderer --------------------------------------------------------------------
     def _update_project(self, req: UpdateProject) -> None:
         self._project = req.project
-        device = _device_of(req.project)
+        device = device_of(req.project)
         if self._renderer is not None and device != self._renderer_device:
             self._close_renderer()  # a new device needs a new generator
         if self._final is not None and device != self._final_device:
@@ -224,11 +184,11 @@ class EngineWorker(QObject):
                 renderer.set_project(req.project)  # reopens only the readers that changed
 
     def _close_renderer(self) -> None:
-        _close(self._renderer)
+        close_renderer(self._renderer)
         self._renderer = None
 
     def _close_final(self) -> None:
-        _close(self._final)
+        close_renderer(self._final)
         self._final = None
 
     def _get_renderer(self) -> Any:
@@ -236,11 +196,11 @@ class EngineWorker(QObject):
             if self._project is None:
                 raise RuntimeError("no project sent to the engine yet")
             self.stateChanged.emit("loading")
-            device = _device_of(self._project)
+            device = device_of(self._project)
             self._renderer = self._renderer_factory(self._project, device)
             self._renderer_device = device
             synth = getattr(self._renderer, "synthesizer", None)
-            self.deviceChanged.emit(str(getattr(synth, "device", None) or _resolved_device(device)))
+            self.deviceChanged.emit(str(getattr(synth, "device", None) or resolved_device(device)))
         return self._renderer
 
     def _render(self, n: int) -> Any:
@@ -303,7 +263,7 @@ class EngineWorker(QObject):
         if job.generation != self._shared.generation or self._play is not None or self._project is None:
             self._cancel_refinement()  # a newer request is on its way: it decides what happens next
             return
-        if GPU.holder is not None and _device_of(self._project) != "cpu":
+        if GPU.holder is not None and device_of(self._project) != "cpu":
             self._cancel_refinement()  # text-to-video has the GPU (studio.engine.gpu_lock): stay on draft
             return
         if not job.started:
@@ -312,8 +272,8 @@ class EngineWorker(QObject):
             self.stateChanged.emit("refining")
         try:
             if self._final is None:  # building it (a synthesizer, readers) is this turn's work
-                self._final = self._final_factory(self._project, _device_of(self._project))
-                self._final_device = _device_of(self._project)
+                self._final = self._final_factory(self._project, device_of(self._project))
+                self._final_device = device_of(self._project)
                 self._refine_timer.start()
                 return
             start = max(job.n - self.warmup, 0)

@@ -27,10 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.errors import Cancelled
+from studio.errors import Cancelled, one_line
 from studio.ui.engine.host import EngineHost
 from studio.ui.engine.snapshot import snapshot
-from studio.ui.engine.worker import one_line
 from studio.ui.export.memory import place_dialog
 from studio.ui.export.worker import ExportTask
 

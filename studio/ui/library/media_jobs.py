@@ -18,7 +18,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, QThreadPool, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
 
-from studio.ui.engine.worker import one_line
+from studio.errors import one_line
 from studio.ui.jobs import FunctionJob
 
 log = logging.getLogger(__name__)

@@ -25,8 +25,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, QThreadPool, QTimer, Signal, Slot
 
+from studio.errors import one_line
 from studio.media.background import PROXY, SHOTS
-from studio.ui.engine.worker import one_line
 from studio.ui.jobs import GeneratorJob
 from studio.ui.timecode import format_timecode
 

@@ -23,10 +23,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QInputDialog, QWidget
 
-from studio.errors import Cancelled, CancelToken
+from studio.errors import Cancelled, CancelToken, one_line
 from studio.models.locations import find_checkpoint
 from studio.project import AddClip, AddPlacement, Macro, Placement, RemovePlacement
-from studio.ui.engine.worker import one_line
 from studio.ui.jobs import FunctionJob
 
 KINDS = {"extend": ("transformer", "convlstm"), "interpolate": ("interp", "transformer"), "morph": ("vae",)}
