@@ -12,18 +12,16 @@ The file grows under a temp name beside the target and takes its real name in :m
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Iterator
-from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
 
 from studio.errors import MediaError
-from studio.litter import sweep_stale, temp_tag
 from studio.media._open import open_input, video_stream
+from studio.media._output import PartFile
 from studio.media.timestamps import snap_rate
 
 # deepest first: (pixel format, significant bits)
@@ -49,24 +47,15 @@ class GreyVideoWriter:
         self.width, self.height = int(width), int(height)
         self.pix_fmt, self.bits = grey_format("ffv1")
         self.frames_written = 0
-        self._closed = False
-        # the writer's PID in the name: a later writer here removes it if this process is killed mid-way
-        sweep_stale(self.path.parent)
-        self._tmp = self.path.with_name(f".{self.path.stem}.part-{temp_tag()}.mkv")
-        try:
-            self._tmp.open("xb").close()  # a bad folder is reported now, not at the first packet
-            self._out = av.open(str(self._tmp), "w", format="matroska")
-        except (OSError, av.error.FFmpegError) as exc:
-            self._tmp.unlink(missing_ok=True)
-            raise MediaError(f"cannot write {self.path}: {getattr(exc, 'strerror', None) or exc}") from None
-        rate = snap_rate(fps)
-        self._stream = self._out.add_stream("ffv1", rate=rate)
-        self._stream.width, self._stream.height = self.width, self.height
-        self._stream.pix_fmt = self.pix_fmt
-        ctx = self._stream.codec_context
-        ctx.time_base = Fraction(1) / rate
-        ctx.gop_size = 1  # every frame a keyframe: compositors seek anywhere
-        self._stream.options = {"level": "3", "slicecrc": "1"}  # FFV1 v3: sliced, checksummed
+        self._file = PartFile(self.path, "matroska")
+        self._stream = self._file.add_video(
+            "ffv1",
+            snap_rate(fps),
+            (self.width, self.height),
+            self.pix_fmt,
+            options={"level": "3", "slicecrc": "1"},  # FFV1 v3: sliced, checksummed
+            gop=1,  # every frame a keyframe: compositors seek anywhere
+        )
 
     def write(self, matte: np.ndarray) -> None:
         """One frame: (height, width) uint16, 65535 = weight 1."""
@@ -79,38 +68,23 @@ class GreyVideoWriter:
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(matte), format=self.pix_fmt)
         frame.pts = self.frames_written
         self.frames_written += 1
-        self._mux(self._stream.encode(frame))
-
-    def _mux(self, packets: list[av.Packet]) -> None:
-        try:
-            self._out.mux(packets)
-        except (OSError, av.error.FFmpegError) as exc:
-            raise MediaError(
-                f"cannot write {self.path.name}: {getattr(exc, 'strerror', None) or exc}"
-            ) from None
+        self._file.mux(self._stream.encode(frame))
 
     def close(self) -> Path:
         """Flush, finish the file and give it its real name."""
-        if self._closed:
+        if self._file.done:
             return self.path
         try:
-            self._mux(self._stream.encode(None))
-            self._out.close()
-            os.replace(self._tmp, self.path)
+            self._file.mux(self._stream.encode(None))
+            self._file.finish()
         except BaseException:
             self.abort()
             raise
-        self._closed = True
         return self.path
 
     def abort(self) -> None:
         """Stop and delete the unfinished file."""
-        if self._closed:
-            return
-        self._closed = True
-        with contextlib.suppress(Exception):  # the file is thrown away: its trailer does not matter
-            self._out.close()
-        self._tmp.unlink(missing_ok=True)
+        self._file.discard()
 
 
 def read_grey_video(path: str | os.PathLike[str]) -> Iterator[np.ndarray]:

@@ -15,7 +15,6 @@ players assume for HD and what the reader uses to convert back.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from fractions import Fraction
 from pathlib import Path
@@ -25,8 +24,7 @@ import numpy as np
 from av.video.reformatter import ColorRange, Colorspace
 
 from studio.cores import usable_cores
-from studio.errors import MediaError
-from studio.litter import sweep_stale, temp_tag
+from studio.media._output import PartFile
 from studio.media.timestamps import snap_rate
 
 AAC_FRAME = 1024  # samples per AAC frame: audio is handed to the encoder in blocks of this size
@@ -66,19 +64,7 @@ class VideoWriter:
         self.fps = snap_rate(fps)
         self._convert_threads = convert_threads(*self.coded_size)
         self.frames_written = 0
-        # the writer's PID in the name: a later writer here removes it if this process is killed mid-way
-        sweep_stale(self.path.parent)
-        self._tmp = self.path.with_name(f".{self.path.stem}.part-{temp_tag()}.mp4")
-        try:
-            # FFmpeg opens the file lazily at the first packet; creating it now reports a bad folder up front.
-            self._tmp.open("xb").close()
-            self._out = av.open(str(self._tmp), "w", format="mp4", options={"movflags": "+faststart"})
-        except (OSError, av.error.FFmpegError) as exc:
-            self._tmp.unlink(missing_ok=True)
-            raise MediaError(f"cannot write {self.path}: {getattr(exc, 'strerror', None) or exc}") from None
-        except BaseException:  # Ctrl-C or SIGTERM just after the file appeared: it must not stay
-            self._tmp.unlink(missing_ok=True)
-            raise
+        self._file = PartFile(self.path, "mp4", {"movflags": "+faststart"})
         try:
             self._video = self._add_video(crf, preset, gop)
             self._audio = self._add_audio(audio_rate, audio_channels) if audio_rate else None
@@ -87,26 +73,27 @@ class VideoWriter:
             raise
         self._audio_pending = np.zeros((audio_channels, 0), np.float32)
         self._audio_pts = 0
-        self._closed = False
 
     def _add_video(self, crf: int, preset: str, gop: int | None):
-        stream = self._out.add_stream("libx264", rate=self.fps)
-        stream.width, stream.height = self.coded_size
-        stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": str(crf), "preset": preset}
-        if gop is not None:  # frames per keyframe; 1 = all-intra (proxies: every frame decodes on its own)
-            stream.codec_context.gop_size = int(gop)
+        stream = self._file.add_video(
+            "libx264",
+            self.fps,
+            self.coded_size,
+            "yuv420p",
+            options={"crf": str(crf), "preset": preset},
+            gop=gop,  # 1 = all-intra: proxies, where every frame decodes on its own
+        )
         # PyAV's default (slice threads) makes libx264 use sliced threading: slower and worse than the frame
         # threads the ffmpeg CLI gets with its default (frame|slice).
         stream.thread_type = "AUTO"
         ctx = stream.codec_context
-        ctx.time_base = Fraction(1) / self.fps
         ctx.colorspace, ctx.color_range = 1, 1  # AVCOL_SPC_BT709, AVCOL_RANGE_MPEG (limited)
         ctx.color_primaries, ctx.color_trc = 1, 1  # BT.709
         return stream
 
     def _add_audio(self, rate: int, channels: int):
-        stream = self._out.add_stream("aac", rate=int(rate), layout="stereo" if channels == 2 else "mono")
+        layout = "stereo" if channels == 2 else "mono"
+        stream = self._file.container.add_stream("aac", rate=int(rate), layout=layout)
         stream.codec_context.time_base = Fraction(1, int(rate))
         return stream
 
@@ -131,7 +118,7 @@ class VideoWriter:
         )
         picture.pts = self.frames_written
         self.frames_written += 1
-        self._mux(self._video.encode(picture))
+        self._file.mux(self._video.encode(picture))
 
     def write_audio(self, samples: np.ndarray) -> None:
         """Audio (channels, n) float32 in [-1, 1] at ``audio_rate``; any block size, appended in order."""
@@ -152,43 +139,27 @@ class VideoWriter:
         frame.sample_rate = self._audio.codec_context.sample_rate
         frame.pts = self._audio_pts
         self._audio_pts += block.shape[1]
-        self._mux(self._audio.encode(frame))
-
-    def _mux(self, packets: list[av.Packet]) -> None:
-        try:
-            self._out.mux(packets)
-        except (OSError, av.error.FFmpegError) as exc:
-            raise MediaError(
-                f"cannot write {self.path.name}: {getattr(exc, 'strerror', None) or exc}"
-            ) from None
+        self._file.mux(self._audio.encode(frame))
 
     def close(self) -> Path:
         """Flush the encoders, finish the file and give it its real name; returns that path."""
-        if self._closed:
+        if self._file.done:
             return self.path
         try:
             if self._audio is not None and self._audio_pending.shape[1]:
                 self._encode_audio(self._audio_pending)
-            self._mux(self._video.encode(None))
+            self._file.mux(self._video.encode(None))
             if self._audio is not None:
-                self._mux(self._audio.encode(None))
-            self._out.close()
-            os.replace(self._tmp, self.path)
+                self._file.mux(self._audio.encode(None))
+            self._file.finish()
         except BaseException:
             self.abort()
             raise
-        self._closed = True
         return self.path
 
     def abort(self) -> None:
         """Stop and delete the unfinished file; the target path is left as it was."""
-        if getattr(self, "_closed", False):
-            return
-        self._closed = True
-        # The file is being thrown away: a failure to write its trailer does not matter.
-        with contextlib.suppress(Exception):
-            self._out.close()
-        self._tmp.unlink(missing_ok=True)
+        self._file.discard()
 
     def __enter__(self) -> VideoWriter:
         return self
