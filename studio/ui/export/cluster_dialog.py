@@ -16,19 +16,17 @@ from PySide6.QtCore import QSettings, QThreadPool
 from PySide6.QtWidgets import (
     QDialog,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from studio import paths
 from studio.errors import Cancelled, CancelToken
+from studio.ui import forms
 from studio.ui.engine.snapshot import snapshot
 from studio.ui.engine.worker import one_line
 from studio.ui.jobs import GeneratorJob
@@ -95,22 +93,13 @@ class ClusterDialog(QDialog):
         self.render_button.setDefault(True)
         self.close_button = QPushButton("Close")
 
-        path_row = QHBoxLayout()
-        path_row.addWidget(self.path_edit, 1)
-        path_row.addWidget(self.browse_button)
+        path_row = forms.row(self.path_edit, self.browse_button, grow=self.path_edit)
         form = QFormLayout()
         form.addRow("Ray address", self.address)
         form.addRow("Chunk length", self.chunk)
         form.addRow("File", path_row)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.render_button)
-        buttons.addWidget(self.close_button)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.status)
-        layout.addLayout(buttons)
+        buttons = forms.button_row(self.render_button, self.close_button)
+        forms.column(self, form, self.progress, self.status, buttons)
         self.setMinimumWidth(460)
         self.browse_button.clicked.connect(self.browse)
         self.render_button.clicked.connect(self.start)
@@ -121,9 +110,7 @@ class ClusterDialog(QDialog):
         return self.worker is not None and not self.worker.ended
 
     def browse(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Render to", self.path_edit.text(), "MP4 video (*.mp4)")
-        if path:
-            self.path_edit.setText(path)
+        forms.browse_save(self, self.path_edit, "Render to")
 
     def start(self) -> None:
         if self.running:

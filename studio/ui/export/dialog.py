@@ -23,18 +23,17 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from studio.errors import Cancelled
+from studio.ui import forms
 from studio.ui.engine.host import EngineHost
 from studio.ui.engine.worker import one_line
 from studio.ui.export import fields
@@ -113,9 +112,7 @@ class ExportDialog(QDialog):
         self.reveal_button = QPushButton("Show in Folder")
         self.reveal_button.setEnabled(False)
 
-        path_row = QHBoxLayout()
-        path_row.addWidget(self.path_edit, 1)
-        path_row.addWidget(self.browse_button)
+        path_row = forms.row(self.path_edit, self.browse_button, grow=self.path_edit)
         size_row = QHBoxLayout()
         size_row.addWidget(self.width_box)
         size_row.addWidget(QLabel("×"))
@@ -135,17 +132,10 @@ class ExportDialog(QDialog):
         form.addRow("Mattes", mattes_row)
         form.addRow("", self.mattes_folder)
         form.addRow("Estimate", self.estimate_label)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.reveal_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.queue_button)
-        buttons.addWidget(self.export_button)
-        buttons.addWidget(self.cancel_button)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.status)
-        layout.addLayout(buttons)
+        buttons = forms.button_row(
+            self.queue_button, self.export_button, self.cancel_button, left=[self.reveal_button]
+        )
+        forms.column(self, form, self.progress, self.status, buttons)
         self.setMinimumWidth(520)
 
         self.browse_button.clicked.connect(self.browse)
@@ -223,9 +213,7 @@ class ExportDialog(QDialog):
         self._mattes_folder_follows = False
 
     def browse(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export video", str(self.output), "MP4 video (*.mp4)")
-        if name:
-            self.path_edit.setText(name if name.lower().endswith(".mp4") else name + ".mp4")
+        forms.browse_save(self, self.path_edit, "Export video", suffix=".mp4")
 
     # ---- running ----------------------------------------------------------------------------------------
     def request_estimate(self) -> None:
