@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLayout, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLayout, QLineEdit, QVBoxLayout, QWidget
 
 MP4_FILTER = "MP4 video (*.mp4)"
 
@@ -21,6 +21,11 @@ def row(*widgets: QWidget, grow: QWidget | None = None) -> QHBoxLayout:
     for widget in widgets:
         layout.addWidget(widget, 1 if widget is grow else 0)
     return layout
+
+
+def size_row(width: QWidget, height: QWidget) -> QHBoxLayout:
+    """A width and a height box, "×" between them."""
+    return row(width, QLabel("×"), height)
 
 
 def button_row(*right: QWidget, left: Sequence[QWidget] = ()) -> QHBoxLayout:

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -113,23 +112,16 @@ class ExportDialog(QDialog):
         self.reveal_button.setEnabled(False)
 
         path_row = forms.row(self.path_edit, self.browse_button, grow=self.path_edit)
-        size_row = QHBoxLayout()
-        size_row.addWidget(self.width_box)
-        size_row.addWidget(QLabel("×"))
-        size_row.addWidget(self.height_box)
         form = QFormLayout()
         form.addRow("File", path_row)
         form.addRow("Frames", self.range_box)
         form.addRow("Quality (CRF)", self.crf)
-        form.addRow("Size", size_row)
+        form.addRow("Size", forms.size_row(self.width_box, self.height_box))
         form.addRow("Frame rate", self.fps_box)
         form.addRow("Audio", self.audio)
         form.addRow("Attention", self.sidecar)
         form.addRow("", self.reveal_when_done)
-        mattes_row = QHBoxLayout()
-        mattes_row.addWidget(self.mattes)
-        mattes_row.addWidget(self.mattes_format, 1)
-        form.addRow("Mattes", mattes_row)
+        form.addRow("Mattes", forms.row(self.mattes, self.mattes_format, grow=self.mattes_format))
         form.addRow("", self.mattes_folder)
         form.addRow("Estimate", self.estimate_label)
         buttons = forms.button_row(

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.models.t2v.settings import T2VSettings
+from studio.ui import forms
 from studio.ui.t2v.models_dialog import ModelChecker, model_folders, set_model_folders
 from studio.ui.t2v.runner import GPU_NOTICE, T2VRunner
 
@@ -122,30 +122,19 @@ class T2VPanel(QWidget):
         self.status.setObjectName("t2vStatus")
         self.status.setWordWrap(True)
 
-        model_row = QHBoxLayout()
-        model_row.addWidget(self.model, 1)
-        model_row.addWidget(models_button)
-        seed_row = QHBoxLayout()
-        seed_row.addWidget(self.seed, 1)
-        seed_row.addWidget(dice)
-        size_row = QHBoxLayout()
-        size_row.addWidget(self.width_spin)
-        size_row.addWidget(QLabel("×"))
-        size_row.addWidget(self.height_spin)
         form = QFormLayout()
-        form.addRow("Model", model_row)
+        form.addRow("Model", forms.row(self.model, models_button, grow=self.model))
         form.addRow("", self.model_info)
         form.addRow("Prompt", self.prompt)
         form.addRow("Not", self.negative)
-        form.addRow("Seed", seed_row)
-        form.addRow("Size", size_row)
+        form.addRow("Seed", forms.row(self.seed, dice, grow=self.seed))
+        form.addRow("Size", forms.size_row(self.width_spin, self.height_spin))
         form.addRow("Frames", self.frames)
         form.addRow("Steps", self.steps)
         form.addRow("", self.word_attention)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.generate_button, 1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.attention_button)
+        buttons = forms.row(
+            self.generate_button, self.cancel_button, self.attention_button, grow=self.generate_button
+        )
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addLayout(buttons)
