@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -75,6 +76,11 @@ class RenderResult:
     maps_video: Path | None = None
     mattes_dir: Path | None = None  # the compositing mattes written (studio.engine.mattes), if asked for
 
+    @classmethod
+    def measure(cls, path: str | os.PathLike[str], frames: int, seconds: float, **rest: Any) -> RenderResult:
+        """``frames`` written in ``seconds`` of wall time, the rate worked out here (``rest``: the rest)."""
+        return cls(Path(path), frames, seconds, frames / seconds if seconds > 0 else 0.0, **rest)
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -107,7 +113,36 @@ class Progress:
         return cls(int(done), int(total), fps, eta, stage, tuple(warnings), result)
 
 
-class RenderJob:
+def job_quality(quality: str | None, project: Project) -> str:
+    """``quality`` ("draft" | "final", QUALITIES), or the project's ``engine.quality`` when None (the window's
+    export, ``studio render``); an unknown one is refused before anything is opened."""
+    chosen = str(quality or getattr(project.settings.engine, "quality", "final"))
+    if chosen not in QUALITIES:
+        raise EngineError(f"unknown quality {chosen!r}: one of {', '.join(QUALITIES)}")
+    return chosen
+
+
+class ProgressJob:
+    """What the render jobs (this one, the cluster's) share: iterating one renders, yielding records of
+    :class:`Progress` whose last one carries the :class:`RenderResult` (also left on ``result``)."""
+
+    result: RenderResult | None
+
+    def _render(self) -> Iterator[Progress]:
+        raise NotImplementedError
+
+    def run(self) -> RenderResult:
+        """Render to the end (for callers that want no progress) and return the result."""
+        for _ in self:
+            pass
+        assert self.result is not None
+        return self.result
+
+    def __iter__(self) -> Iterator[Progress]:
+        return self._render()
+
+
+class RenderJob(ProgressJob):
     """Renders a whole project to an MP4: iterate it once (records of :class:`Progress`), or ``run()`` it
     once; ``estimate()`` any time before. ``result`` is the :class:`RenderResult` once it is done."""
 
@@ -143,10 +178,7 @@ class RenderJob:
         self.on_warning = on_warning
         self.crf = int(project.settings.crf if crf is None else crf)
         self.preset = preset
-        # "draft" | "final" (QUALITIES); None: the project's engine.quality (window export, `studio render`)
-        self.quality = str(quality or getattr(project.settings.engine, "quality", "final"))
-        if self.quality not in QUALITIES:
-            raise EngineError(f"unknown quality {self.quality!r}: one of {', '.join(QUALITIES)}")
+        self.quality = job_quality(quality, project)
         self.warnings: list[str] = []
         self.result: RenderResult | None = None
 
@@ -172,16 +204,6 @@ class RenderJob:
         self.warnings.append(message)
         if self.on_warning is not None:
             self.on_warning(message)
-
-    def run(self) -> RenderResult:
-        """Render to the end (for callers that want no progress) and return the result."""
-        for _ in self:
-            pass
-        assert self.result is not None
-        return self.result
-
-    def __iter__(self) -> Iterator[Progress]:
-        return self._render()
 
     def _render(self) -> Iterator[Progress]:
         require_online(self.project)
@@ -301,11 +323,10 @@ class RenderJob:
         seconds = time.perf_counter() - started
         pixels, counts = size[0] * size[1], active_count(self.project)[span.start : span.stop]
         remember_rate(rate_key(self.quality, synth, device), seconds, total, pixels, counts)  # next estimate
-        self.result = RenderResult(
-            path=Path(path),
-            frames=total,
-            seconds=seconds,
-            fps=total / seconds if seconds > 0 else 0.0,
+        self.result = RenderResult.measure(
+            path,
+            total,
+            seconds,
             warnings=tuple(self.warnings),
             device=device,
             attention_dir=self.attention_dir,

@@ -37,10 +37,10 @@ from studio.engine.cluster.chunks import (
 )
 from studio.engine.cluster.join import join_render
 from studio.engine.cluster.tasks import ChunkOptions, ChunkOutcome, remote_render_chunk
-from studio.engine.render import AUDIO, DONE, Estimate, Progress, RenderResult
+from studio.engine.render import AUDIO, DONE, Estimate, Progress, ProgressJob, RenderResult, job_quality
 from studio.errors import CancelToken, EngineError, StudioError
 from studio.project.io import require_online
-from studio.project.model import QUALITIES, Project
+from studio.project.model import Project
 
 POLL_S = 0.2  # how often the driver looks at the tasks (and yields a Progress record)
 MAX_RETRIES = 3  # Ray's retries of a task whose worker died
@@ -57,7 +57,7 @@ def import_ray() -> Any:
     return ray
 
 
-class ClusterRenderJob:
+class ClusterRenderJob(ProgressJob):
     """Renders ``project`` to ``output`` in chunks on a Ray cluster; iterate it once, or ``run()`` it."""
 
     def __init__(
@@ -83,9 +83,7 @@ class ClusterRenderJob:
         self.output = Path(output)
         self.address = address
         self.attention_dir = Path(attention_dir) if attention_dir is not None else None
-        self.quality = str(quality or getattr(project.settings.engine, "quality", "final"))
-        if self.quality not in QUALITIES:
-            raise EngineError(f"unknown quality {self.quality!r}: one of {', '.join(QUALITIES)}")
+        self.quality = job_quality(quality, project)
         try:
             self.plan = plan_chunks(
                 int(project.settings.frame_count), float(project.settings.fps), chunk_seconds, warmup_seconds
@@ -128,15 +126,6 @@ class ClusterRenderJob:
         work = sum(c.frames + c.warmup for c in self.plan) / frames
         device = f"{parallel} Ray task{'s' if parallel > 1 else ''} ({local.device} here)"
         return dataclasses.replace(local, seconds=local.seconds * work / parallel, device=device)
-
-    def run(self) -> RenderResult:
-        for _ in self:
-            pass
-        assert self.result is not None
-        return self.result
-
-    def __iter__(self) -> Iterator[Progress]:
-        return self._render()
 
     # -- Ray -------------------------------------------------------------------------------------------------
     def _connect(self, ray: Any) -> None:
@@ -237,11 +226,10 @@ class ClusterRenderJob:
                 self.started_ray = False
         seconds = time.perf_counter() - started
         devices = sorted({o.device for o in self.outcomes})
-        self.result = RenderResult(
-            path=Path(path),
-            frames=total,
-            seconds=seconds,
-            fps=total / seconds if seconds > 0 else 0.0,
+        self.result = RenderResult.measure(
+            path,
+            total,
+            seconds,
             warnings=tuple(self.warnings),
             device=", ".join(devices) or "none",
             attention_dir=self.attention_dir,
