@@ -28,6 +28,29 @@ from studio.project.model import FEATURE_KINDS, QUALITIES
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 FITS = ("fit", "fill", "stretch")
+# the two boxes' rows, top to bottom: (label, the field's key = the setting's dotted path)
+OUTPUT_ROWS = (
+    ("Generation time", "duration"),
+    ("Frame rate", "fps"),
+    ("Width", "width"),
+    ("Height", "height"),
+    ("Fit", "fit"),
+    ("Quality (CRF)", "crf"),
+    ("Audio", "audio"),
+)
+GENERATOR_ROWS = (
+    ("Temperature", "engine.temperature"),
+    ("Search radius", "engine.radius"),
+    ("Temporal window", "engine.window"),
+    ("Coherence", "engine.coherence"),
+    ("Stability", "engine.stability"),
+    ("Patch", "engine.patch"),
+    ("Guide clip", "engine.guide_clip"),
+    ("Features", "engine.features"),
+    ("Quality (export)", "engine.quality"),
+    ("Seed", "seed"),
+    ("Device", "engine.device"),
+)
 
 
 def _double(lo: float, hi: float, decimals: int, step: float, suffix: str = "") -> QDoubleSpinBox:
@@ -94,28 +117,8 @@ class InspectorPanel(QScrollArea):
             "much slower). The preview plays draft and refines a paused frame to final either way."
         )
 
-        output = QGroupBox("Output")
-        form = QFormLayout(output)
-        form.addRow("Generation time", f["duration"])
-        form.addRow("Frame rate", f["fps"])
-        form.addRow("Width", f["width"])
-        form.addRow("Height", f["height"])
-        form.addRow("Fit", f["fit"])
-        form.addRow("Quality (CRF)", f["crf"])
-        form.addRow("Audio", f["audio"])
-        engine = QGroupBox("Generator")
-        form = QFormLayout(engine)
-        form.addRow("Temperature", f["engine.temperature"])
-        form.addRow("Search radius", f["engine.radius"])
-        form.addRow("Temporal window", f["engine.window"])
-        form.addRow("Coherence", f["engine.coherence"])
-        form.addRow("Stability", f["engine.stability"])
-        form.addRow("Patch", f["engine.patch"])
-        form.addRow("Guide clip", f["engine.guide_clip"])
-        form.addRow("Features", f["engine.features"])
-        form.addRow("Quality (export)", f["engine.quality"])
-        form.addRow("Seed", f["seed"])
-        form.addRow("Device", f["engine.device"])
+        output = self._group("Output", OUTPUT_ROWS)
+        engine = self._group("Generator", GENERATOR_ROWS)
 
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -125,6 +128,14 @@ class InspectorPanel(QScrollArea):
         self.setWidget(body)
         self.setEnabled(False)
         self._connect()
+
+    def _group(self, title: str, rows: tuple[tuple[str, str], ...]) -> QGroupBox:
+        """A titled box of (label, field key) rows."""
+        box = QGroupBox(title)
+        form = QFormLayout(box)
+        for label, key in rows:
+            form.addRow(label, self.fields[key])
+        return box
 
     def _connect(self) -> None:
         for key, widget in self.fields.items():
