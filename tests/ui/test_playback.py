@@ -88,6 +88,24 @@ def test_plays_in_order_at_the_project_rate_and_wraps_the_loop(qtbot, paced: Pla
     assert pb.shown[20:] == [9, 10]
 
 
+def test_the_next_lap_renders_while_the_loops_end_is_on_screen(qtbot, paced: PlaybackController) -> None:  # noqa: ANN001
+    """Without it each wrap stalls until the lap's first frame is rendered, and under the sound's clock (which
+    stops when the sound waits for a frame) the wrap waited on a clock that waited on it."""
+    pb, period = paced, 1 / 12
+    pb.loop = True
+    pb.set_range(3, 6)
+    pb.seek(4, immediate=True)
+    pb.play()
+    for k in (5, 6):
+        pb.clock.advance(period)
+        qtbot.waitUntil(lambda k=k: pb.position == k, timeout=30000)
+    # The clock stands still: frame 3 (the next lap's first) arrives anyway, then the lap after it
+    qtbot.waitUntil(lambda: pb.ready_after(6)[:2] == [3, 4], timeout=30000)
+    pb.clock.advance(period)
+    qtbot.waitUntil(lambda: pb.position == 3, timeout=30000)
+    assert pb.stalls == 0 and pb.shown[-3:] == [5, 6, 3]
+
+
 def test_in_out_range_and_stop_at_the_end(qtbot, playback: PlaybackController) -> None:  # noqa: ANN001
     playback.set_range(3, 6)
     playback.loop = True

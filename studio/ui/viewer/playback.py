@@ -287,8 +287,18 @@ class PlaybackController(QObject):
         direction = 1 if self.rate > 0 else -1
         self._buffer = {k: v for k, v in self._buffer.items() if (k - n) * direction > 0}  # drop passed
         self.host.set_horizon(n + AHEAD * direction)
+        if self.loop and n == (self.last if direction > 0 else self.first):
+            self._preroll_lap()
         self.positionChanged.emit(n)
         self.frameShown.emit(n, record)
+
+    def _preroll_lap(self) -> None:
+        """The loop's end is on screen: the engine starts the next lap now, a frame before it is due. Left to
+        the wrap's own tick, the lap's first frame would only begin rendering when due, so every wrap would
+        stall; and under a clock that holds (sound) the sound would wait for that frame and the clock for
+        the sound, a wait that only the frame ends, so the loop must never depend on the clock reaching it."""
+        start = self.first if self.rate > 0 else self.last
+        self._start_engine(start)
 
     # ---- results ----------------------------------------------------------------------------------------
     def _request_current(self) -> None:
