@@ -5,93 +5,61 @@ value below follows from the pixels dragged."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QUndoStack
 from PySide6.QtTest import QTest
 
-from studio.media import probe
 from studio.project import (
-    GenerationSettings,
     ImportanceCurve,
     Keyframe,
     MovePlacement,
     Placement,
     Project,
-    clip_from_info,
 )
 from studio.ui.app.undo import push_command
-from studio.ui.timeline.geometry import CLIP_H, LEFT_PAD, RULER_H, lane_rect, row_top, value_to_y
+from studio.ui.timeline.geometry import LEFT_PAD, RULER_H, lane_rect, value_to_y
 from studio.ui.timeline.view import TimelineView
+from tests.ui.timeline_support import (
+    PPS,
+    X,
+    block_y,
+    drag,
+    to_viewport,
+    two_clip_files,
+    two_clip_project,
+    view_fixture,
+)
 
-PPS = 100.0  # px per second
 FPS = 24.0
 KEYS = (Keyframe(0.0, 0.5, "linear"), Keyframe(1.5, 1.0, "smooth"), Keyframe(3.0, 0.25, "linear"))
 
 
 @pytest.fixture(scope="module")
 def clip_files(make_test_clip: Callable[..., Path]) -> tuple[Path, Path]:
-    return make_test_clip("timeline_a.mp4", frames=96), make_test_clip(
-        "timeline_b.mp4", frames=48, pattern="static"
-    )
+    return two_clip_files(make_test_clip, "timeline")
 
 
 @pytest.fixture
 def project(clip_files: tuple[Path, Path]) -> Project:
-    a, b = clip_files
-    clips = [clip_from_info("c-1", a, probe(a), "beach"), clip_from_info("c-2", b, probe(b), "city")]
     placements = [
         Placement("p-1", "c-1", 1.0, 3.0, importance=ImportanceCurve(KEYS)),
         Placement("p-2", "c-2", 4.5, 2.0),
     ]
-    return Project("t", clips, placements, GenerationSettings(duration=8.0, fps=FPS))
+    return two_clip_project(clip_files, placements, fps=FPS)
 
 
 @pytest.fixture
-def view(qtbot, project: Project) -> TimelineView:
-    widget = TimelineView()
-    qtbot.addWidget(widget)
-    widget.resize(1000, 320)
-    widget.set_project(project, QUndoStack(widget))
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.set_zoom(PPS)
-    widget.snapping = False
-    yield widget
-    assert widget.wait_for_jobs(10000)  # no thumbnail thread outlives the test
-
-
-def X(t: float) -> float:
-    """Scene x of output time t at this zoom."""
-    return LEFT_PAD + t * PPS
-
-
-def _vp(view: TimelineView, x: float, y: float) -> QPoint:
-    return view.mapFromScene(QPointF(x, y))
-
-
-def _drag(view: TimelineView, a: tuple[float, float], b: tuple[float, float], steps: int = 6) -> None:
-    """Press at scene point a, move there in steps, release at b."""
-    vp = view.viewport()
-    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, _vp(view, *a))
-    for i in range(1, steps + 1):
-        x = a[0] + (b[0] - a[0]) * i / steps
-        y = a[1] + (b[1] - a[1]) * i / steps
-        QTest.mouseMove(vp, _vp(view, x, y))
-    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, _vp(view, *b))
+def view(qtbot, project: Project) -> Iterator[TimelineView]:  # noqa: ANN001
+    yield from view_fixture(qtbot, project)
 
 
 def _click(
     view: TimelineView, x: float, y: float, button: Qt.MouseButton = Qt.MouseButton.LeftButton
 ) -> None:
-    QTest.mouseClick(view.viewport(), button, Qt.KeyboardModifier.NoModifier, _vp(view, x, y))
-
-
-def _block_y(row: int) -> float:
-    return row_top(row) + CLIP_H / 2
+    QTest.mouseClick(view.viewport(), button, Qt.KeyboardModifier.NoModifier, to_viewport(view, x, y))
 
 
 def test_one_block_and_lane_per_placement_and_click_selects(view: TimelineView, qtbot) -> None:
@@ -100,7 +68,7 @@ def test_one_block_and_lane_per_placement_and_click_selects(view: TimelineView, 
     assert view.blocks["p-1"].rect().left() == pytest.approx(X(1.0))
     assert view.blocks["p-2"].rect().width() == pytest.approx(2.0 * PPS)
     with qtbot.waitSignal(view.selectionChanged, timeout=500) as blocker:
-        _click(view, X(5.0), _block_y(1))
+        _click(view, X(5.0), block_y(1))
     assert blocker.args == ["p-2"] and view.blocks["p-2"].selected
     with qtbot.waitSignal(view.selectionChanged, timeout=500) as blocker:
         _click(view, X(8.9), 300 - 10)  # empty space
@@ -109,7 +77,7 @@ def test_one_block_and_lane_per_placement_and_click_selects(view: TimelineView, 
 
 
 def test_move_drag_is_one_undo_command_and_undo_restores(view: TimelineView, project: Project) -> None:
-    _drag(view, (X(1.5), _block_y(0)), (X(3.0), _block_y(0)))
+    drag(view, (X(1.5), block_y(0)), (X(3.0), block_y(0)))
     assert view.stack.count() == 1
     assert project.placement("p-1").start == pytest.approx(2.5)
     assert view.blocks["p-1"].rect().left() == pytest.approx(X(2.5))  # rebuilt from the project
@@ -121,26 +89,26 @@ def test_move_drag_is_one_undo_command_and_undo_restores(view: TimelineView, pro
 
 
 def test_a_click_without_motion_edits_nothing(view: TimelineView) -> None:
-    _click(view, X(1.5), _block_y(0))
-    _click(view, X(1.0) + 2, _block_y(0))  # on the trim edge
+    _click(view, X(1.5), block_y(0))
+    _click(view, X(1.0) + 2, block_y(0))  # on the trim edge
     assert view.stack.count() == 0 and view.selected == "p-1"
 
 
 def test_move_snaps_its_end_to_the_next_block_start(view: TimelineView, project: Project) -> None:
     view.snapping = True
-    _drag(
-        view, (X(1.5), _block_y(0)), (X(1.97), _block_y(0))
+    drag(
+        view, (X(1.5), block_y(0)), (X(1.97), block_y(0))
     )  # end would land at 4.47 s, 3 px before p-2 at 4.5 s
     assert project.placement("p-1").start == pytest.approx(1.5)
     view.stack.undo()
     view.snapping = False
-    _drag(view, (X(1.5), _block_y(0)), (X(1.97), _block_y(0)))
+    drag(view, (X(1.5), block_y(0)), (X(1.97), block_y(0)))
     assert project.placement("p-1").start == pytest.approx(1.47)
 
 
 def test_left_trim_moves_start_and_in_point_and_keeps_the_curve_in_place(view: TimelineView, project) -> None:
     old_curve = project.placement("p-1").importance
-    _drag(view, (X(1.0) + 2, _block_y(0)), (X(1.5) + 2, _block_y(0)))  # +0.5 s
+    drag(view, (X(1.0) + 2, block_y(0)), (X(1.5) + 2, block_y(0)))  # +0.5 s
     p, clip = project.placement("p-1"), project.clip("c-1")
     assert view.stack.count() == 1
     assert (p.start, p.duration, clip.in_s) == pytest.approx((1.5, 2.5, 0.5))
@@ -152,12 +120,12 @@ def test_left_trim_moves_start_and_in_point_and_keeps_the_curve_in_place(view: T
 
 
 def test_left_trim_cannot_go_before_the_files_first_frame(view: TimelineView, project: Project) -> None:
-    _drag(view, (X(1.0) + 2, _block_y(0)), (X(0.4), _block_y(0)))  # in_s is 0 already: nothing to reveal
+    drag(view, (X(1.0) + 2, block_y(0)), (X(0.4), block_y(0)))  # in_s is 0 already: nothing to reveal
     assert view.stack.count() == 0 and project.placement("p-1").start == 1.0
 
 
 def test_right_trim_changes_duration_only(view: TimelineView, project: Project) -> None:
-    _drag(view, (X(4.0) - 2, _block_y(0)), (X(5.0) - 2, _block_y(0)))
+    drag(view, (X(4.0) - 2, block_y(0)), (X(5.0) - 2, block_y(0)))
     p = project.placement("p-1")
     assert (p.start, p.duration) == pytest.approx((1.0, 4.0)) and view.stack.count() == 1
     assert project.clip("c-1").in_s == 0.0
@@ -183,7 +151,7 @@ def test_click_on_a_lane_adds_a_keyframe(view: TimelineView, project: Project) -
 
 
 def test_drag_a_keyframe_in_time_and_value(view: TimelineView, project: Project) -> None:
-    _drag(view, _lane_point(view, "p-1", 1.5, 1.0), _lane_point(view, "p-1", 2.0, 0.5))
+    drag(view, _lane_point(view, "p-1", 1.5, 1.0), _lane_point(view, "p-1", 2.0, 0.5))
     keys = project.placement("p-1").importance.keyframes
     assert view.stack.count() == 1 and len(keys) == 3
     assert keys[1].time == pytest.approx(2.0, abs=0.01) and keys[1].value == pytest.approx(0.5, abs=0.04)
@@ -222,7 +190,7 @@ def test_right_click_opens_the_keyframe_menu(view: TimelineView, project: Projec
 
     QTimer.singleShot(100, pick_smooth)
     x, y = _lane_point(view, "p-1", 3.0, 0.25)
-    event_pos = _vp(view, x, y)
+    event_pos = to_viewport(view, x, y)
     from PySide6.QtGui import QContextMenuEvent
 
     QApplication.sendEvent(
@@ -260,7 +228,7 @@ def test_ctrl_wheel_zooms_around_the_cursor(view: TimelineView) -> None:
 
 def test_end_marker_drag_sets_generation_time(view: TimelineView, project: Project) -> None:
     y = view.mapToScene(0, RULER_H // 2).y()
-    _drag(view, (X(8.0), y), (X(6.5), y))
+    drag(view, (X(8.0), y), (X(6.5), y))
     assert project.settings.duration == pytest.approx(6.5) and view.stack.count() == 1
     view.stack.undo()
     assert project.settings.duration == 8.0
@@ -277,7 +245,7 @@ def test_ruler_click_and_drag_seek(view: TimelineView, qtbot) -> None:
     view.seekRequested.connect(seen.append)
     _click(view, X(2.5), y)
     assert seen == [60] and view.playhead == 60
-    _drag(view, (X(1.0), y), (X(3.0), y), steps=4)
+    drag(view, (X(1.0), y), (X(3.0), y), steps=4)
     assert seen[1] == 24 and seen[-1] == 72 and len(seen) >= 5 and view.stack.count() == 0
 
 
@@ -313,14 +281,14 @@ def test_grab_to_png(view: TimelineView, tmp_path: Path, qtbot) -> None:
 def test_escape_cancels_a_drag(view: TimelineView, project: Project) -> None:
     vp = view.viewport()
     QTest.mousePress(
-        vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, _vp(view, X(1.5), _block_y(0))
+        vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, to_viewport(view, X(1.5), block_y(0))
     )
     for x in (X(1.7), X(2.0), X(2.4)):
-        QTest.mouseMove(vp, _vp(view, x, _block_y(0)))
+        QTest.mouseMove(vp, to_viewport(view, x, block_y(0)))
     assert view.blocks["p-1"].rect().left() == pytest.approx(X(1.9))  # previewing
     QTest.keyClick(view, Qt.Key.Key_Escape)
     QTest.mouseRelease(
-        vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, _vp(view, X(2.4), _block_y(0))
+        vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, to_viewport(view, X(2.4), block_y(0))
     )
     assert view.stack.count() == 0 and project.placement("p-1").start == 1.0
     assert view.blocks["p-1"].rect().left() == pytest.approx(X(1.0))
@@ -343,7 +311,7 @@ def test_clips_dropped_from_the_library_are_placed_in_one_step(view: TimelineVie
 
     data = QMimeData()
     data.setData(CLIP_MIME, b"c-1\nc-2\nc-gone")
-    pos = _vp(view, X(2.0), _block_y(1))
+    pos = to_viewport(view, X(2.0), block_y(1))
     action, buttons, mods = (
         Qt.DropAction.CopyAction,
         Qt.MouseButton.LeftButton,
@@ -387,9 +355,9 @@ def test_zoom_to_fit_shows_the_whole_generation_time(view: TimelineView) -> None
 
 
 def test_hovering_a_keyframe_tells_time_value_and_interpolation(view: TimelineView) -> None:
-    QTest.mouseMove(view.viewport(), _vp(view, *_lane_point(view, "p-1", 1.5, 1.0)))
+    QTest.mouseMove(view.viewport(), to_viewport(view, *_lane_point(view, "p-1", 1.5, 1.0)))
     assert view.viewport().toolTip() == "00:00:02:12 · importance 1.00 · smooth"  # 1.0 s + 1.5 s at 24 fps
-    QTest.mouseMove(view.viewport(), _vp(view, X(7.5), 290))
+    QTest.mouseMove(view.viewport(), to_viewport(view, X(7.5), 290))
     assert view.viewport().toolTip() == ""
 
 
@@ -397,11 +365,11 @@ def test_end_marker_snaps_to_playhead_and_whole_seconds(view: TimelineView, proj
     view.snapping = True
     view.set_playhead(60)  # 2.5 s
     y = view.mapToScene(0, RULER_H // 2).y()
-    _drag(view, (X(8.0), y), (X(2.5) + 5, y))  # 5 px past the playhead: within the 8 px snap
+    drag(view, (X(8.0), y), (X(2.5) + 5, y))  # 5 px past the playhead: within the 8 px snap
     assert project.settings.duration == pytest.approx(2.5)
-    _drag(view, (X(2.5), y), (X(6.0) + 4, y))  # 4 px past a whole second
+    drag(view, (X(2.5), y), (X(6.0) + 4, y))  # 4 px past a whole second
     assert project.settings.duration == pytest.approx(6.0)
-    _drag(view, (X(6.0), y), (X(6.3), y))  # 30 px from anything: no snap, whole frames only
+    drag(view, (X(6.0), y), (X(6.3), y))  # 30 px from anything: no snap, whole frames only
     assert project.settings.duration == pytest.approx(round(6.3 * FPS) / FPS)
     assert view.stack.count() == 3
 

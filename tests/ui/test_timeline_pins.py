@@ -4,68 +4,52 @@ each), kept in place by a left trim; real clips, real mouse events (offscreen), 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
-from PySide6.QtGui import QColor, QContextMenuEvent, QUndoStack
-from PySide6.QtTest import QTest
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QColor, QContextMenuEvent
 from PySide6.QtWidgets import QApplication, QMenu
 
-from studio.media import probe
-from studio.project import GenerationSettings, Pin, Placement, Project, clip_from_info
-from studio.ui.timeline.geometry import CLIP_H, LEFT_PAD, lane_rect, row_top, share_to_y
+from studio.project import Pin, Placement, Project
+from studio.ui.timeline.geometry import lane_rect, share_to_y
 from studio.ui.timeline.items import PIN
 from studio.ui.timeline.pin_dialog import PinDialog, default_span
 from studio.ui.timeline.view import TimelineView
-
-PPS = 100.0
+from tests.ui.timeline_support import (
+    X,
+    block_y,
+    drag,
+    to_viewport,
+    two_clip_files,
+    two_clip_project,
+    view_fixture,
+)
 
 
 @pytest.fixture(scope="module")
 def clip_files(make_test_clip: Callable[..., Path]) -> tuple[Path, Path]:
-    return make_test_clip("pins_tl_a.mp4", frames=96), make_test_clip(
-        "pins_tl_b.mp4", frames=48, pattern="static"
-    )
+    return two_clip_files(make_test_clip, "pins_tl")
 
 
 @pytest.fixture
 def project(clip_files: tuple[Path, Path]) -> Project:
-    a, b = clip_files
-    clips = [clip_from_info("c-1", a, probe(a), "beach"), clip_from_info("c-2", b, probe(b), "city")]
     placements = [
         Placement("p-1", "c-1", 1.0, 3.0, pins=(Pin(0.5, 1.5, 0.3),)),
         Placement("p-2", "c-2", 4.5, 2.5, pins=(Pin(1.0, 2.0, None, 0.6),)),
     ]
-    return Project("t", clips, placements, GenerationSettings(duration=8.0, fps=24.0))
+    return two_clip_project(clip_files, placements)
 
 
 @pytest.fixture
-def view(qtbot, project: Project) -> TimelineView:
-    widget = TimelineView()
-    qtbot.addWidget(widget)
-    widget.resize(1000, 320)
-    widget.set_project(project, QUndoStack(widget))
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.set_zoom(PPS)
-    widget.snapping = False
-    yield widget
-    assert widget.wait_for_jobs(10000)
-
-
-def X(t: float) -> float:
-    return LEFT_PAD + t * PPS
+def view(qtbot, project: Project) -> Iterator[TimelineView]:  # noqa: ANN001
+    yield from view_fixture(qtbot, project)
 
 
 def _lane_y(view: TimelineView, pid: str, share: float) -> float:
     lane = view.lanes[pid]
     return share_to_y(share, lane_rect(lane.row, lane.start, lane.duration, view.scale))
-
-
-def _vp(view: TimelineView, x: float, y: float) -> QPoint:
-    return view.mapFromScene(QPointF(x, y))
 
 
 def test_the_lane_draws_each_pin_as_a_band_at_its_levels(view: TimelineView, tmp_path: Path, qtbot) -> None:
@@ -87,7 +71,7 @@ def test_the_lane_draws_each_pin_as_a_band_at_its_levels(view: TimelineView, tmp
 
     def pin_coloured(x: float, y: float) -> bool:
         """A pixel of (nearly) the pin's colour within a pixel of (x, y): lines are antialiased."""
-        p = _vp(view, x, y)
+        p = to_viewport(view, x, y)
         colours = [QColor(image.pixel(p.x(), p.y() + dy)) for dy in (-1, 0, 1)]
         return any(min(c.red(), c.green(), c.blue()) > 170 for c in colours)  # no clip colour is this light
 
@@ -139,7 +123,7 @@ def test_remove_pin_from_the_right_click_menu_is_one_undo_step(view: TimelineVie
         menu.close()
 
     QTimer.singleShot(100, remove)
-    pos = _vp(view, X(2.0), _lane_y(view, "p-1", 0.9))  # over the pin, away from any keyframe
+    pos = to_viewport(view, X(2.0), _lane_y(view, "p-1", 0.9))  # over the pin, away from any keyframe
     QApplication.sendEvent(
         view.viewport(), QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, view.mapToGlobal(pos))
     )
@@ -169,14 +153,7 @@ def test_the_dialog_defaults_and_refuses_a_bad_pin(view: TimelineView, project: 
 
 
 def test_a_left_trim_keeps_the_pins_in_place(view: TimelineView, project: Project) -> None:
-    y = row_top(0) + CLIP_H / 2
-    vp = view.viewport()
-    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, _vp(view, X(1.0) + 2, y))
-    for i in range(1, 7):
-        QTest.mouseMove(vp, _vp(view, X(1.0) + 2 + 0.8 * PPS * i / 6, y))
-    QTest.mouseRelease(
-        vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, _vp(view, X(1.8) + 2, y)
-    )
+    drag(view, (X(1.0) + 2, block_y(0)), (X(1.8) + 2, block_y(0)))
     p = project.placement("p-1")
     assert p.start == pytest.approx(1.8) and view.stack.count() == 1
     [pin] = p.pins  # was [1.5, 2.5) in output time: now cut at the new start, 1.8

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QUndoStack
 
 from studio.media import probe
 from studio.project import (
@@ -23,8 +22,8 @@ from studio.project import (
 )
 from studio.ui.app.undo import push_command
 from studio.ui.timeline.geometry import CLIP_H, LANE_H, RULER_H, row_top
-from studio.ui.timeline.view import TimelineView
-from tests.ui.test_timeline import KEYS, PPS, X, _block_y, _drag
+from tests.ui.test_timeline import KEYS
+from tests.ui.timeline_support import X, block_y, drag, show_view
 
 
 @pytest.fixture(scope="module")
@@ -39,25 +38,13 @@ def _project(clip_file: Path, rows: int = 1) -> Project:
     return Project("t", [clip], placements, GenerationSettings(duration=8.0, fps=24.0))
 
 
-def _view(qtbot, project: Project, height: int = 320) -> TimelineView:  # noqa: ANN001
-    view = TimelineView()
-    qtbot.addWidget(view)
-    view.resize(1000, height)
-    view.set_project(project, QUndoStack(view))
-    view.show()
-    qtbot.waitExposed(view)
-    view.set_zoom(PPS)
-    view.snapping = False
-    return view
-
-
 def test_a_left_trim_keeps_the_keys_it_trims_off_and_trimming_out_brings_them_back(
     qtbot, clip_file: Path, tmp_path: Path
 ) -> None:  # noqa: ANN001
     project = _project(clip_file)
-    view = _view(qtbot, project)
+    view = show_view(qtbot, project)
     before = project.placement("p-1").importance
-    _drag(view, (X(1.0) + 2, _block_y(0)), (X(3.0) + 2, _block_y(0)))  # in by 2 s: past the keys at 0, 1.5
+    drag(view, (X(1.0) + 2, block_y(0)), (X(3.0) + 2, block_y(0)))  # in by 2 s: past the keys at 0, 1.5
     p = project.placement("p-1")
     assert (p.start, p.duration) == pytest.approx((3.0, 1.0))
     for t_abs in (3.0, 3.5, 4.0):  # on screen: the same curve at the same output times
@@ -66,7 +53,7 @@ def test_a_left_trim_keeps_the_keys_it_trims_off_and_trimming_out_brings_them_ba
     saved = load_project(save_project(project, tmp_path / "trimmed.avsproj.json"))
     assert saved.placement("p-1").importance == p.importance
 
-    _drag(view, (X(3.0) + 2, _block_y(0)), (X(1.0) + 2, _block_y(0)))  # out again, a new edit (not undo)
+    drag(view, (X(3.0) + 2, block_y(0)), (X(1.0) + 2, block_y(0)))  # out again, a new edit (not undo)
     p = project.placement("p-1")
     assert (p.start, p.duration) == pytest.approx((1.0, 3.0))
     assert [(k.time, k.value, k.interp) for k in p.importance.keyframes] == pytest.approx(
@@ -78,16 +65,16 @@ def test_a_left_trim_keeps_the_keys_it_trims_off_and_trimming_out_brings_them_ba
 
 def test_a_right_trim_keeps_the_keys_past_the_new_end(qtbot, clip_file: Path) -> None:  # noqa: ANN001
     project = _project(clip_file)
-    view = _view(qtbot, project)
-    _drag(view, (X(4.0) - 2, _block_y(0)), (X(2.0) - 2, _block_y(0)))  # in by 2 s
-    _drag(view, (X(2.0) - 2, _block_y(0)), (X(4.0) - 2, _block_y(0)))  # and out again
+    view = show_view(qtbot, project)
+    drag(view, (X(4.0) - 2, block_y(0)), (X(2.0) - 2, block_y(0)))  # in by 2 s
+    drag(view, (X(2.0) - 2, block_y(0)), (X(4.0) - 2, block_y(0)))  # and out again
     assert project.placement("p-1").importance.keyframes == KEYS
     view.wait_for_jobs(10000)
 
 
 def test_a_clip_added_below_the_visible_rows_is_scrolled_into_view(qtbot, clip_file: Path) -> None:  # noqa: ANN001
     project = _project(clip_file, rows=5)
-    view = _view(qtbot, project, height=260)  # about two rows visible
+    view = show_view(qtbot, project, height=260)  # about two rows visible
     bar = view.verticalScrollBar()
     assert bar.value() == 0
     added = Placement("p-new", "c-1", 2.0, 1.0)

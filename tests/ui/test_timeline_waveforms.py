@@ -3,20 +3,19 @@ a clip with sound, through its time map (looked at in a grab of the real view)."
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtGui import QImage, QUndoStack
+from PySide6.QtGui import QImage
 
 from studio.media import probe
 from studio.project import GenerationSettings, Placement, Project, clip_from_info
 from studio.ui.audio.waveforms import columns
 from studio.ui.timeline.geometry import CLIP_H
 from studio.ui.timeline.view import TimelineView
-
-PPS = 100.0
+from tests.ui.timeline_support import view_fixture
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +25,7 @@ def clips(make_test_clip: Callable[..., Path]) -> tuple[Path, Path]:
 
 
 @pytest.fixture
-def view(qtbot, clips: tuple[Path, Path]) -> TimelineView:  # noqa: ANN001
+def view(qtbot, clips: tuple[Path, Path]) -> Iterator[TimelineView]:  # noqa: ANN001
     tone, mute = clips
     project = Project(
         "w",
@@ -38,15 +37,7 @@ def view(qtbot, clips: tuple[Path, Path]) -> TimelineView:  # noqa: ANN001
         ],
         GenerationSettings(duration=7.0, fps=24.0),
     )
-    widget = TimelineView()
-    qtbot.addWidget(widget)
-    widget.resize(900, 320)
-    widget.set_project(project, QUndoStack(widget))
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.set_zoom(PPS)
-    yield widget
-    assert widget.wait_for_jobs(10000)
+    yield from view_fixture(qtbot, project, width=900)
 
 
 def grab_block(view: TimelineView, pid: str) -> np.ndarray:
