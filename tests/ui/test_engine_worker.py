@@ -15,40 +15,12 @@ from studio.errors import EngineError
 from studio.project import load_project
 from studio.ui.engine.frame_cache import FrameCache
 from studio.ui.engine.host import EngineHost
-
-
-class CountingRenderer:
-    """The real renderer, counting which frames were actually rendered (not served from the cache)."""
-
-    def __init__(self, project: Any, device: str) -> None:
-        self.inner = FrameRenderer(project, device=device)
-        self.rendered: list[int] = []
-        self.synthesizer = self.inner.synthesizer
-
-    def render(self, n: int) -> Any:
-        self.rendered.append(n)
-        return self.inner.render(n)
-
-    def set_project(self, project: Any) -> None:
-        self.inner.set_project(project)
-
-    def close(self) -> None:
-        self.inner.close()
+from tests.ui.engine_support import counting_host
 
 
 @pytest.fixture()
 def host(qtbot, project_file: Path):  # noqa: ANN001
-    made: list[CountingRenderer] = []
-
-    def factory(project: Any, device: str) -> CountingRenderer:
-        made.append(CountingRenderer(project, device))
-        return made[-1]
-
-    h = EngineHost(renderer_factory=factory)
-    h.made = made
-    h.project = load_project(project_file)
-    h.update_project(h.project)
-    h.start()
+    h = counting_host(project_file)
     yield h
     assert h.shutdown()
     assert not h.thread.isRunning()

@@ -15,12 +15,11 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 
-from studio.engine.frame import FrameRenderer
-from studio.project import MaskKey, SetMasks, load_project
+from studio.project import MaskKey, SetMasks
 from studio.project.masks import store_mask_png
 from studio.ui.engine.frame_cache import FrameCache
-from studio.ui.engine.host import EngineHost
 from studio.ui.masks.painter import MaskPainter
+from tests.ui.engine_support import counting_host
 
 
 def alpha_of(image: QImage) -> np.ndarray:
@@ -123,29 +122,9 @@ def test_frame_cache_drops_only_the_frames_asked() -> None:
     assert cache.nbytes == 7 * record.frame.nbytes
 
 
-class CountingRenderer:
-    def __init__(self, project: Any, device: str) -> None:
-        self.inner = FrameRenderer(project, device=device)
-        self.rendered: list[int] = []
-        self.synthesizer = self.inner.synthesizer
-
-    def render(self, n: int) -> Any:
-        self.rendered.append(n)
-        return self.inner.render(n)
-
-    def set_project(self, project: Any) -> None:
-        self.inner.set_project(project)
-
-    def close(self) -> None:
-        self.inner.close()
-
-
 def test_a_mask_edit_renders_again_only_the_frames_it_changed(qtbot, project_file: Path) -> None:  # noqa: ANN001
-    made: list[CountingRenderer] = []
-    host = EngineHost(renderer_factory=lambda p, d: made.append(CountingRenderer(p, d)) or made[-1])
-    project = load_project(project_file)
-    host.update_project(project)
-    host.start()
+    host = counting_host(project_file)
+    project = host.project
     got: list[tuple[int, Any]] = []
     host.worker.frameReady.connect(lambda n, rec, gen: got.append((n, rec)))
     try:
@@ -162,6 +141,6 @@ def test_a_mask_edit_renders_again_only_the_frames_it_changed(qtbot, project_fil
         for n in (2, 9):
             host.request_frame(n)
             qtbot.waitUntil(lambda n=n: any(m == n for m, _ in got), timeout=20000)
-        assert made[0].rendered == [2, 9, 9]  # frame 2 came from the cache, frame 9 was made again
+        assert host.made[0].rendered == [2, 9, 9]  # frame 2 came from the cache, frame 9 was made again
     finally:
         assert host.shutdown()
