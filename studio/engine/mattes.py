@@ -29,12 +29,12 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from studio.engine.folders import part_dir, replace_dir
 from studio.engine.matte_formats import DEFAULT_FORMAT, FFV1, check_format
 from studio.engine.matte_sinks import Ffv1Sink, open_sink
 from studio.errors import MediaError
@@ -164,11 +164,10 @@ class MattesWriter:
         if self.target.exists() and not self.target.is_dir():
             raise MediaError(f"cannot write mattes to {self.target}: it is a file, not a folder")
         try:
-            self.target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = tempfile.mkdtemp(prefix=f".{self.target.name}.part-", dir=self.target.parent)
+            tmp = part_dir(self.target)
         except OSError as exc:
             raise MediaError(f"cannot write mattes to {self.target}: {exc.strerror or exc}") from None
-        self._tmp: Path | None = Path(tmp)
+        self._tmp: Path | None = tmp
         try:
             self._sink = open_sink(self.format, self._tmp, self.names, self.size, self.fps)
         except BaseException:
@@ -235,17 +234,6 @@ class MattesWriter:
             "weights": "per pixel" if self.pixel_level else f"per {self.stride}-px patch, feathered",
             "empty_frames": self.empty_frames,
         }
-
-
-def replace_dir(tmp: Path, target: Path) -> None:
-    """Swap a finished folder into place; what was at ``target`` is removed only after the swap."""
-    old = None
-    if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-        os.replace(target, old / "x")
-    os.replace(tmp, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _ranges(frames: list[int]) -> str:

@@ -30,7 +30,6 @@ import dataclasses
 import math
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -43,9 +42,10 @@ from studio.engine.audio_follow import follow_audio_blocks
 from studio.engine.device import resolve_device
 from studio.engine.encode_behind import EncodeBehind
 from studio.engine.estimate import Estimate, estimate_render, rate_key, remember_rate
+from studio.engine.folders import part_dir, replace_dir
 from studio.engine.frame import RenderedFrame, make_synthesizer, shared_cpu_threads, synthesize
 from studio.engine.maps_video import MapsOverlay
-from studio.engine.mattes import DEFAULT_FORMAT, MattesWriter, check_format, open_mattes, replace_dir
+from studio.engine.mattes import DEFAULT_FORMAT, MattesWriter, check_format, open_mattes
 from studio.engine.memory import check_render_memory
 from studio.engine.sources import DecodeAhead, SourceGatherer
 from studio.engine.synth import Synthesizer, map_shape
@@ -338,8 +338,7 @@ class RenderJob(ProgressJob):
     def _open_record(self, synth: Synthesizer, frames: int) -> tuple[Path, AttentionRecordWriter]:
         """The attention record goes to a temp folder beside its destination, renamed when complete."""
         target = self.attention_dir
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.part-", dir=target.parent))
+        tmp = part_dir(target)
         settings = self.project.settings
         clips = self.project.clips
         writer = AttentionRecordWriter(

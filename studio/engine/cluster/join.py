@@ -9,9 +9,7 @@ differ between chunks and its ~40 ms smoothing would click at every border.
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +17,7 @@ import numpy as np
 
 from studio.engine.audio_follow import follow_audio_blocks
 from studio.engine.cluster.tasks import ChunkOutcome
+from studio.engine.folders import part_dir, replace_dir
 from studio.errors import CancelToken
 from studio.media.concat import concat_segments
 from studio.project.model import Project
@@ -64,7 +63,7 @@ def join_render(
             shutil.rmtree(record_tmp, ignore_errors=True)
         raise
     if record_tmp is not None and attention_dir is not None:
-        _swap_in(record_tmp, attention_dir)
+        replace_dir(record_tmp, attention_dir)
     return path
 
 
@@ -75,8 +74,7 @@ def assemble_record(project: Project, outcomes: Sequence[ChunkOutcome], target: 
     first = readers[0]
     total = sum(r.frames for r in readers)
     settings = {**first.settings, "synthesizer": outcomes[0].synthesizer}  # not the warm-up wrapper's name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.part-", dir=target.parent))
+    tmp = part_dir(target)
     writer = AttentionRecordWriter(
         tmp,
         first.clip_names,
@@ -103,14 +101,3 @@ def assemble_record(project: Project, outcomes: Sequence[ChunkOutcome], target: 
         writer.abort()
         raise
     return tmp
-
-
-def _swap_in(tmp: Path, target: Path) -> None:
-    """``tmp`` takes ``target``'s name; an older folder there is removed only after the swap."""
-    old = None
-    if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-        os.replace(target, old / "x")
-    os.replace(tmp, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
