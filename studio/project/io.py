@@ -94,6 +94,17 @@ def require_online(project: Project) -> None:
         raise ProjectError(f"{len(missing)} {noun} offline, relink before rendering: {listed}")
 
 
+def _json_bytes(data: dict) -> bytes:
+    """The document as UTF-8. A file name that is not UTF-8 (Linux names are bytes; Python hands them over
+    with lone surrogates, ``os.fsdecode``) cannot be written as UTF-8: the whole document is then written
+    with JSON's ``\\u`` escapes, ASCII and still UTF-8, which read back to the exact same name."""
+    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return (json.dumps(data, indent=2, ensure_ascii=True, allow_nan=False) + "\n").encode("ascii")
+
+
 def save_project(project: Project, path: str | Path | None = None) -> Path:
     """Write atomically: a temp file in the same folder, fsync, the old file kept as ``.bak``, os.replace.
 
@@ -115,9 +126,8 @@ def save_project(project: Project, path: str | Path | None = None) -> Path:
         carry_masks(project, target)  # a save into another folder takes the mask pictures along
         fd, tmp = _create_temp(target, ".tmp-")
         temps.append(tmp)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2, ensure_ascii=False, allow_nan=False)
-            f.write("\n")
+        with os.fdopen(fd, "wb") as f:
+            f.write(_json_bytes(data))
             f.flush()
             os.fsync(f.fileno())
         if target.exists():

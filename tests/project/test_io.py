@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -72,11 +73,10 @@ def test_a_failure_while_writing_leaves_the_old_file_intact(tmp_path: Path, monk
     before = sorted(path.parent.iterdir())
     original = path.read_bytes()
 
-    def dump_half_then_fail(obj, fp, **kwargs) -> None:
-        fp.write(json.dumps(obj)[:50])
+    def disk_full(fd: int) -> None:  # the document is in the temp file, the disk cannot take it
         raise OSError("disk full")
 
-    monkeypatch.setattr(json, "dump", dump_half_then_fail)
+    monkeypatch.setattr(os, "fsync", disk_full)
     project.name = "Never written"
     with pytest.raises(ProjectError, match=r"^cannot save .*demo\.avsproj\.json: disk full$"):
         save_project(project, path)
@@ -215,7 +215,7 @@ def test_a_bug_while_writing_propagates_as_is_and_leaves_nothing(tmp_path: Path,
     def bug(*args, **kwargs) -> None:
         raise TypeError("not JSON serialisable")
 
-    monkeypatch.setattr(json, "dump", bug)
+    monkeypatch.setattr(json, "dumps", bug)
     with pytest.raises(TypeError):
         save_project(project)
     assert sorted(path.parent.iterdir()) == before
@@ -249,3 +249,18 @@ def test_generated_clip_provenance_round_trips_and_is_validated(tmp_path: Path) 
     path.write_text(json.dumps(data))
     with pytest.raises(ProjectError, match=r"clips\[0\]\.provenance: expected an object"):
         load_project(path)
+
+
+def test_a_file_name_that_is_not_utf8_saves_and_opens_as_the_same_file(tmp_path: Path) -> None:
+    """Linux file names are bytes: one that is not UTF-8 reaches Python with lone surrogates (os.fsdecode),
+    which UTF-8 cannot write. The project keeps it exact (JSON's \\u escapes) instead of failing the save."""
+    project, _ = _saved(tmp_path)
+    odd = os.fsdecode(str(tmp_path / "proj" / "media").encode() + b"/caf\xe9 take.mp4")
+    Path(odd).write_bytes(b"not decoded by the project package")
+    project.clips[0] = replace(project.clips[0], path=Path(odd), name=Path(odd).stem)
+    project.name = "rough cut \ud800"
+    path = save_project(project, tmp_path / "proj" / "odd.avsproj.json")
+    json.loads(path.read_text(encoding="utf-8"))  # still UTF-8 on disk, as every JSON reader wants
+    again = load_project(path)
+    assert os.fsencode(again.clips[0].path).endswith(b"/caf\xe9 take.mp4") and again.clips[0].online
+    assert again.clips[0].name == project.clips[0].name and again.name == "rough cut \ud800"
