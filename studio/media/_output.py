@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -73,11 +74,20 @@ class PartFile:
                 f"cannot write {self.path.name}: {getattr(exc, 'strerror', None) or exc}"
             ) from None
 
-    def finish(self) -> None:
-        """Write the trailer and give the file its real name (the caller has flushed its encoders)."""
-        self.container.close()
-        os.replace(self.tmp, self.path)
+    def finish(self, flush: Callable[[], None]) -> Path:
+        """``flush`` (the caller's encoders), the trailer, then the real name; returns it. On any failure,
+        Ctrl-C included, the file is deleted and the error raised. Once finished or discarded: nothing."""
+        if self.done:
+            return self.path
+        try:
+            flush()
+            self.container.close()
+            os.replace(self.tmp, self.path)
+        except BaseException:
+            self.discard()
+            raise
         self.done = True
+        return self.path
 
     def discard(self) -> None:
         """Stop and delete the unfinished file; the target path is left as it was."""

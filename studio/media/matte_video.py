@@ -72,15 +72,7 @@ class GreyVideoWriter:
 
     def close(self) -> Path:
         """Flush, finish the file and give it its real name."""
-        if self._file.done:
-            return self.path
-        try:
-            self._file.mux(self._stream.encode(None))
-            self._file.finish()
-        except BaseException:
-            self.abort()
-            raise
-        return self.path
+        return self._file.finish(lambda: self._file.mux(self._stream.encode(None)))
 
     def abort(self) -> None:
         """Stop and delete the unfinished file."""

@@ -143,19 +143,14 @@ class VideoWriter:
 
     def close(self) -> Path:
         """Flush the encoders, finish the file and give it its real name; returns that path."""
-        if self._file.done:
-            return self.path
-        try:
-            if self._audio is not None and self._audio_pending.shape[1]:
-                self._encode_audio(self._audio_pending)
-            self._file.mux(self._video.encode(None))
-            if self._audio is not None:
-                self._file.mux(self._audio.encode(None))
-            self._file.finish()
-        except BaseException:
-            self.abort()
-            raise
-        return self.path
+        return self._file.finish(self._flush)
+
+    def _flush(self) -> None:
+        if self._audio is not None and self._audio_pending.shape[1]:
+            self._encode_audio(self._audio_pending)
+        self._file.mux(self._video.encode(None))
+        if self._audio is not None:
+            self._file.mux(self._audio.encode(None))
 
     def abort(self) -> None:
         """Stop and delete the unfinished file; the target path is left as it was."""
