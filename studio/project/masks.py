@@ -28,6 +28,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Literal
 
 from studio.errors import ProjectError
+from studio.project.limits import MAX_DURATION
 
 if TYPE_CHECKING:
     from studio.project.model import Placement, Project
@@ -48,6 +49,8 @@ def mask_key_problem(
     """What is wrong with a key's values (one line), or None: the one rule for the dataclass and the file."""
     if isinstance(time, bool) or not isinstance(time, int | float) or not math.isfinite(time) or time < 0:
         return f"time: expected a number of seconds >= 0, got {time!r}"
+    if time > MAX_DURATION:  # no placement is that long (24 h)
+        return f"time: expected at most {MAX_DURATION:g} s, got {time:g}"
     if not isinstance(path, str) or not path.strip():
         return f"path: expected the picture's path relative to the project, got {path!r}"
     if PurePosixPath(path).is_absolute() or "\\" in path:

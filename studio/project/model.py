@@ -18,6 +18,7 @@ from studio.project.curve import ImportanceCurve, Interp, Keyframe
 from studio.project.limits import (
     CLIP,
     ENGINE,
+    MAX_DURATION,
     SETTINGS,
     check_clip_length,
     check_output,
@@ -96,6 +97,8 @@ def pin_problem(start: object, end: object, min_share: object, max_share: object
             return f"{name}: expected a number of seconds, got {value!r}"
     if start < 0:
         return f"start: expected a number >= 0, got {start:g}"
+    if end > MAX_DURATION:  # a time no placement reaches (24 h): a typo, not a pin
+        return f"end: expected at most {MAX_DURATION:g} s, got {end:g}"
     if not end > start:
         return f"end: expected a time after the start ({start:g} s), got {end:g}"
     shares = (("min_share", min_share), ("max_share", max_share))

@@ -48,6 +48,7 @@ def _key(path: str, time: float, **kw) -> MaskKey:
 def test_a_bad_key_is_one_line_naming_the_field() -> None:
     for kwargs, field in (
         ({"time": -1.0}, "time"),
+        ({"time": 1e300}, "time"),  # no placement is that long: a typo
         ({"mode": "maybe"}, "mode"),
         ({"strength": 1.5}, "strength"),
         ({"feather": -2.0}, "feather"),

@@ -53,6 +53,7 @@ from tests.project.conftest import build_project
         ((0.0, 1.0, 0.6, 0.4), "pin: min_share 0.6 is above max_share 0.4"),
         ((0.0, 1.0), "pin: a pin needs a min_share, a max_share or both"),
         ((0.0, float("nan"), 0.3), "pin: end: expected a number of seconds"),
+        ((0.0, 1e300, 0.3), "pin: end: expected at most 86400 s, got 1e+300"),
         ((0.0, 1.0, True), "pin: min_share: expected a share in [0, 1] or null, got True"),
     ],
 )
