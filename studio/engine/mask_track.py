@@ -6,9 +6,10 @@ the one showing now, forward or back), each step along the backward DIS flow (as
 and the final synthesis compute it): pixel p of the next frame shows what was at p + flow(p) in the frame
 before, so the mask at p is the previous mask there. What enters from outside the frame carries no mask.
 
-Flow is computed at most ``FLOW_WIDTH`` wide and scaled: a mask edge needs coarse motion, not detail.
-Carried masks are kept per (clip, painted frame), so playback costs one flow per frame and a seek back to a
-frame already carried costs none. numpy and OpenCV only (no torch: the source gatherer imports this).
+Flow is computed at most ``FLOW_WIDTH`` wide and scaled (``studio.engine.flow``): a mask edge needs coarse
+motion, not detail. Carried masks are kept per (clip, painted frame), so playback costs one flow per frame
+and a seek back to a frame already carried costs none. numpy and OpenCV only (no torch: the source gatherer
+imports this).
 """
 
 from __future__ import annotations
@@ -19,19 +20,11 @@ from collections.abc import Callable, Hashable
 import cv2
 import numpy as np
 
-FLOW_WIDTH = 320
+from studio.engine.flow import flow_grey
+
 KEPT_PER_TRACK = 48  # carried masks kept per track (the painted one is never dropped)
 KEPT_TRACKS = 16
 KEPT_GREYS = 8
-
-
-def flow_grey(frame: np.ndarray) -> np.ndarray:
-    """(H, W, 3) uint8 RGB -> (h, w) uint8 grey, at most ``FLOW_WIDTH`` wide."""
-    grey = cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2GRAY)
-    h, w = grey.shape
-    if w <= FLOW_WIDTH:
-        return grey
-    return cv2.resize(grey, (FLOW_WIDTH, max(8, round(h * FLOW_WIDTH / w))), interpolation=cv2.INTER_AREA)
 
 
 class MaskTracker:

@@ -22,9 +22,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from studio.engine.flow import flow_grey
 from studio.engine.pins import patch_measure, unmet, unmet_message
 from studio.engine.seamless import guided
-from studio.engine.seamless.motion import FlowField, grey_small, warp
+from studio.engine.seamless.motion import FlowField, warp
 from studio.engine.seamless.regions import Previous, resize, solve, unary
 from studio.engine.synth import SynthInput, SynthOutput, map_shape
 from studio.engine.trace import at_anchor, from_field
@@ -88,7 +89,7 @@ class SeamlessSynthesizer:
         half = (max(1, -(-height // 2)), max(1, -(-width // 2)))
         rgb_half = resize(rgb, half)
         valid_half = resize(valid[:, None].float(), half)[:, 0]
-        greys = [grey_small(frames[i, t // 2]) for i in range(k)]
+        greys = [flow_grey(frames[i, t // 2]) for i in range(k)]
         previous = self._previous(ids, greys, half, dev)
         energy = unary(rgb_half, valid_half, previous, self.config.stability)
         bias = torch.tensor([self._bias.get(i, 0.0) for i in ids], device=dev)
@@ -147,7 +148,7 @@ class SeamlessSynthesizer:
         guide = (
             torch.from_numpy(np.array(guide_frame, np.uint8)).to(rgb.device).permute(2, 0, 1).float() / 255
         )
-        grey = grey_small(guide_frame)
+        grey = flow_grey(guide_frame)
         prev_out = prev_field = flow = None
         if self._guided is not None and self._guided[1].shape[-2:] == (height, width):
             before, prev_out, prev_field = self._guided

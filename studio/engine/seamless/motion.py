@@ -13,17 +13,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-FLOW_WIDTH = 320  # flow is computed at most this wide (DIS "fast" on 320x180: ~1.5 ms a pair on a core)
-
-
-def grey_small(frame: np.ndarray) -> np.ndarray:
-    """(H, W, 3) uint8 RGB -> (h, w) uint8 grey, at most ``FLOW_WIDTH`` wide (where flow is computed)."""
-    grey = cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2GRAY)
-    h, w = grey.shape
-    if w <= FLOW_WIDTH:
-        return grey
-    return cv2.resize(grey, (FLOW_WIDTH, max(8, round(h * FLOW_WIDTH / w))), interpolation=cv2.INTER_AREA)
-
 
 class FlowField:
     """DIS flows ``current -> previous`` for many pairs; one OpenCV object per instance (not thread-safe)."""
@@ -33,7 +22,7 @@ class FlowField:
 
     def backward(self, current: np.ndarray, previous: np.ndarray, size: tuple[int, int]) -> np.ndarray:
         """(H, W, 2) float32 flow at output ``size`` (width, height): pixel p of ``current`` shows what was
-        at p + flow(p) in ``previous``. Inputs are :func:`grey_small` images of the same shape."""
+        at p + flow(p) in ``previous``. Inputs: :func:`~studio.engine.flow.flow_grey` images of one shape."""
         if np.array_equal(current, previous):  # a held frame: nothing moved (and DIS would add noise)
             return np.zeros((size[1], size[0], 2), np.float32)
         flow = self._dis.calc(current, previous, None)
