@@ -1,5 +1,5 @@
-"""Layout pieces the dialogs and panels share: a row of widgets, a row of buttons, a dialog's column, and
-the "Browse…" of a file to write.
+"""Pieces the dialogs and panels share: a whole-number box, a row of widgets, a row of buttons, a dialog's
+column, and the "Browse…" of a file to write.
 
 Why here: the dialogs and panels each built the same rows line by line; one helper keeps their look (what
 stretches, where the buttons sit) the same everywhere.
@@ -10,9 +10,41 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLayout, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 MP4_FILTER = "MP4 video (*.mp4)"
+
+
+def int_box(
+    lo: int,
+    hi: int,
+    value: int | None = None,
+    *,
+    step: int = 1,
+    suffix: str = "",
+    name: str = "",
+    tracking: bool = True,
+) -> QSpinBox:
+    """A whole-number box from ``lo`` to ``hi``; ``tracking=False``: valueChanged once a value is committed
+    (Enter, focus out, the arrows), not at every keystroke."""
+    box = QSpinBox()
+    box.setRange(lo, hi)
+    box.setSingleStep(step)
+    if value is not None:
+        box.setValue(value)
+    box.setSuffix(suffix)
+    box.setObjectName(name)
+    box.setKeyboardTracking(tracking)
+    return box
 
 
 def row(*widgets: QWidget, grow: QWidget | None = None) -> QHBoxLayout:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.project.model import FEATURE_KINDS, QUALITIES
+from studio.ui import forms
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 FITS = ("fit", "fill", "stretch")
@@ -65,12 +66,7 @@ def _double(lo: float, hi: float, decimals: int, step: float, suffix: str = "") 
 
 
 def _int(lo: int, hi: int, step: int = 1, suffix: str = "") -> QSpinBox:
-    box = QSpinBox()
-    box.setRange(lo, hi)
-    box.setSingleStep(step)
-    box.setSuffix(suffix)
-    box.setKeyboardTracking(False)
-    return box
+    return forms.int_box(lo, hi, step=step, suffix=suffix, tracking=False)  # one edit per committed value
 
 
 class InspectorPanel(QScrollArea):

@@ -77,10 +77,10 @@ class ExportDialog(QDialog):
 
         self.path_edit = QLineEdit(str(default_output(project, settings)))
         self.browse_button = QPushButton("Browse…")
-        self.crf = fields.int_box(0, 51, int(s.crf))
+        self.crf = forms.int_box(0, 51, int(s.crf))
         self.crf.setToolTip("H.264 constant rate factor: lower is better quality and a bigger file")
-        self.width_box = fields.int_box(16, 7680, int(s.width), step=2)
-        self.height_box = fields.int_box(16, 4320, int(s.height), step=2)
+        self.width_box = forms.int_box(16, 7680, int(s.width), step=2)
+        self.height_box = forms.int_box(16, 4320, int(s.height), step=2)
         self.fps_box = fields.fps_box(float(s.fps))
         self.audio = QCheckBox("Mix the sources' audio (AAC)")
         self.audio.setChecked(bool(s.audio))

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -49,15 +48,6 @@ def _pixmap(rgb: np.ndarray) -> QPixmap:
     height, width = rgb.shape[:2]
     image = QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
     return QPixmap.fromImage(image)
-
-
-def _spin(low: int, high: int, value: int, step: int = 1, name: str = "") -> QSpinBox:
-    spin = QSpinBox()
-    spin.setRange(low, high)
-    spin.setSingleStep(step)
-    spin.setValue(value)
-    spin.setObjectName(name)
-    return spin
 
 
 class T2VPanel(QWidget):
@@ -93,13 +83,13 @@ class T2VPanel(QWidget):
         self.prompt.setFixedHeight(64)
         self.negative = QLineEdit()
         self.negative.setPlaceholderText("blurry, low quality, text")
-        self.seed = _spin(0, 2**31 - 1, 0, name="t2vSeed")
+        self.seed = forms.int_box(0, 2**31 - 1, 0, name="t2vSeed")
         dice = QPushButton("Random")
         dice.clicked.connect(lambda: self.seed.setValue(random.randrange(2**31)))
-        self.frames = _spin(1, 257, 97, name="t2vFrames")
-        self.width_spin = _spin(16, 2048, 704, 32, "t2vWidth")
-        self.height_spin = _spin(16, 2048, 480, 32, "t2vHeight")
-        self.steps = _spin(1, 200, 30, name="t2vSteps")
+        self.frames = forms.int_box(1, 257, 97, name="t2vFrames")
+        self.width_spin = forms.int_box(16, 2048, 704, step=32, name="t2vWidth")
+        self.height_spin = forms.int_box(16, 2048, 480, step=32, name="t2vHeight")
+        self.steps = forms.int_box(1, 200, 30, name="t2vSteps")
         self.word_attention = QCheckBox("Record the attention of every word")
         self.word_attention.setChecked(True)
         self.generate_button = QPushButton("Generate")
