@@ -17,7 +17,6 @@ from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QDialog,
-    QHBoxLayout,
     QHeaderView,
     QProgressBar,
     QPushButton,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.errors import Cancelled, one_line
+from studio.ui import forms
 from studio.ui.engine.host import EngineHost
 from studio.ui.engine.snapshot import snapshot
 from studio.ui.export.memory import place_dialog
@@ -204,11 +204,8 @@ class QueuePanel(QDialog):
         self.clear_button = QPushButton("Clear Finished")
         self.reveal_button = QPushButton("Show in Folder")
         self.close_button = QPushButton("Close")
-        buttons = QHBoxLayout()
-        for button in (self.cancel_button, self.clear_button, self.reveal_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.close_button)
+        left = (self.cancel_button, self.clear_button, self.reveal_button)
+        buttons = forms.button_row(self.close_button, left=left)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tree, 1)
         layout.addLayout(buttons)
