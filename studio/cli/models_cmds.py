@@ -207,6 +207,6 @@ def run_generate(args: argparse.Namespace) -> int:
     where = f"; its attention record {record}" if record else ""
     print(
         f"wrote {result.path}: {result.frames} frames{size} at {result.fps:g} fps, "
-        f"added to {args.project} as {result.clip_id}{where}"
+        f"added to {result.project_path} as {result.clip_id}{where}"
     )
     return 0

@@ -94,6 +94,6 @@ def run_t2v(args: argparse.Namespace) -> int:
         f"{result.path} ({result.frames} frames, {result.width}x{result.height} at {result.fps:g} fps){where}"
     )
     if args.project is not None:
-        clip_id = add_to_project(args.project, result)
-        print(f"added to {args.project} as {clip_id}")
+        clip_id, saved = add_to_project(args.project, result)
+        print(f"added to {saved} as {clip_id}")
     return 0

@@ -29,7 +29,7 @@ from studio.errors import StudioError
 from studio.models.checkpoint import Checkpoint, atomic_write_text, load_checkpoint
 from studio.models.data import ClipSource, decode_clip, sources_from_clips, to_tensor, to_uint8
 from studio.models.device import choose_device
-from studio.models.locations import work_folder
+from studio.models.locations import saved_project_path, work_folder
 from studio.project.record import AttentionRecordWriter
 
 OPERATIONS = {
@@ -51,6 +51,7 @@ class GenerateResult:
     fps: float
     provenance: dict[str, Any]
     clip: Any = None  # the project Clip made for the file (studio.project.Clip), provenance included
+    project_path: Path | None = None  # the project saved with the clip added (``generate``)
 
 
 def _frames(model_out: torch.Tensor) -> np.ndarray:
@@ -219,8 +220,8 @@ def generate(
     project = load_project(project_path)
     result = generate_clip(project, checkpoint, op, clip_refs, **options)
     AddClip(result.clip).redo(project)
-    save_project(project, project_path)
-    return result
+    saved = save_project(project, saved_project_path(project_path))
+    return dataclasses.replace(result, project_path=saved)
 
 
 def _full_size(out: np.ndarray, op: str, factor: int, seen: np.ndarray, source: ClipSource, clip: Any

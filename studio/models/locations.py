@@ -21,6 +21,14 @@ def work_folder(project_path: str | os.PathLike[str]) -> Path:
     return path.parent
 
 
+def saved_project_path(project_path: str | os.PathLike[str]) -> Path:
+    """Where a command that changes a saved project (a generated clip added) writes it: the file itself, but
+    for a project shipped with the app a copy in its :func:`work_folder` (the shipped one stays as shipped;
+    its clips are then referred to where they lie)."""
+    path = Path(project_path).absolute()
+    return work_folder(path) / path.name if paths.is_bundled(path) else path
+
+
 def checkpoints_dir(project_path: str | os.PathLike[str] | None, kind: str) -> Path:
     """``models/<kind>`` in the project's :func:`work_folder`, or in the cache for a project never saved: the
     Training panel and ``studio train`` write there, the timeline's generate actions read there."""

@@ -25,3 +25,21 @@ def test_a_users_project_keeps_its_models_beside_it(tmp_path: Path) -> None:
     project = tmp_path / "mine" / "p.avsproj.json"
     assert work_folder(project) == tmp_path / "mine"
     assert checkpoints_dir(project, "convlstm") == tmp_path / "mine" / "models" / "convlstm"
+
+
+def test_a_clip_generated_from_the_demo_is_added_to_a_copy_of_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Interpolating without a checkpoint (DIS flow at the clip's size): the shipped demo is not rewritten;
+    the demo with the new clip is saved in the data folder, and the command says where."""
+    from studio.project import load_project
+
+    monkeypatch.setenv("STUDIO_DATA_DIR", str(tmp_path / "data"))
+    before = {p: p.read_bytes() for p in paths.RESOURCES.rglob("*") if p.is_file()}
+    assert main(["generate", str(paths.DEMO_PROJECT), "interpolate", "title", "--device", "cpu"]) == 0
+    assert {p: p.read_bytes() for p in paths.RESOURCES.rglob("*") if p.is_file()} == before
+    copy = tmp_path / "data" / "bundled" / "demo" / paths.DEMO_PROJECT.name
+    assert f"added to {copy} as " in capsys.readouterr().out
+    project = load_project(copy)
+    assert len(project.clips) == len(load_project(paths.DEMO_PROJECT).clips) + 1
+    assert all(clip.online for clip in project.clips)  # the demo's own clips are found where they lie

@@ -269,12 +269,13 @@ def clip_for(project: Any, result: T2VResult) -> Any:
     return dataclasses.replace(clip, provenance=result.provenance)
 
 
-def add_to_project(project_path: str | os.PathLike[str], result: T2VResult) -> str:
-    """Add the clip to the saved project (one command, then saved); its id."""
+def add_to_project(project_path: str | os.PathLike[str], result: T2VResult) -> tuple[str, Path]:
+    """Add the clip to the saved project (one command, then saved): its id, and where the project was saved
+    (``saved_project_path``: the shipped demo is saved as a copy in the user's data folder)."""
+    from studio.models.locations import saved_project_path
     from studio.project import AddClip, load_project, save_project
 
     project = load_project(project_path)
     clip = clip_for(project, result)
     AddClip(clip).redo(project)
-    save_project(project, project_path)
-    return clip.id
+    return clip.id, save_project(project, saved_project_path(project_path))
