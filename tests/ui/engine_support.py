@@ -1,14 +1,28 @@
-"""What the engine-host tests share: the real renderer, counting the frames it really rendered (not served
-from the frame cache), and a started EngineHost that makes such renderers."""
+"""What the engine-host tests share: a started EngineHost shut down cleanly after the test, the real
+renderer counting the frames it really rendered (not served from the frame cache), and a host that makes
+such renderers."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from studio.engine.frame import FrameRenderer
 from studio.project import load_project
 from studio.ui.engine.host import EngineHost
+
+
+def started_host(project_file: Path | None = None) -> Iterator[EngineHost]:
+    """A fixture's body (``yield from started_host()``): a started host, given the saved project if named;
+    after the test it shuts down with every export and estimate thread joined."""
+    host = EngineHost()
+    if project_file is not None:
+        host.update_project(load_project(project_file))
+    host.start()
+    yield host
+    assert host.shutdown()
+    assert host.tasks == []
 
 
 class CountingRenderer:

@@ -4,6 +4,7 @@ progress, decoded again; cancel leaves no file and no thread; reveal opens the f
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
 
 import av
@@ -14,15 +15,12 @@ from PySide6.QtGui import QDesktopServices
 from studio.project import load_project
 from studio.ui.engine.host import EngineHost
 from studio.ui.export.dialog import ExportDialog
+from tests.ui.engine_support import started_host
 
 
 @pytest.fixture()
-def host(qtbot):  # noqa: ANN001
-    h = EngineHost()
-    h.start()
-    yield h
-    assert h.shutdown()
-    assert h.tasks == []  # every export/estimate thread joined
+def host(qtbot) -> Iterator[EngineHost]:  # noqa: ANN001
+    yield from started_host()
 
 
 def decode(path: Path) -> tuple[int, int, int, bool]:

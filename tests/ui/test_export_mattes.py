@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -15,15 +16,12 @@ from studio.media.matte_video import read_grey_video
 from studio.project import load_project
 from studio.ui.engine.host import EngineHost
 from studio.ui.export.dialog import ExportDialog
+from tests.ui.engine_support import started_host
 
 
 @pytest.fixture()
-def host(qtbot):  # noqa: ANN001
-    h = EngineHost()
-    h.start()
-    yield h
-    assert h.shutdown()
-    assert h.tasks == []
+def host(qtbot) -> Iterator[EngineHost]:  # noqa: ANN001
+    yield from started_host()
 
 
 def test_the_mattes_folder_follows_the_video_until_chosen(qtbot, project_file: Path, tmp_path: Path) -> None:  # noqa: ANN001

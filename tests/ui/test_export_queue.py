@@ -5,6 +5,7 @@ remembers (the last folder, where it was on screen) and its estimate following t
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
 
 import av
@@ -17,15 +18,12 @@ from studio.ui.engine.host import EngineHost
 from studio.ui.export.dialog import ExportDialog
 from studio.ui.export.fields import IN_OUT, WHOLE
 from studio.ui.export.queue import CANCELLED, DONE, RUNNING, ExportQueue
+from tests.ui.engine_support import started_host
 
 
 @pytest.fixture()
-def host(qtbot):  # noqa: ANN001
-    h = EngineHost()
-    h.start()
-    yield h
-    assert h.shutdown()
-    assert h.tasks == []
+def host(qtbot) -> Iterator[EngineHost]:  # noqa: ANN001
+    yield from started_host()
 
 
 @pytest.fixture()

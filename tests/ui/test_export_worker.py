@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 from studio.engine.render import Progress
 from studio.project import load_project
 from studio.ui.engine.host import EngineHost
+from tests.ui.engine_support import started_host
 
 
 def long_project(project_file: Path) -> Any:
@@ -24,13 +26,8 @@ def long_project(project_file: Path) -> Any:
 
 
 @pytest.fixture()
-def host(qtbot, project_file: Path):  # noqa: ANN001
-    h = EngineHost()
-    h.update_project(load_project(project_file))
-    h.start()
-    yield h
-    assert h.shutdown()
-    assert h.tasks == []
+def host(qtbot, project_file: Path) -> Iterator[EngineHost]:  # noqa: ANN001
+    yield from started_host(project_file)
 
 
 def leftovers(folder: Path) -> list[str]:
