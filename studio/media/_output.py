@@ -1,10 +1,11 @@
 """A media file written under a hidden temp name beside its target and renamed when complete.
 
-Both writers (:class:`~studio.media.writer.VideoWriter`, :class:`~studio.media.matte_video.GreyVideoWriter`)
-keep the same promise, so it lives here once: the file grows as ``.STEM.part-PID-XXXXXXXX.EXT`` in the
-target's folder (the same file system, so the final ``os.replace`` is an atomic rename), takes the real name
-only in :meth:`PartFile.finish`, and :meth:`PartFile.discard` deletes it. The PID in the name lets a later
-writer in that folder sweep the file away if this process is killed mid-way (:mod:`studio.litter`).
+The writers (:class:`~studio.media.writer.VideoWriter`, :class:`~studio.media.matte_video.GreyVideoWriter`)
+and the segment join (:func:`~studio.media.concat.concat_segments`) keep the same promise, so it lives here
+once: the file grows as ``.STEM.part-PID-XXXXXXXX.EXT`` in the target's folder (the same file system, so the
+final ``os.replace`` is an atomic rename), takes the real name only in :meth:`PartFile.finish`, and
+:meth:`PartFile.discard` deletes it. The PID in the name lets a later writer in that folder sweep the file
+away if this process is killed mid-way (:mod:`studio.litter`).
 """
 
 from __future__ import annotations
@@ -74,13 +75,14 @@ class PartFile:
                 f"cannot write {self.path.name}: {getattr(exc, 'strerror', None) or exc}"
             ) from None
 
-    def finish(self, flush: Callable[[], None]) -> Path:
+    def finish(self, flush: Callable[[], None] | None = None) -> Path:
         """``flush`` (the caller's encoders), the trailer, then the real name; returns it. On any failure,
         Ctrl-C included, the file is deleted and the error raised. Once finished or discarded: nothing."""
         if self.done:
             return self.path
         try:
-            flush()
+            if flush is not None:
+                flush()
             self.container.close()
             os.replace(self.tmp, self.path)
         except BaseException:

@@ -17,9 +17,7 @@ Written to a hidden temp name beside the target and renamed when complete; any f
 
 from __future__ import annotations
 
-import contextlib
 import os
-import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -28,6 +26,7 @@ import av
 import numpy as np
 
 from studio.errors import MediaError
+from studio.media._output import PartFile
 from studio.media.timestamps import snap_rate
 from studio.media.writer import AAC_FRAME
 
@@ -114,13 +113,8 @@ def concat_segments(
         raise MediaError(
             f"segment {bad.name} was encoded with other parameters: cannot join without re-encoding"
         )
-    tmp = output.with_name(f".{output.stem}.part-{secrets.token_hex(4)}.mp4")
-    try:
-        tmp.open("xb").close()
-        out = av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"})
-    except (OSError, av.error.FFmpegError) as exc:
-        tmp.unlink(missing_ok=True)
-        raise MediaError(f"cannot write {output}: {getattr(exc, 'strerror', None) or exc}") from None
+    part = PartFile(output, "mp4", {"movflags": "+faststart"})
+    out = part.container
     try:
         with av.open(str(paths[0])) as first:
             video = out.add_stream_from_template(first.streams.video[0])
@@ -150,12 +144,9 @@ def concat_segments(
             for block in blocks:
                 out.mux(track.encode(block))
             out.mux(track.flush())
-        out.close()
-        os.replace(tmp, output)
+        part.finish()
     except BaseException as exc:
-        with contextlib.suppress(Exception):
-            out.close()
-        tmp.unlink(missing_ok=True)
+        part.discard()
         if isinstance(exc, av.error.FFmpegError):
             raise MediaError(f"cannot join segments into {output.name}: {exc}") from None
         raise
