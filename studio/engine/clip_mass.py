@@ -52,9 +52,11 @@ def clip_logits(
     return score + bias[:, None, None]
 
 
-def held_by_pins(score: torch.Tensor, bounds: np.ndarray | None) -> torch.Tensor:
-    """The scores with the pins' extra bias (none without pins: the scores as they are)."""
-    return score if bounds is None else score + hold_shares(score, bounds)[:, None, None]
+def held_by_pins(score: torch.Tensor, bounds: np.ndarray | None, measure: torch.Tensor | None = None
+                 ) -> torch.Tensor:  # fmt: skip
+    """The scores with the pins' extra bias (none without pins: the scores as they are); ``measure``: the
+    patches' weights in the frame's share (``features.patch_areas``; None: all alike)."""
+    return score if bounds is None else score + hold_shares(score, bounds, measure)[:, None, None]
 
 
 def _quantile(x: torch.Tensor, q: float) -> torch.Tensor:

@@ -36,6 +36,25 @@ def grid_shape(height: int, width: int, stride: int) -> tuple[int, int]:
     return -(-height // stride), -(-width // stride)
 
 
+def patch_areas(grid: tuple[int, int], height: int, width: int, stride: int) -> torch.Tensor:
+    """(h, w) float64 weights summing to 1: the share of the frame's pixels each patch of the grid covers.
+    The last row or column of patches may hang over the edge (``grid_shape``) and covers less."""
+    h, w = grid
+    rows = (height - torch.arange(h, dtype=torch.float64) * stride).clamp(0, stride)
+    cols = (width - torch.arange(w, dtype=torch.float64) * stride).clamp(0, stride)
+    area = rows[:, None] * cols[None, :]
+    return area / area.sum()
+
+
+def area_shares(maps: torch.Tensor, height: int, width: int, stride: int) -> torch.Tensor:
+    """(K,) float64: each clip's share of the frame's pixels from its (K, h, w) patch maps, each patch counted
+    by the pixels it covers (``patch_areas``): counted whole, an overhanging row would tilt the shares
+    toward the clips there, away from what the mattes show."""
+    area = patch_areas(maps.shape[-2:], height, width, stride).to(maps.device)
+    total = (maps.double() * area).sum((1, 2))
+    return total / total.sum()
+
+
 class PatchFeatures(nn.Module):
     """uint8 RGB frames (N, H, W, 3) -> features (N, DIM, h, w), float32, on the frames' device."""
 

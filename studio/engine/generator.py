@@ -35,7 +35,7 @@ from studio.engine.attention import Workspace, attend_band, expand_for_dot, offs
 from studio.engine.clip_mass import clip_logits, held_by_pins
 from studio.engine.config import GeneratorConfig
 from studio.engine.device import choose_device, empty_cache, is_out_of_memory
-from studio.engine.features import DIM, FeatureCache, PatchFeatures, grid_shape
+from studio.engine.features import DIM, FeatureCache, PatchFeatures, area_shares, grid_shape, patch_areas
 from studio.engine.mask_bias import patch_prior, with_prior
 from studio.engine.pins import unmet, unmet_message
 from studio.engine.synth import SynthInput, SynthOutput
@@ -319,7 +319,8 @@ class AttentionGenerator(nn.Module):
         mass = torch.softmax(logits, 0)  # what the temporal state follows: the frame as without pins, masks
         masks = patch_prior(prior, s, h, w, dev)  # painted masks: after the balance, which would undo them
         if bounds is not None or masks is not None:  # the masks, then the pins held on the masked shares
-            shown = torch.softmax(held_by_pins(with_prior(logits, masks), bounds), 0)
+            area = patch_areas((h, w), height, width, s).to(dev, torch.float32)  # the share's measure
+            shown = torch.softmax(held_by_pins(with_prior(logits, masks), bounds, area), 0)
         else:
             shown = mass
 
@@ -343,8 +344,7 @@ class AttentionGenerator(nn.Module):
         if shown is not mass:  # pinned, masked: the frame shown holds them; the state stays the free one
             frame = paint(shown)
 
-        shares = shown.mean((1, 2)).double()
-        shares = (shares / shares.sum()).float().cpu().numpy()
+        shares = area_shares(shown, height, width, s).float().cpu().numpy()
         self._check_pins(shares, bounds)
         maps = shown.half().cpu().numpy()
         where = (choice // o_count).cpu().numpy(), offs[choice % o_count].cpu().numpy()  # frame, offset

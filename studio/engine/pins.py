@@ -132,15 +132,3 @@ def unmet(shares: np.ndarray, bounds: np.ndarray | None) -> tuple[int, float, fl
 def unmet_message(miss: tuple[int, float, float], why: str) -> str:
     _, got, bound = miss
     return f"a pinned share could not be met ({got:.0%} against a bound of {bound:.0%}): {why}"
-
-
-def patch_measure(height: int, width: int, stride: int, device: torch.device) -> torch.Tensor:
-    """(H, W) weights summing to 1 under which a pixel map's mean is the mean of its record patch map
-    (``seamless._patch_maps``: edge patches padded by repeating the last row / column)."""
-    mh, mw = -(-height // stride), -(-width // stride)
-    ys = torch.ones(height, dtype=torch.float64)
-    xs = torch.ones(width, dtype=torch.float64)
-    ys[-1] += mh * stride - height
-    xs[-1] += mw * stride - width
-    m = ys[:, None] * xs[None, :]
-    return (m / m.sum()).float().to(device)

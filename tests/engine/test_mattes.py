@@ -140,8 +140,8 @@ def test_png_mattes_sum_to_one_and_follow_the_shares(clips, tmp_path, height) ->
     np.testing.assert_allclose(
         means, _area_weighted_shares(np.load(record / "maps.npy")[:18], height), atol=1e-3
     )
-    if height % 8 == 0:  # the record's shares weigh a patch row hanging over the frame's edge as a whole one
-        np.testing.assert_allclose(means, np.load(record / "shares.npy")[:18], atol=0.01)
+    # the record's shares are the mattes' (a patch row hanging over the frame's edge counts by its pixels)
+    np.testing.assert_allclose(means, np.load(record / "shares.npy")[:18], atol=2e-3)
     assert np.all(levels[:6, 1] == 0) and np.all(levels[12:18, 0] == 0)  # only the placed clip there
     both = levels[6:12].astype(np.float32) / LEVELS
     assert both[:, 0].std() > 0.1  # a spatial layout, not a crossfade

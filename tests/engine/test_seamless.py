@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from studio.engine.config import GeneratorConfig
+from studio.engine.features import area_shares
 from studio.engine.generator import AttentionGenerator
 from studio.engine.seamless import SeamlessSynthesizer
 from studio.engine.synth import Crossfade, SynthInput
@@ -111,10 +112,15 @@ def test_no_pixel_takes_padding(clips: dict[str, np.ndarray]) -> None:
 
 def test_record_explains_the_pixels_and_shares_follow_importance(clips: dict[str, np.ndarray]) -> None:
     synth = final()
+    synth.keep_pixel_weights = True
     frames = [clips["pan"], clips["zoom"], clips["cat"]]
     for n in range(6):
         out = synth(inp([f[n] for f in frames], importance=[0.5, 0.3, 0.2]))
-    np.testing.assert_allclose(out.maps.astype(np.float32).mean((1, 2)), out.shares, atol=2e-3)
+    # the shares are the pixels' own (what the mattes show), also where the last patch row hangs over
+    np.testing.assert_allclose(out.pixel_weights.mean((1, 2)), out.shares, atol=1e-4)
+    height, width = out.frame.shape[:2]
+    by_area = area_shares(torch.from_numpy(out.maps.astype(np.float32)), height, width, 8).numpy()
+    np.testing.assert_allclose(by_area, out.shares, atol=2e-3)  # and the record's maps, as they weigh
     np.testing.assert_allclose(out.shares, [0.5, 0.3, 0.2], atol=0.08)
     # wherever the record says one clip owns a patch, the pixels are that clip's
     maps = out.maps.astype(np.float32)

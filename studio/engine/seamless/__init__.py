@@ -22,12 +22,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from studio.engine.features import area_shares
 from studio.engine.flow import flow_grey
-from studio.engine.pins import patch_measure, unmet, unmet_message
+from studio.engine.pins import unmet, unmet_message
 from studio.engine.seamless import guided
 from studio.engine.seamless.motion import FlowField, warp
 from studio.engine.seamless.regions import Previous, resize, solve, unary
-from studio.engine.synth import SynthInput, SynthOutput, map_shape
+from studio.engine.synth import SynthInput, SynthOutput
 from studio.engine.trace import at_anchor, from_field
 
 
@@ -74,8 +75,7 @@ class SeamlessSynthesizer:
         rgb = centre.permute(0, 3, 1, 2).float() / 255.0
         valid = _valid_mask(inp.valid, k, height, width, dev)
         weights = torch.from_numpy(importance / importance.sum()).float().to(dev)
-        # pins: the shares are held on the record's measure (its patch maps' mean)
-        measure = None if inp.bounds is None else patch_measure(height, width, self.stride, dev)
+        measure = None  # pins: held on the pixels' mean, which is the record's share (features.area_shares)
 
         if self.config.mode == "guide" and inp.guide is not None:
             if inp.prior is not None and "masks" not in self._said:
@@ -180,10 +180,9 @@ class SeamlessSynthesizer:
         mode. ``centre``: the window frame the sources were used at."""
         frame = (out * 255.0).round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0)
         maps = _patch_maps(w, self.stride)
-        shares = maps.double().mean((1, 2))
-        shares = (shares / shares.sum()).float()
-        weight = maps.float().cpu().numpy()
         height, width = out.shape[-2:]
+        shares = area_shares(maps, height, width, self.stride).float()
+        weight = maps.float().cpu().numpy()
         if field is None:
             trace = at_anchor(weight, centre, self.stride, height, width)
         else:
@@ -228,10 +227,7 @@ def _valid_mask(boxes: np.ndarray | None, k: int, height: int, width: int, dev: 
 
 
 def _patch_maps(weights: torch.Tensor, stride: int) -> torch.Tensor:
-    """(K, h, w) mean weight per patch of the record's grid (ceil division: edge patches hang over)."""
-    k, height, width = weights.shape
-    mh, mw = map_shape(height, width, stride)
-    pad = (0, mw * stride - width, 0, mh * stride - height)
-    padded = F.pad(weights[None], pad, mode="replicate") if any(pad) else weights[None]
-    maps = F.avg_pool2d(padded, stride)[0]
+    """(K, h, w) mean weight per patch of the record's grid (ceil division: an edge patch hangs over, and
+    its mean is that of the pixels it covers)."""
+    maps = F.avg_pool2d(weights[None], stride, stride, ceil_mode=True)[0]  # an edge patch: its pixels' mean
     return maps / maps.sum(0, keepdim=True).clamp(min=1e-12)
