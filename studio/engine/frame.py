@@ -213,6 +213,7 @@ class FrameRenderer:
         self._gatherer = SourceGatherer(project)
         self._project = project
         self._last: int | None = None
+        self._memory_checked = False  # the preview too refuses a frame that cannot fit (engine.memory)
 
     def _make_synth(self, project: Project) -> Synthesizer:
         return make_synthesizer(project, self._device, quality=self._quality_arg, on_warning=self._warn)
@@ -262,10 +263,16 @@ class FrameRenderer:
         if self._own_synth and self._engine_key(project) != old_key:
             self._synth = self._make_synth(project)
         self._last = None  # the edit may change any frame: the next one starts fresh
+        self._memory_checked = False  # the size, the settings or the clips at once may have changed
 
     def render(self, n: int) -> RenderedFrame:
         if n < 0:
             raise IndexError(f"frame {n} is before the start")
+        if not self._memory_checked:  # one line naming the settings to lower, not the system's OOM killer
+            from studio.engine.memory import check_render_memory  # noqa: PLC0415 - torch lazily, as make_synthesizer
+
+            check_render_memory(self._project, getattr(self._synth, "device", "cpu"), self._synth)
+            self._memory_checked = True
         if self._last is None or n != self._last + 1:
             self._synth.reset()
         gathered = self._gatherer.gather(n)

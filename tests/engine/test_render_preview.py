@@ -162,3 +162,26 @@ def test_the_preview_is_draft_unless_told_and_ignores_the_export_quality(make_te
         assert renderer.render(0).quality == "final" and asked[-1] == "final"
     with FrameRenderer(project, quality=None) as renderer:  # None: the project's
         assert renderer.quality == "final" and asked[-1] is None
+
+
+def test_the_preview_refuses_a_frame_that_cannot_fit_in_one_line_and_renders_once_it_can(
+    make_test_clip, monkeypatch
+) -> None:  # noqa: ANN001
+    """As the export does (studio.engine.memory): the preview of a project whose search cannot fit is one
+    line naming the settings to lower, not a process the system kills; after the edit that lowers them it
+    renders."""
+    import pytest
+
+    from studio.engine import memory
+    from studio.errors import EngineError
+
+    monkeypatch.setattr(memory, "free_memory", lambda device: 16 * 2**20)  # 16 MiB left: ~69 wanted
+    project = make_project(_clips(make_test_clip), [(0, 0.0, 1.0, None), (1, 0.0, 1.0, None)], duration=1.0)
+    wide = replace(project.settings.engine, patch=2, radius=64, window=0, device="cpu")
+    greedy = replace(project, settings=replace(project.settings, engine=wide))
+    with FrameRenderer(greedy, device="cpu") as renderer:
+        with pytest.raises(EngineError, match=r"^refused: one frame needs .*lower engine\.radius"):
+            renderer.render(0)
+        lean = replace(wide, patch=8, radius=3)
+        renderer.set_project(replace(greedy, settings=replace(greedy.settings, engine=lean)))
+        assert renderer.render(0).frame.shape == (H, W, 3)
