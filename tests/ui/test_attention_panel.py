@@ -211,3 +211,49 @@ def test_a_click_on_a_map_shows_it_alone_and_another_shows_all(panel: AttentionP
     QTest.mouseClick(row.viewport(), Qt.MouseButton.LeftButton, pos=centre)
     assert row.solo is None and all(b.scene() is not None for b in row.boxes)
     assert "city" in panel.legend.text() and "beach" in panel.legend.text()
+
+
+def _directed_project():  # noqa: ANN202
+    """Three clips at 25 fps over 8 s; city pinned >= 30 % from 1 s to 3 s of its placement (which starts at
+    2 s), forest with a "never" mask key at 1 s of its own (which starts at 0.5 s); a pin past city's end."""
+    from studio.project.masks import MaskKey
+    from studio.project.model import Clip, GenerationSettings, Pin, Placement, Project
+
+    clips = [
+        Clip(f"c{k}", Path(f"/nowhere/{name}.mp4"), name, fps=FPS, frames=250, width=64, height=48)
+        for k, name in enumerate(NAMES)
+    ]
+    placements = [
+        Placement("p0", "c0", 0.0, 8.0),
+        Placement("p1", "c1", 2.0, 4.0, pins=(Pin(1.0, 3.0, 0.3), Pin(5.0, 9.0, None, 0.5))),
+        Placement("p2", "c2", 0.5, 6.0, masks=(MaskKey(1.0, "film.masks/m.png", "never"),)),
+    ]
+    return Project("directed", clips, placements, GenerationSettings(duration=8.0, fps=FPS))
+
+
+def test_pins_and_mask_keys_are_drawn_over_their_rows_and_named_on_hover(panel: AttentionPanel) -> None:
+    """The pin acts on output frames 75-124 (2 s + 1 s .. 2 s + 3 s at 25 fps) of city's row; the pin past
+    city's placement shows nothing; forest's key takes effect at frame 38 (0.5 s + 1 s)."""
+    panel.reset(200, NAMES, fps=FPS)
+    panel.set_direction(_directed_project())
+    rects = [i for i in panel.plot.mark_items if hasattr(i, "rect")]
+    spans = [(r.rect().left(), r.rect().right(), round(r.rect().top(), 1)) for r in rects]
+    assert spans == [(75.0, 125.0, 1.1)]
+    labels = [i for i in panel.plot.mark_items if hasattr(i, "textItem")]
+    assert [t.textItem.toPlainText() for t in labels] == ["≥30 %"]
+    (ticks,) = [i for i in panel.plot.mark_items if hasattr(i, "points")]
+    assert [(p.pos().x(), round(p.pos().y(), 1)) for p in ticks.points()] == [(38.5, 2.2)]
+    assert panel.text_at(80, 1).endswith("· pinned ≥30 %") and "pinned" not in panel.text_at(125, 1)
+    assert "pinned" not in panel.text_at(80, 0)
+    image = panel.plot_widget.grab().toImage()  # the bracket is drawn: light pixels along city's row
+    scene = panel.plot.vb.mapViewToScene(QPointF(100.0, 1.1))
+    y = panel.plot_widget.mapFromScene(scene).y()
+    light = [image.pixelColor(x, y).lightness() for x in range(image.width())]
+    assert sum(v > 200 for v in light) > 20
+    out = Path(os.environ.get("STUDIO_GRAB_DIR", "/nonexistent-grab-dir"))
+    if out.is_dir():
+        panel.grab().save(str(out / "attention_pins.png"))
+    plain = _directed_project()
+    plain.placements = []  # the pins and the mask go with their placements: nothing stays drawn
+    panel.set_direction(plain)
+    assert panel.plot.mark_items == []

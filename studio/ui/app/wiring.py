@@ -169,6 +169,7 @@ class Switchboard:
             s = w.project.settings  # the recorded attention no longer describes what would render
             w.attention.reset(s.frame_count, [c.name for c in w.project.clips], s.fps)
             w.attention.show_time_range(*w.timeline.visible_time())
+        w.attention.set_direction(w.project)  # the pins and masks drawn over the rows follow every edit
         if change.affects_render:
             w.playback.refresh()  # the pixels may have changed: re-render what is on screen
 

@@ -17,11 +17,13 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QBrush, QColor, QPen
 
 from studio.palette import clip_colour
+from studio.ui.attention.marks import MaskMark, PinMark
 from studio.ui.timecode import format_timecode
 
 ZERO_COLOR = (24, 24, 26)  # share 0: near the panel's background
 NOT_RENDERED_COLOR = QColor(78, 78, 84)  # neutral grey: between black and a clip colour, never on a ramp
 PLAYHEAD_COLOR = QColor(255, 80, 80)
+MARK_COLOR = QColor(245, 245, 245)  # pins and mask keys: light over every clip's ramp, dark or saturated
 
 
 def clip_lookup_table(index: int) -> np.ndarray:
@@ -78,6 +80,7 @@ class HeatmapPlot(pg.PlotItem):
         # Clip names: wide enough for typical names, and never hidden for touching the axis ends.
         self.getAxis("left").setStyle(tickLength=0, hideOverlappingLabels=False)
         self.getAxis("left").setWidth(90)
+        self.mark_items: list[object] = []  # the pins' brackets and labels, the mask keys' ticks
         self.set_buffer(np.full((1, 1), np.nan, np.float32), [""])
 
     def set_buffer(self, buffer: np.ndarray, clip_names: list[str]) -> None:
@@ -100,6 +103,36 @@ class HeatmapPlot(pg.PlotItem):
         self.getAxis("left").setTicks([[(i + 0.5, name) for i, name in enumerate(clip_names)], []])
         self.setLimits(xMin=0, xMax=n_frames, yMin=0, yMax=rows, minXRange=min(n_frames, 4))
         self.setRange(xRange=(0, n_frames), yRange=(0, rows), padding=0)
+
+    def set_marks(self, pins: list[PinMark], masks: list[MaskMark]) -> None:
+        """Draw where the attention was directed: each pin a bracket over its frames on its clip's row,
+        labelled with its bound; each mask key a tick where it takes effect (▼ must, ✕ never)."""
+        for item in self.mark_items:
+            self.removeItem(item)
+        self.mark_items = []
+        pen = pg.mkPen(MARK_COLOR, width=1.5, style=pg.QtCore.Qt.PenStyle.DashLine)
+        pen.setCosmetic(True)
+        for pin in pins:
+            rect = pg.QtWidgets.QGraphicsRectItem(QRectF(pin.first, pin.row + 0.1, pin.stop - pin.first, 0.8))
+            rect.setPen(pen)
+            rect.setZValue(5)
+            label = pg.TextItem(pin.label, color=MARK_COLOR, anchor=(0.0, 0.0))
+            label.setPos(pin.first, pin.row + 0.1)
+            label.setZValue(6)
+            self.mark_items += [rect, label]
+        if masks:
+            ticks = pg.ScatterPlotItem(
+                x=[m.frame + 0.5 for m in masks],
+                y=[m.row + 0.2 for m in masks],
+                symbol=["t" if m.mode == "must" else "x" for m in masks],
+                size=9,
+                pen=pg.mkPen(ZERO_COLOR),
+                brush=pg.mkBrush(MARK_COLOR),
+            )
+            ticks.setZValue(6)
+            self.mark_items.append(ticks)
+        for item in self.mark_items:
+            self.addItem(item, ignoreBounds=True)
 
     def redraw(self, buffer: np.ndarray) -> None:
         """Push the buffer's current values to the screen (fixed levels: no min/max scan of the data)."""

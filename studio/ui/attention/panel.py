@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSplitter, QVBoxLayo
 from studio.palette import clip_colour
 from studio.ui.attention.heatmap import HeatmapPlot
 from studio.ui.attention.maps import SpatialMapsRow
+from studio.ui.attention.marks import PinMark, direction_marks, pin_at
 from studio.ui.timecode import format_timecode
 
 REDRAW_INTERVAL_MS = 33  # ~30 redraws/s at most, however fast frames arrive
@@ -58,6 +59,7 @@ class AttentionPanel(QWidget):
         self.setAccessibleName("attentionHeatmap")
         self._fps = 24.0
         self._names: list[str] = []
+        self._pins: list[PinMark] = []  # the project's pins in frames (set_direction): the hover names them
         self._buffer = np.full((1, 1), np.nan, np.float32)
         self._maps: OrderedDict[int, np.ndarray] = OrderedDict()
         self._reader: Any = None
@@ -133,6 +135,11 @@ class AttentionPanel(QWidget):
         self.legend.setText(legend_html(self._names))
         self.maps_row.show_maps(self._playhead, None)
         self._dirty = False
+
+    def set_direction(self, project: Any) -> None:
+        """Draw the project's pins and mask keys over the rows (``marks.direction_marks``)."""
+        self._pins, masks = direction_marks(project)
+        self.plot.set_marks(self._pins, masks)
 
     def add_frame(self, n: int, shares: np.ndarray, maps: np.ndarray | None = None) -> None:
         """Record frame n's shares (and maps); the screen catches up on the next timer tick."""
@@ -228,7 +235,9 @@ class AttentionPanel(QWidget):
             return ""
         value = self._buffer[row, n]
         share = "not rendered yet" if np.isnan(value) else f"share {value:.0%}"
-        return f"{self._names[row]} · {format_timecode(n, self._fps)} · {share}"
+        pin = pin_at(self._pins, n, row)
+        pinned = f" · pinned {pin.label}" if pin is not None else ""
+        return f"{self._names[row]} · {format_timecode(n, self._fps)} · {share}{pinned}"
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
         cell = self.plot.cell_at(scene_pos)
