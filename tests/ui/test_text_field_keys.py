@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QApplication
 
@@ -66,7 +65,6 @@ def test_ctrl_e_opens_the_export_from_a_spin_box(qtbot, make_window, project_fil
     dialog.close()  # its estimate still running is joined when the window shuts down
 
 
-@pytest.mark.skip(reason="crashed the offscreen Qt process in a full CI run (order-dependent segfault)")
 def test_letters_typed_in_a_spin_box_stay_in_it(qtbot, make_window, project_file: Path) -> None:  # noqa: ANN001
     window = make_window(project_file)
     box, (letters,) = _focused_seed_box(qtbot, window, LeavesLetters)
