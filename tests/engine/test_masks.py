@@ -1,6 +1,6 @@
 """Painted masks in real renders of real footage (160x90): "never" keeps its clip out of the region and leaves
-the rest of the frame as it was, "must" pulls the clip in, in both qualities; tracked keys follow a pan;
-a missing picture is left out."""
+the rest of the frame as it was, "must" pulls the clip in, in both qualities and in guide mode's final;
+tracked keys follow a pan; a missing picture is left out."""
 
 from __future__ import annotations
 
@@ -175,3 +175,32 @@ def test_a_missing_picture_is_left_out_of_the_render(clips, tmp_path, caplog) ->
         preview.render(0)
         preview.render(1)
         assert [m for m in preview.take_warnings() if "mask" in m] == lines
+
+
+def test_guide_modes_final_quality_keeps_a_never_region_free_of_its_clip(clips, tmp_path) -> None:
+    """The guide (another pan over the same photo) is matched from the sources' pixels; without the mask the
+    pan clip supplies most of the region, with a "never" mask on it the region is made of the other clip,
+    and the frame far from the mask changes little (the correspondences search globally, so not bit for
+    bit; the state stays the unmasked search's, so the region's new content is not carried out of it)."""
+    guide = footage.pan_clip(tmp_path / "guide.mp4", "motorcycle", size=(W, H), frames=FRAMES, pan=(2.0, 0.3))
+    project = make_project(tmp_path, [*clips, guide], "final")
+    project.placements = project.placements[:2] + [Placement("p2", "c2", 0.0, 0.5)]
+    project.settings = dataclasses.replace(
+        project.settings,
+        engine=dataclasses.replace(project.settings.engine, mode="guide", guide_clip="c2"),
+    )
+    free_maps, free_frames = render(project, tmp_path, "guided")
+    maps, frames = render(painted(project, region_alpha(), mode="never", feather=FEATHER), tmp_path, "never")
+    stride = project.settings.engine.patch
+    inside = np.zeros((H, W), bool)
+    inside[REGION] = True
+    in_region = patches(inside, maps.shape[-2:], stride)
+    assert free_maps[:, 0][:, in_region].mean() > 0.9  # the guide is the pan's photo: the pan supplied it
+    assert maps[:, 0][:, in_region].mean() <= 0.03
+    # the vote averages each pixel's 3x3 neighbours' correspondences: at the painted edge (inside the
+    # feather, where the bias is gentle) a pixel's outside neighbours still bring the clip's colour in
+    core = cv2.erode(inside.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)  # 2 px in
+    assert maps[:, 0][:, patches(core, maps.shape[-2:], stride)].max() <= 0.05
+    outside = beyond(inside, FEATHER + 16)
+    change = np.abs(frames[:, outside].astype(np.int16) - free_frames[:, outside]).mean()
+    assert change < 3.0, change  # ~1 level a frame (2.3 on the first, which has no state to start from)

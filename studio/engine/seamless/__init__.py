@@ -41,7 +41,6 @@ class SeamlessSynthesizer:
         self.stride = draft.stride
         self.fallbacks = draft.fallbacks
         self._pin_warned = False
-        self._said: set[str] = set()  # warnings given once
         self._flow = FlowField()
         self.keep_pixel_weights = False  # hand the per-pixel mix out too (SynthOutput.pixel_weights): mattes
         self.reset()
@@ -78,12 +77,9 @@ class SeamlessSynthesizer:
         measure = None  # pins: held on the pixels' mean, which is the record's share (features.area_shares)
 
         if self.config.mode == "guide" and inp.guide is not None:
-            if inp.prior is not None and "masks" not in self._said:
-                self._said.add("masks")  # the guide's correspondences take no per-pixel clip prior (yet)
-                self.draft._warn("painted masks do not act in guide mode's final quality (the draft's do)")
-            w, out = self._guide(rgb, valid, weights, inp.guide, inp.bounds, measure)
-            assert self._guided is not None
-            result = self._output(w, out, t // 2, field=self._guided[2])
+            masks = None if inp.prior is None else torch.from_numpy(inp.prior).to(dev)  # painted masks
+            w, out, field = self._guide(rgb, valid, weights, inp.guide, inp.bounds, measure, masks)
+            result = self._output(w, out, t // 2, field=field)  # the trace: where the shown pixels came from
             why = "the guide's structure finds too few matches in its clip"
             return self._checked(result, inp.bounds, why)
         half = (max(1, -(-height // 2)), max(1, -(-width // 2)))
@@ -142,8 +138,10 @@ class SeamlessSynthesizer:
         guide_frame: np.ndarray,
         bounds: np.ndarray | None = None,
         measure: torch.Tensor | None = None,
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Guide mode: correspondences from the guide's structure to the sources' pixels, voted."""
+        masks: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor, guided.Field]:
+        """Guide mode: correspondences from the guide's structure to the sources' pixels, voted: the weights,
+        the frame and the field shown."""
         height, width = rgb.shape[-2:]
         guide = (
             torch.from_numpy(np.array(guide_frame, np.uint8)).to(rgb.device).permute(2, 0, 1).float() / 255
@@ -153,24 +151,21 @@ class SeamlessSynthesizer:
         if self._guided is not None and self._guided[1].shape[-2:] == (height, width):
             before, prev_out, prev_field = self._guided
             flow = torch.from_numpy(self._flow.backward(grey, before, (width, height))).to(rgb.device)
+        state = (rgb, valid, guide, weights, prev_out, prev_field, flow)
+        seed = int(self.config.seed)
         shown: list[torch.Tensor] = []  # the vote with the pins held, when they act
-        out, w, field = guided.synthesize(
-            rgb,
-            valid,
-            guide,
-            weights,
-            prev_out,
-            prev_field,
-            flow,
-            seed=int(self.config.seed),
-            bounds=bounds,
-            measure=measure,
-            shown=shown,
-        )
-        self._guided = (grey, out, field)  # the next frame follows the frame as without pins
+        pins = bounds if masks is None else None  # with masks the pins are held on the masked search
+        out, w, field = guided.synthesize(*state, seed=seed, bounds=pins, measure=measure, shown=shown)
+        self._guided = (grey, out, field)  # the next frame follows the frame as without pins or masks
+        if masks is not None:  # what is shown: the same search from the same state, the masks in its energy
+            # (in the state, a region's new content would be carried along the guide's motion into every
+            # later frame, far from the mask: 2-12 levels of change outside it over 12 frames of a pan)
+            out, w, field = guided.synthesize(
+                *state, seed=seed, bounds=bounds, measure=measure, shown=shown, prior=masks
+            )
         if shown:  # pins: the frame shown holds them
             out, w = shown
-        return w, out
+        return w, out, field
 
     def _output(
         self, w: torch.Tensor, out: torch.Tensor, centre: int, field: guided.Field | None = None

@@ -83,9 +83,15 @@ class Level:
     """The sources and the guide at one pyramid size, flattened for gathers."""
 
     def __init__(
-        self, src: torch.Tensor, valid: torch.Tensor, guide: torch.Tensor, target: torch.Tensor | None
+        self,
+        src: torch.Tensor,
+        valid: torch.Tensor,
+        guide: torch.Tensor,
+        target: torch.Tensor | None,
+        prior: torch.Tensor | None = None,
     ):
         self.k, _, self.h, self.w = src.shape
+        self.prior = prior  # (K, h, w) the painted masks' logits at this size, or None
         self.rgb = src  # (K, 3, h, w)
         self.valid = valid  # (K, h, w) bool
         self.src_desc = descriptors(src, valid)  # (K, 6, h, w)
@@ -134,6 +140,8 @@ def energy(
     fair = lv.usage.mean().clamp(min=1e-6)
     e = e + USAGE * (lv.usage.flatten()[idx].view(lv.h, lv.w) / fair - 1.0).clamp(min=0)
     e = e - VOTE_T * log_w[k]
+    if lv.prior is not None:  # painted masks: the candidate clip's logit at its output pixel
+        e = e - VOTE_T * lv.prior.gather(0, k[None])[0]
     d2 = ((y - lv.py).square() + (x - lv.px).square()).float() / float(max(radius, 1) ** 2)
     e = e + PRIOR * d2
     invalid = ~lv.valid.flatten()[idx].view(lv.h, lv.w)
@@ -241,11 +249,15 @@ def synthesize(
     bounds: np.ndarray | None = None,
     measure: torch.Tensor | None = None,
     shown: list[torch.Tensor] | None = None,
+    prior: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, Field]:
     """(3, H, W) output in [0, 1], (K, H, W) clip weights, and the full-size field (for the next frame).
     ``bounds`` (K, 2): the pins acting on this frame, held on the last vote (:func:`hold_votes`): that
     output and its weights go into ``shown`` when given (what is returned stays the frame without them,
-    for the next frame's state), else they are returned."""
+    for the next frame's state), else they are returned. ``prior`` (K, H, W): the painted masks' logits
+    (``studio.engine.mask_prior``), in the correspondences' energy like the importance: a "never" region's
+    candidates from its clip cost ~50 (the others ~1), a "must" region's gain 5; so the field, and the next
+    frame's state, keep them."""
     k, _, height, width = rgb.shape
     log_w = torch.log(weights.clamp(min=1e-12))
     gen = torch.Generator().manual_seed(seed)
@@ -265,6 +277,7 @@ def synthesize(
             resize(valid[:, None].float(), size)[:, 0] > 0.5,
             resize(guide[None], size)[0],
             target,
+            None if prior is None else resize(prior[:, None], size)[:, 0],
         )
         radius = max(1, RADIUS // down)
         carried = _scaled(carried_full, size, down) if carried_full is not None else None
