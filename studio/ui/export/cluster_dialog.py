@@ -25,10 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from studio import paths
-from studio.errors import Cancelled, CancelToken
+from studio.errors import Cancelled, CancelToken, one_line
 from studio.ui import forms
 from studio.ui.engine.snapshot import snapshot
-from studio.ui.engine.worker import one_line
 from studio.ui.jobs import GeneratorJob
 
 ADDRESS_KEY, CHUNK_KEY = "cluster/address", "cluster/chunk_seconds"

@@ -31,10 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.errors import Cancelled
+from studio.errors import Cancelled, one_line
 from studio.ui import forms
 from studio.ui.engine.host import EngineHost
-from studio.ui.engine.worker import one_line
 from studio.ui.export import fields
 from studio.ui.export.memory import default_output, place_dialog, remember_folder, save_geometry
 from studio.ui.export.worker import ExportTask
