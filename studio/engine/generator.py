@@ -14,8 +14,9 @@ For output frame n the generator asks, for every patch, "which source patch shou
   (``SynthInput.bounds``) the shares are then held within them (``pins.py``), in guide mode too.
 - pixels: each clip's best candidate, weighted by that clip's mass, pasted as feathered overlapping
   windows (see ``synthesis.py``).
-- record: per clip the mass map at patch resolution and its mean by the pixels each patch covers (the share): the weights the pixels used,
-  and per patch the top clips' chosen candidates (``trace``: where the pixels were copied from).
+- record: per clip the mass map at patch resolution and its mean by the pixels each patch covers (the
+  share): the weights the pixels used, and per patch the top clips' chosen candidates (``trace``: where the
+  pixels were copied from).
 
 Work is split into bands of patch rows so memory stays bounded (``max_tile_bytes``); an out-of-memory error
 halves the band and retries, then moves to the CPU; every fallback is reported through ``on_warning`` and kept
