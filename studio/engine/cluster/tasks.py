@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from studio.engine.cluster.chunks import COMPARED, Chunk, Tail, thumbnail
+from studio.engine.cluster.chunks import COMPARED, LOOK_AHEAD, Chunk, Tail, thumbnail
 from studio.engine.synth import SynthInput, SynthOutput
 from studio.project.model import Project
 
@@ -52,6 +52,8 @@ class ChunkOutcome:
     record: Path  # its attention record (frames numbered from the chunk's start)
     warmed: Tail  # the last synthesized warm-up frames: compared with the previous chunk's ``tail``
     tail: Tail  # the last synthesized frames before the chunk's end
+    head: Tail  # its first synthesized frames (compared with the previous chunk's ``ahead``)
+    ahead: Tail  # frames synthesized past its end, not written (compared with the next chunk's ``head``)
     warnings: tuple[str, ...]
     device: str
     synthesizer: str  # the synthesizer's class, for the joined record
@@ -69,6 +71,8 @@ class WarmStart:
         self.inner = inner
         self._keep_state = False
         self._last: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=COMPARED)
+        self._first: list[tuple[np.ndarray, np.ndarray]] = []  # the chunk's first outputs: past its border
+        self._warmed = False
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -80,6 +84,7 @@ class WarmStart:
             if inp is not None:
                 self(inp)
         self._keep_state = True
+        self._warmed = True
         return self.tail()
 
     def reset(self) -> None:
@@ -90,11 +95,28 @@ class WarmStart:
 
     def __call__(self, inp: SynthInput) -> SynthOutput:
         out = self.inner(inp)
-        self._last.append((thumbnail(out.frame), np.asarray(out.shares, np.float32).copy()))
+        kept = (thumbnail(out.frame), np.asarray(out.shares, np.float32).copy())
+        self._last.append(kept)
+        if self._warmed and len(self._first) < LOOK_AHEAD:
+            self._first.append(kept)
         return out
 
     def tail(self) -> Tail:
         return Tail(tuple(t for t, _ in self._last), tuple(s for _, s in self._last))
+
+    def head(self) -> Tail:
+        """The first :data:`LOOK_AHEAD` frames synthesized after the warm-up (the chunk's own)."""
+        return Tail(tuple(t for t, _ in self._first), tuple(s for _, s in self._first))
+
+    def ahead(self, inputs: Iterable[SynthInput | None]) -> Tail:
+        """Go on past the chunk's end (frames not written): what the next chunk's first frames are checked
+        against."""
+        seen: list[tuple[np.ndarray, np.ndarray]] = []
+        for inp in inputs:
+            if inp is not None:
+                self(inp)
+                seen.append(self._last[-1])
+        return Tail(tuple(t for t, _ in seen), tuple(s for _, s in seen))
 
 
 def segment_paths(folder: Path, chunk: Chunk) -> tuple[Path, Path]:
@@ -153,13 +175,19 @@ def render_chunk(
             told = now
     result = job.result
     assert result is not None
+    tail = synth.tail()
+    beyond = range(chunk.stop, min(chunk.stop + LOOK_AHEAD, int(project.settings.frame_count)))
+    with SourceGatherer(project) as gatherer:
+        ahead = synth.ahead(gatherer.gather(n).inp for n in beyond)
     said = list(dict.fromkeys([*warnings, *result.warnings]))  # each once, in order
     return ChunkOutcome(
         chunk=chunk,
         segment=result.path,
         record=record,
         warmed=warmed,
-        tail=synth.tail(),
+        tail=tail,
+        head=synth.head(),
+        ahead=ahead,
         warnings=tuple(said),
         device=result.device,
         synthesizer=type(synth.inner).__name__,
