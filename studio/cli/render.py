@@ -233,12 +233,13 @@ def _render(args: argparse.Namespace, mattes_format: str):
     progress = iter(job)
     desc = Path(args.project).name.split(".")[0] if args.project else "render"
     try:
-        for p in progress:  # the engine's Progress records: frames, then audio, then the result
+        for p in progress:  # the engine's Progress records: shots, frames, audio, the result
             if not args.no_progress and bar is None and p.total:
                 bar = tqdm(total=p.total, file=sys.stderr, dynamic_ncols=True, desc=desc, bar_format=BAR)
             if bar is not None:
                 left = tqdm.format_interval(p.eta_s) if math.isfinite(p.eta_s) else "?"
-                bar.set_postfix_str(f"{p.fps:.1f} fps, {left} left", refresh=False)  # the engine's figures
+                figures = f"{p.fps:.1f} fps, {left} left" if p.stage != "shots" else "finding the scene cuts"
+                bar.set_postfix_str(figures, refresh=False)  # the engine's figures
                 bar.update(p.done - bar.n)
             for message in p.warnings[warned:]:
                 tqdm.write(f"studio: warning: {message}", file=sys.stderr)  # above the bar, if there is one

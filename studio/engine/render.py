@@ -47,7 +47,7 @@ from studio.engine.frame import RenderedFrame, make_synthesizer, shared_cpu_thre
 from studio.engine.maps_video import MapsOverlay
 from studio.engine.mattes import DEFAULT_FORMAT, MattesWriter, check_format, open_mattes
 from studio.engine.memory import check_render_memory
-from studio.engine.sources import DecodeAhead, SourceGatherer
+from studio.engine.sources import DecodeAhead, SourceGatherer, find_placed_cuts
 from studio.engine.synth import Synthesizer, map_shape
 from studio.errors import Cancelled, CancelToken, EngineError, ProjectError
 from studio.media import VideoWriter
@@ -61,7 +61,8 @@ from studio.project.trace import TraceContext
 AUDIO_RATE = 48000
 
 
-FRAMES, AUDIO, DONE = "frames", "audio", "done"  # Progress.stage: the frame loop, the audio pass, finished
+# Progress.stage: the clips' scene cuts found first (those not known), the frame loop, the audio pass, done
+SHOTS, FRAMES, AUDIO, DONE = "shots", "frames", "audio", "done"
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ class Progress:
     total: int
     fps: float  # frames per second so far
     eta_s: float  # seconds left at that rate (inf before the first frame, 0 once every frame is done)
-    stage: str = FRAMES  # FRAMES | AUDIO | DONE
+    stage: str = FRAMES  # SHOTS | FRAMES | AUDIO | DONE
     warnings: tuple[str, ...] = ()  # every warning so far (fallbacks, ...): new ones are those past the last
     result: RenderResult | None = None  # on the DONE record only
 
@@ -211,6 +212,7 @@ class RenderJob(ProgressJob):
         size = (int(settings.width), int(settings.height))
         span = self.frames
         first, total = span.start, len(span)
+        yield from self._find_shots(total)
         n_clips = len(self.project.clips)
         device, fallback = resolve_device(self.device)
         if fallback:
@@ -361,6 +363,11 @@ class RenderJob(ProgressJob):
         writer.meta["first_frame"] = self.frames.start  # record frame 0 is this output frame of the project
         return tmp, writer
 
+    def _find_shots(self, total: int) -> Iterator[Progress]:
+        started = time.perf_counter()
+        for _ in find_placed_cuts(self.project, self._warn):
+            yield self._report(0, total, started, stage=SHOTS)
+
     def _report(
         self, done: int, total: int, started: float, stage: str = FRAMES, result: RenderResult | None = None
     ) -> Progress:
@@ -384,4 +391,6 @@ def frame_span(frames: range | None, total: int) -> range:
     return frames
 
 
-__all__ = ["AUDIO", "DONE", "FRAMES", "Cancelled", "Estimate", "Progress", "RenderJob", "RenderResult"]
+__all__ = [
+    "AUDIO", "DONE", "FRAMES", "SHOTS", "Cancelled", "Estimate", "Progress", "RenderJob", "RenderResult",
+]  # fmt: skip

@@ -24,19 +24,20 @@ import bisect
 import math
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from studio.cores import usable_cores
 from studio.engine.mask_prior import MaskPriors
 from studio.engine.synth import SynthInput
-from studio.errors import Cancelled, CancelToken
+from studio.errors import Cancelled, CancelToken, MediaError
 from studio.media import ClipReader
 from studio.media.resize import content_box
-from studio.media.shot_cache import cached_cuts
+from studio.media.shot_cache import cached_cuts, find_cuts
 from studio.project.model import Project
 from studio.project.pins import apply_pins, frame_pins, pinned_at_min
 from studio.project.timemap import frame_sources
@@ -351,3 +352,24 @@ class DecodeAhead:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def find_placed_cuts(project: Project, warn: Callable[[str], None]) -> Iterator[None]:
+    """Find the scene cuts of every placed clip not analysed yet, yielding every ~0.1 s of decoding (a render
+    reports and can be stopped there). The window finds them on import; a render from the CLI may be the
+    first to look, and the temporal window and the stability never cross a cut only where it is known: a
+    clip with cuts in it would smear one shot into the next. A decode at analysis size per clip, once per
+    file version (``studio.media.shot_cache``); stopping stores nothing."""
+    used = {p.clip_id for p in project.placements}
+    for clip in project.clips:
+        if clip.id not in used or not Path(clip.path).is_file() or cached_cuts(clip.path) is not None:
+            continue
+        yield None  # a clip's search is starting: said (and can be stopped) before its decode
+        search = find_cuts(clip.path)
+        try:
+            for _fraction in search:
+                yield None
+        except MediaError as exc:  # unreadable frames are said again with their timecode, if they are
+            warn(f"{clip.name}: its scene cuts could not be found ({exc}); it renders as one shot")
+        finally:
+            search.close()

@@ -46,6 +46,9 @@ def test_render_mp4_audio_and_record(clips, tmp_path) -> None:
     assert frames[:36].mean() > 40
     [(rate, seconds)] = audio_streams(out)
     assert rate == 48000 and seconds == pytest.approx(2.0, abs=0.05)
+    shots = [p for p in seen if p.stage == "shots"]  # the clips' scene cuts first, unless known already
+    assert seen[: len(shots)] == shots and all(p.done == 0 for p in shots)
+    seen = seen[len(shots) :]
     frames_seen = [p for p in seen if p.stage == "frames"]
     assert [p.done for p in frames_seen] == list(range(1, 49)) and frames_seen[-1].eta_s == 0.0
     assert [p.stage for p in seen[48:]] == ["audio", "done"]  # the audio pass, then the outcome

@@ -104,3 +104,25 @@ def test_the_final_quality_carries_no_motion_across_a_cut() -> None:
     assert carried == [set(), {"p0", "p1"}, {"p0"}]
     final(SynthInput(frames=frames, importance=ones, sources=("p0", "p1"), new_shot=np.array([True, True])))
     assert final._prev_output is not None and len(carried) == 4 and carried[-1] == set()  # a fresh start
+
+
+def test_a_render_finds_the_cuts_nobody_looked_for_first(tmp_path: Path) -> None:
+    """A render from the CLI may be the first to see a clip: it finds the clip's cuts before the frames
+    (reporting the SHOTS stage, which stops like any other), so its window never mixes the two shots. A
+    clip that is not placed is not analysed."""
+    from studio.engine.render import FRAMES as FRAME_STAGE
+    from studio.engine.render import SHOTS, RenderJob
+
+    fresh = footage.cut_clip(tmp_path / "fresh.mp4", ("astronaut", "coffee"), size=(W, H), frames=FRAMES)
+    unused = footage.cut_clip(tmp_path / "unused.mp4", ("rocket", "chelsea"), size=(W, H), frames=FRAMES)
+    project = make_project([fresh, unused], [(0, 0.0, 1.0, None)], duration=1.0, window=2)
+    assert cached_cuts(fresh) is None and cached_cuts(unused) is None
+    stopped = iter(RenderJob(project, tmp_path / "stopped.mp4", device="cpu"))
+    assert next(stopped).stage == SHOTS
+    stopped.close()  # stopped while finding them: nothing stored, no file
+    assert cached_cuts(fresh) is None and not (tmp_path / "stopped.mp4").exists()
+    stages = [p.stage for p in RenderJob(project, tmp_path / "out.mp4", device="cpu")]
+    assert stages[0] == SHOTS and FRAME_STAGE in stages and stages.index(FRAME_STAGE) > stages.index(SHOTS)
+    assert cached_cuts(fresh) == [CUT] and cached_cuts(unused) is None
+    stages = [p.stage for p in RenderJob(project, tmp_path / "again.mp4", device="cpu")]
+    assert SHOTS not in stages  # known now: no second look

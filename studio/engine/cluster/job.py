@@ -31,13 +31,24 @@ from studio.engine.cluster.chunks import (
     DEFAULT_CHUNK_SECONDS,
     DEFAULT_WARMUP_SECONDS,
     Chunk,
+    across,
     border_agrees,
     border_psnr,
     plan_chunks,
 )
 from studio.engine.cluster.join import join_render
 from studio.engine.cluster.tasks import ChunkOptions, ChunkOutcome, remote_render_chunk
-from studio.engine.render import AUDIO, DONE, Estimate, Progress, ProgressJob, RenderResult, job_quality
+from studio.engine.render import (
+    AUDIO,
+    DONE,
+    SHOTS,
+    Estimate,
+    Progress,
+    ProgressJob,
+    RenderResult,
+    job_quality,
+)
+from studio.engine.sources import find_placed_cuts
 from studio.errors import CancelToken, EngineError, StudioError
 from studio.project.io import require_online
 from studio.project.model import Project
@@ -157,6 +168,9 @@ class ClusterRenderJob(ProgressJob):
         ray = import_ray()
         started = time.perf_counter()
         total = int(self.project.settings.frame_count)
+        # the clips' cuts once, here, where a local cluster's workers find them in the shared cache
+        for _ in find_placed_cuts(self.project, self.warnings.append):
+            yield Progress.measure(0, total, time.perf_counter() - started, stage=SHOTS)
         self.output.parent.mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix=f".{self.output.stem}.chunks-", dir=self.output.parent))
         pending: dict[Any, Chunk] = {}
@@ -254,8 +268,9 @@ class ClusterRenderJob(ProgressJob):
             if index in agreed or index in busy or index - 1 in busy or index - 1 not in done:
                 continue
             before = done[index - 1]
-            self.borders[index] = border_psnr(before.tail, outcome.warmed)
-            if border_agrees(outcome.chunk, before.tail, outcome.warmed):
+            older, newer = across(before.tail, before.ahead, outcome.warmed, outcome.head)
+            self.borders[index] = border_psnr(older, newer)
+            if border_agrees(outcome.chunk, older, newer):
                 agreed.add(index)
             else:
                 again.append(outcome.chunk)

@@ -311,8 +311,8 @@ class ExportDialog(QDialog):
         self.last_progress = p
         self.progress.setMaximum(max(p.total, 1))
         self.progress.setValue(p.done)
-        if p.stage == "audio":
-            self.status.setText(f"{p.done}/{p.total} frames · mixing the audio…")
+        if p.stage in fields.STAGE_TEXT:
+            self.status.setText(f"{p.done}/{p.total} frames · {fields.STAGE_TEXT[p.stage]}")
         elif p.stage != "done":
             left = fields.fmt_seconds(p.eta_s)
             self.status.setText(f"{p.done}/{p.total} frames · {p.fps:.1f} fps · {left} left")

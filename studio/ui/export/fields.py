@@ -61,3 +61,7 @@ def range_box(total: int, in_out: tuple[int, int] | None) -> QComboBox:
         box.addItem(f"In to out (frames {a}–{b}, {b - a + 1} frames)", IN_OUT)
         box.setCurrentIndex(1)
     return box
+
+
+# What a render is doing besides its frames (``studio.engine.render.Progress.stage``), for the status lines
+STAGE_TEXT = {"shots": "finding the clips' scene cuts…", "audio": "mixing the audio…"}

@@ -30,6 +30,7 @@ from studio.errors import Cancelled, one_line
 from studio.ui import forms
 from studio.ui.engine.host import EngineHost
 from studio.ui.engine.snapshot import snapshot
+from studio.ui.export.fields import STAGE_TEXT
 from studio.ui.export.memory import place_dialog
 from studio.ui.export.worker import ExportTask
 
@@ -154,7 +155,7 @@ class ExportQueue(QObject):
     def _on_progress(self, item: QueuedExport, progress: Any) -> None:
         item.done, item.total = int(progress.done), int(progress.total)
         item.warnings = tuple(getattr(progress, "warnings", ()) or ())
-        item.message = "mixing the audio…" if progress.stage == "audio" else f"{progress.fps:.1f} fps"
+        item.message = STAGE_TEXT.get(progress.stage, f"{progress.fps:.1f} fps")
         self.changed.emit(item)
 
     def _on_returned(self, item: QueuedExport, result: Any) -> None:
