@@ -14,6 +14,7 @@ every command, its undo, a merged step and a macro, with nothing for a new comma
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -124,6 +125,12 @@ class Change:
             or self.curves or (self.settings.keys - NOT_RENDERED)
         )  # fmt: skip
         return self.masks.span if only_masks and self.masks else None
+
+
+def span_frames(span: tuple[float, float], fps: float) -> tuple[int, int]:
+    """Output frames ``first``..``last`` (inclusive) that a ``render_span`` of seconds may touch, with a
+    frame to spare on each side (a key typed in seconds may fall a hair either side of its frame)."""
+    return max(0, math.floor(span[0] * fps) - 1), math.ceil(span[1] * fps) + 1
 
 
 def _items(

@@ -144,3 +144,21 @@ def test_a_mask_edit_renders_again_only_the_frames_it_changed(qtbot, project_fil
         assert host.made[0].rendered == [2, 9, 9]  # frame 2 came from the cache, frame 9 was made again
     finally:
         assert host.shutdown()
+
+
+def test_a_mask_edit_forgets_only_its_frames_in_the_heatmap(qtbot, make_window, project_file: Path) -> None:  # noqa: ANN001
+    """The recorded attention outside the mask's time stays; its frames are "not rendered yet" again (the
+    whole record was dropped on every mask edit)."""
+    window = make_window(project_file, show=False)
+    heat, clips = window.attention, len(window.project.clips)
+    for n in range(12):
+        heat.add_frame(n, np.full(clips, 1.0 / clips, np.float32))
+    heat.flush()
+    window.playback.seek(6, immediate=True)  # the key goes at 0.5 s, the frame shown
+    painter = window.switchboard.masks.paint("p-1")
+    drag(painter.canvas, [(0.2, 0.2), (0.5, 0.5)])
+    painter.save()
+    kept, gone = heat.buffer[:, :5], heat.buffer[:, 6:]  # frame 5: the frame to spare before the key
+    assert not np.isnan(kept).any() and np.isnan(gone).all()
+    window.document.stack.undo()  # undone: the same frames again
+    assert not np.isnan(heat.buffer[:, :5]).any()

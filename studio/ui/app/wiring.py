@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from studio.project.events import Change, SettingsChanged
+from studio.project.events import Change, SettingsChanged, span_frames
 from studio.project.trace import TraceContext
 from studio.ui.app.key_routing import KeyRouter
 from studio.ui.audio.window import WindowAudio
@@ -165,8 +165,12 @@ class Switchboard:
             view.set_frame(None)
         elif view.placeholder == EMPTY_HINT:
             view.placeholder = "Rendering…"
-        if change.affects_render or change.clips or change.settings.timing or not change:
-            s = w.project.settings  # the recorded attention no longer describes what would render
+        s = w.project.settings
+        span = change.render_span if change and not (change.clips or change.settings.timing) else None
+        if span is not None:  # a painted mask: only its keys' frames may render differently
+            w.attention.forget(*span_frames(span, float(s.fps)))
+        elif change.affects_render or change.clips or change.settings.timing or not change:
+            # the recorded attention no longer describes what would render
             w.attention.reset(s.frame_count, [c.name for c in w.project.clips], s.fps)
             w.attention.show_time_range(*w.timeline.visible_time())
         w.attention.set_direction(w.project)  # the pins and masks drawn over the rows follow every edit

@@ -136,6 +136,17 @@ class AttentionPanel(QWidget):
         self.maps_row.show_maps(self._playhead, None)
         self._dirty = False
 
+    def forget(self, first: int, last: int) -> None:
+        """Frames ``first``..``last`` are "not rendered yet" again (an edit changed only them, a painted
+        mask); the rest of the record stays as it was."""
+        first, stop = max(0, int(first)), min(self._buffer.shape[1], int(last) + 1)
+        if stop <= first:
+            return
+        self._buffer[:, first:stop] = np.nan
+        for n in [n for n in self._maps if first <= n < stop]:
+            del self._maps[n]
+        self._schedule()
+
     def set_direction(self, project: Any) -> None:
         """Draw the project's pins and mask keys over the rows (``marks.direction_marks``)."""
         self._pins, masks = direction_marks(project)

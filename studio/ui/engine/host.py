@@ -12,7 +12,6 @@ own ``Progress`` record, and every new warning of an export or of the preview co
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from PySide6.QtGui import QWindow
 from PySide6.QtWidgets import QWidget
 
 from studio.errors import Cancelled, one_line
+from studio.project.events import span_frames
 from studio.ui.engine.requests import Play, RenderFrame, SharedState, Stop, UpdateProject
 from studio.ui.engine.snapshot import render_key, snapshot
 from studio.ui.engine.worker import EngineWorker, JobFactory, RendererFactory
@@ -139,10 +139,7 @@ class EngineHost(QObject):
     def update_project(self, project: Any, span: tuple[float, float] | None = None) -> None:
         """Hand the engine a copy of the edited project; ``span`` (output seconds): the only frames the edit
         changed, when it says (``Change.render_span``), so the preview keeps the others it made."""
-        frames = None
-        if span is not None:
-            fps = float(project.settings.fps)
-            frames = (max(0, math.floor(span[0] * fps) - 1), math.ceil(span[1] * fps) + 1)  # a frame to spare
+        frames = None if span is None else span_frames(span, float(project.settings.fps))
         shown, media = self.preview_media(project)
         self._send.emit(UpdateProject(snapshot(shown), f"{render_key(shown)}:{media}", frames))
 
