@@ -136,7 +136,7 @@ def render_chunk(
     from studio.engine.device import resolve_device
     from studio.engine.frame import make_synthesizer
     from studio.engine.render import RenderJob
-    from studio.engine.sources import SourceGatherer
+    from studio.engine.sources import SourceGatherer, find_placed_cuts
 
     started = time.perf_counter()
     if report is not None:
@@ -150,6 +150,10 @@ def render_chunk(
             project, device, crossfade=options.crossfade, on_warning=warnings.append, quality=options.quality
         )
     )
+    # the cuts first, so that the warm-up sees the shots the chunk's render job sees (a remote worker does
+    # not share the driver's cache; on a local cluster they are known already: a stat per clip)
+    for _ in find_placed_cuts(project, warnings.append):
+        pass
     warming = time.perf_counter()
     with SourceGatherer(project) as gatherer:
         warmed = synth.warm(gatherer.gather(n).inp for n in range(chunk.warm_start, chunk.start))

@@ -74,11 +74,10 @@ class SeamlessSynthesizer:
         rgb = centre.permute(0, 3, 1, 2).float() / 255.0
         valid = _valid_mask(inp.valid, k, height, width, dev)
         weights = torch.from_numpy(importance / importance.sum()).float().to(dev)
-        measure = None  # pins: held on the pixels' mean, which is the record's share (features.area_shares)
 
         if self.config.mode == "guide" and inp.guide is not None:
             masks = None if inp.prior is None else torch.from_numpy(inp.prior).to(dev)  # painted masks
-            w, out, field = self._guide(rgb, valid, weights, inp.guide, inp.bounds, measure, masks)
+            w, out, field = self._guide(rgb, valid, weights, inp.guide, inp.bounds, masks)
             result = self._output(w, out, t // 2, field=field)  # the trace: where the shown pixels came from
             why = "the guide's structure finds too few matches in its clip"
             return self._checked(result, inp.bounds, why)
@@ -98,7 +97,6 @@ class SeamlessSynthesizer:
             balance=self.config.balance,
             bias=bias,
             bounds=inp.bounds,
-            measure=measure,
             masks=None if inp.prior is None else torch.from_numpy(inp.prior).to(dev),  # painted masks
         )
         w = result.weights  # (K, H, W)
@@ -137,7 +135,6 @@ class SeamlessSynthesizer:
         weights: torch.Tensor,
         guide_frame: np.ndarray,
         bounds: np.ndarray | None = None,
-        measure: torch.Tensor | None = None,
         masks: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, guided.Field]:
         """Guide mode: correspondences from the guide's structure to the sources' pixels, voted: the weights,
@@ -155,14 +152,12 @@ class SeamlessSynthesizer:
         seed = int(self.config.seed)
         shown: list[torch.Tensor] = []  # the vote with the pins held, when they act
         pins = bounds if masks is None else None  # with masks the pins are held on the masked search
-        out, w, field = guided.synthesize(*state, seed=seed, bounds=pins, measure=measure, shown=shown)
+        out, w, field = guided.synthesize(*state, seed=seed, bounds=pins, shown=shown)
         self._guided = (grey, out, field)  # the next frame follows the frame as without pins or masks
         if masks is not None:  # what is shown: the same search from the same state, the masks in its energy
             # (in the state, a region's new content would be carried along the guide's motion into every
             # later frame, far from the mask: 2-12 levels of change outside it over 12 frames of a pan)
-            out, w, field = guided.synthesize(
-                *state, seed=seed, bounds=bounds, measure=measure, shown=shown, prior=masks
-            )
+            out, w, field = guided.synthesize(*state, seed=seed, bounds=bounds, shown=shown, prior=masks)
         if shown:  # pins: the frame shown holds them
             out, w = shown
         return w, out, field

@@ -226,13 +226,13 @@ def vote(f: Field, lv: Level, by_clip: list[torch.Tensor] | None = None) -> tupl
 
 
 def hold_votes(
-    colours: torch.Tensor, clip: torch.Tensor, bounds: np.ndarray, measure: torch.Tensor | None
+    colours: torch.Tensor, clip: torch.Tensor, bounds: np.ndarray
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The vote with each clip's votes scaled by the factor that holds its share within the pins' bounds
     (``studio.engine.pins``): (3, h, w) output and (K, h, w) clip weights, the pixels made of exactly those
     weights. A clip gets weight only where a correspondence names it, so a min pin may fall short here."""
     logits = torch.log(clip)  # -inf where no correspondence names the clip
-    weights = torch.softmax(logits + hold_shares(logits, bounds, measure)[:, None, None], 0)
+    weights = torch.softmax(logits + hold_shares(logits, bounds)[:, None, None], 0)
     mean = colours / clip.clamp(min=1e-30)[:, None]  # each clip's voted colour
     return torch.einsum("khw,kchw->chw", weights, mean), weights
 
@@ -247,7 +247,6 @@ def synthesize(
     guide_flow: torch.Tensor | None,
     seed: int = SEED,
     bounds: np.ndarray | None = None,
-    measure: torch.Tensor | None = None,
     shown: list[torch.Tensor] | None = None,
     prior: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, Field]:
@@ -289,7 +288,7 @@ def synthesize(
             by_clip: list[torch.Tensor] | None = [] if last and bounds is not None else None
             out, clip = vote(f, lv, by_clip)
             if by_clip:
-                held = hold_votes(*by_clip, bounds, measure)
+                held = hold_votes(*by_clip, bounds)
                 if shown is None:
                     out, clip = held
                 else:

@@ -242,14 +242,13 @@ def solve(
     balance: float,
     bias: torch.Tensor | None = None,
     bounds: np.ndarray | None = None,
-    measure: torch.Tensor | None = None,
     masks: torch.Tensor | None = None,
 ) -> RegionResult:
     """Mean-field over the pyramid; ``rgb`` (K, 3, H, W) in [0, 1], ``valid`` (K, H, W) bool,
     ``energy_half`` from :func:`unary`. Returns the per-pixel weights at full size. ``bounds`` (K, 2): the
-    pins acting on this frame, held exactly on the shown weights (their ``measure``-weighted mean) by one
-    more bias per pinned clip (``studio.engine.pins``); the returned ``bias``, weights and carry are the
-    frame's without them.
+    pins acting on this frame, held exactly on the shown weights (their mean over the pixels: the record's
+    share) by one more bias per pinned clip (``studio.engine.pins``); the returned ``bias``, weights and
+    carry are the frame's without them.
     ``masks`` (K, H, W): the painted masks' logits (``studio.engine.mask_prior``), worked in at full size
     from the free layout (:func:`masked_logits`): only ``shown`` has them, the carry is the free layout's."""
     k, _, height, width = rgb.shape
@@ -292,7 +291,7 @@ def solve(
                 ) * sharp
                 shown = torch.softmax(final_logits, 0)
             if bounds is not None:  # the pins held on what is shown; the carry stays the unpinned layout's
-                held = hold_shares(final_logits, bounds, measure)
+                held = hold_shares(final_logits, bounds)
                 shown = torch.softmax(final_logits + held[:, None, None], 0)
             return RegionResult(weights=final, carry=half, bias=bias, shown=shown)
     raise AssertionError("unreachable")

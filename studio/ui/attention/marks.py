@@ -14,9 +14,7 @@ class PinMark:
     row: int  # the clip's row (project clip order, as the heatmap's)
     first: int  # output frames [first, stop) where the pin acts at full strength
     stop: int
-    label: str  # "≥30 %"
-    low: float | None  # the bound's shares, for the hover text and the drawing
-    high: float | None
+    label: str  # "≥30 %": drawn on the bracket and named by the hover
 
 
 @dataclass(frozen=True)
@@ -42,7 +40,7 @@ def direction_marks(project: Any) -> tuple[list[PinMark], list[MaskMark]]:
             first = math.ceil(max(start, start + pin.start) * fps - 1e-9)
             stop = min(total, math.ceil(min(end, start + pin.end) * fps - 1e-9))
             if stop > first:
-                pins.append(PinMark(row, first, stop, pin.label, pin.min_share, pin.max_share))
+                pins.append(PinMark(row, first, stop, pin.label))
         for key in placement.masks:
             at = start + float(key.time)
             frame = math.ceil(at * fps - 1e-9)

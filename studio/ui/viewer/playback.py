@@ -286,9 +286,10 @@ class PlaybackController(QObject):
         self._engine_start = -1  # shown: a later wrap back to this frame must restart the engine again
         direction = 1 if self.rate > 0 else -1
         self._buffer = {k: v for k, v in self._buffer.items() if (k - n) * direction > 0}  # drop passed
-        self.host.set_horizon(n + AHEAD * direction)
         if self.loop and n == (self.last if direction > 0 else self.first):
-            self._preroll_lap()
+            self._preroll_lap()  # a new play of the engine, with its own horizon
+        else:
+            self.host.set_horizon(n + AHEAD * direction)
         self.positionChanged.emit(n)
         self.frameShown.emit(n, record)
 
